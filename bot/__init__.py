@@ -1,0 +1,1 @@
+"""newsdesk's front ends: the command line and the Discord bot."""

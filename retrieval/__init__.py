@@ -1,0 +1,1 @@
+"""newsdesk's engine: articles, chunking, embedding, store, search, answering."""

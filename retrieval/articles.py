@@ -1,0 +1,108 @@
+"""The Article model: what every loader produces and everything downstream consumes."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import urllib.parse
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+HOST_ALIASES = {
+    "edition.cnn.com": "cnn.com",
+    "us.cnn.com": "cnn.com",
+    "amp.cnn.com": "cnn.com",
+    "lite.cnn.com": "cnn.com",
+    "m.cnn.com": "cnn.com",
+}
+
+
+def normalize_url(url: str) -> str:
+    """Canonical form of a news URL (https, host without www., no query/fragment, no trailing /).
+
+    Same rule as the benchmark's scorer, so ids computed here match the corpus ids.
+    """
+    if not url:
+        return ""
+    u = str(url).strip()
+    if u.startswith("//"):
+        u = "https:" + u
+    elif not re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*://", u):
+        u = "https://" + u
+    parts = urllib.parse.urlsplit(u)
+    host = (parts.hostname or "").lower().rstrip(".")
+    host = host.removeprefix("www.")
+    host = HOST_ALIASES.get(host, host)
+    path = urllib.parse.unquote(parts.path).strip()
+    path = re.sub(r"/{2,}", "/", path)
+    prev = None
+    while path != prev:
+        prev = path
+        path = re.sub(r"/index\.html?$", "", path)
+        path = path.rstrip("/").strip()
+    return "https://" + host + path
+
+
+def url_id(url: str) -> str:
+    """Stable article id from a URL: first 16 hex of sha1(normalize_url(url))."""
+    return hashlib.sha1(normalize_url(url).encode("utf-8")).hexdigest()[:16]
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def source_of(url: str) -> str:
+    """The outlet of a URL: its host without www. ('reuters.com')."""
+    host = urllib.parse.urlsplit(normalize_url(url)).hostname or ""
+    return host
+
+
+def parse_date(value: str | date | datetime | None) -> date | None:
+    """Accept YYYY-MM-DD, ISO datetimes and date objects; anything else is None."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    s = str(value).strip()
+    try:
+        return datetime.fromisoformat(s.replace("Z", "+00:00")).date()
+    except ValueError:
+        pass
+    m = re.match(r"^(\d{4})-(\d{2})-(\d{2})", s)
+    if m:
+        try:
+            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            return None
+    return None
+
+
+@dataclass
+class Article:
+    """One news article. `text` is the story body, already cleaned of page junk."""
+
+    title: str
+    text: str
+    url: str = ""
+    source: str = ""
+    authors: list[str] = field(default_factory=list)
+    published: date | None = None
+    id: str = ""
+
+    def __post_init__(self) -> None:
+        self.title = " ".join(self.title.split())
+        if not self.source and self.url:
+            self.source = source_of(self.url)
+        if not self.id:
+            self.id = url_id(self.url) if self.url else text_hash(self.title + "\n" + self.text)[:16]
+
+    @property
+    def content_hash(self) -> str:
+        """Changes whenever what is indexed changes (title, text, metadata)."""
+        meta = "\x1f".join(
+            [self.title, self.url, self.source, ",".join(self.authors), str(self.published)]
+        )
+        return text_hash(meta + "\x1e" + self.text)

@@ -1,0 +1,194 @@
+"""Turn files into Articles: JSONL(.gz), .txt/.md, .html, and folders of them.
+
+Loaders never raise on bad content: they yield a `LoadProblem` (file, line, reason) and go on,
+so one bad line or file never costs the rest of the batch.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from retrieval.articles import Article, parse_date
+from retrieval.cleaning import clean_text
+
+SUPPORTED_SUFFIXES = (".jsonl", ".jsonl.gz", ".txt", ".md", ".html", ".htm")
+
+
+@dataclass(frozen=True)
+class LoadProblem:
+    path: str
+    reason: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line is not None else self.path
+        return f"{where}: {self.reason}"
+
+
+Loaded = Article | LoadProblem
+
+
+def _suffix(path: Path) -> str:
+    name = path.name.lower()
+    return ".jsonl.gz" if name.endswith(".jsonl.gz") else path.suffix.lower()
+
+
+def _decode(raw: bytes, path: Path) -> str | LoadProblem:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return LoadProblem(
+            str(path),
+            f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
+            "convert the file to UTF-8 and ingest it again",
+        )
+
+
+def article_from_record(record: dict[str, object]) -> Article:
+    """Build an Article from a JSON object with the corpus fields; raises ValueError if unusable."""
+    text = record.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("missing or empty 'text'")
+    authors = record.get("authors") or []
+    if isinstance(authors, str):
+        authors = [authors]
+    if not isinstance(authors, list):
+        raise ValueError("'authors' must be a list of names")
+    title = record.get("title")
+    return Article(
+        id=str(record.get("id") or ""),
+        url=str(record.get("url") or ""),
+        title=str(title) if title else "",
+        source=str(record.get("source") or ""),
+        authors=[str(a) for a in authors],
+        published=parse_date(record.get("published") or record.get("date")),  # type: ignore[arg-type]
+        text=clean_text(text),
+    )
+
+
+def load_jsonl(path: Path) -> Iterator[Loaded]:
+    opener = gzip.open if _suffix(path) == ".jsonl.gz" else open
+    try:
+        with opener(path, "rb") as fh:
+            for lineno, raw in enumerate(fh, start=1):
+                if not raw.strip():
+                    continue
+                try:
+                    record = json.loads(raw.decode("utf-8"))
+                    if not isinstance(record, dict):
+                        raise ValueError("not a JSON object")
+                    yield article_from_record(record)
+                except UnicodeDecodeError:
+                    yield LoadProblem(str(path), "not UTF-8 text", lineno)
+                except (json.JSONDecodeError, ValueError) as exc:
+                    yield LoadProblem(str(path), f"bad line skipped ({exc})", lineno)
+    except (OSError, EOFError) as exc:
+        yield LoadProblem(str(path), f"cannot read the file ({exc})")
+
+
+def load_text(path: Path) -> Iterator[Loaded]:
+    """A .txt/.md story: the first non-empty line is the title, the rest the body."""
+    text = _decode(path.read_bytes(), path)
+    if isinstance(text, LoadProblem):
+        yield text
+        return
+    lines = text.strip().splitlines()
+    if not lines:
+        yield LoadProblem(str(path), "empty file")
+        return
+    title = lines[0].lstrip("#").strip()
+    body = clean_text("\n".join(lines[1:]))
+    if not body:
+        yield LoadProblem(str(path), "no text after the title line")
+        return
+    meta = _front_matter(body)
+    yield Article(
+        title=title,
+        text=meta.pop("__body__"),
+        url=meta.get("url", ""),
+        source=meta.get("source", ""),
+        authors=[a.strip() for a in meta.get("authors", "").split(",") if a.strip()],
+        published=parse_date(meta.get("published")),
+    )
+
+
+def _front_matter(body: str) -> dict[str, str]:
+    """Optional 'key: value' lines (url, source, published, authors) right under the title."""
+    meta: dict[str, str] = {}
+    lines = body.split("\n")
+    i = 0
+    keys = {"url", "source", "published", "date", "authors", "by"}
+    while i < len(lines):
+        key, sep, value = lines[i].partition(":")
+        if not sep or key.strip().lower() not in keys:
+            break
+        k = key.strip().lower()
+        meta[{"date": "published", "by": "authors"}.get(k, k)] = value.strip()
+        i += 1
+    meta["__body__"] = "\n".join(lines[i:]).strip() if meta else body
+    return meta
+
+
+def load_html(path: Path, url: str = "") -> Iterator[Loaded]:
+    text = _decode(path.read_bytes(), path)
+    if isinstance(text, LoadProblem):
+        yield text
+        return
+    article = article_from_html(text, url=url)
+    if article is None:
+        yield LoadProblem(str(path), "no article text found in the page")
+    else:
+        yield article
+
+
+def article_from_html(html: str, url: str = "") -> Article | None:
+    """Main-text extraction with trafilatura; None when the page holds no story."""
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(
+        html, url=url or None, with_metadata=True, include_comments=False, include_tables=False
+    )
+    if doc is None:
+        return None
+    data = doc if isinstance(doc, dict) else doc.as_dict()
+    body = clean_text(str(data.get("text") or ""))
+    if not body:
+        return None
+    author = data.get("author") or ""
+    return Article(
+        title=str(data.get("title") or body.split("\n", 1)[0][:120]),
+        text=body,
+        url=str(data.get("url") or url or ""),
+        source=str(data.get("hostname") or ""),
+        authors=[a.strip() for a in str(author).split(";") if a.strip()],
+        published=parse_date(data.get("date")),  # type: ignore[arg-type]
+    )
+
+
+def load_path(path: Path) -> Iterator[Loaded]:
+    """Everything under `path` (a file or a folder, recursively), in a stable order."""
+    if not path.exists():
+        yield LoadProblem(str(path), "no such file or folder")
+        return
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+        for f in files:
+            if _suffix(f) in SUPPORTED_SUFFIXES:
+                yield from load_path(f)
+        return
+    suffix = _suffix(path)
+    if suffix in (".jsonl", ".jsonl.gz"):
+        yield from load_jsonl(path)
+    elif suffix in (".txt", ".md"):
+        yield from load_text(path)
+    elif suffix in (".html", ".htm"):
+        yield from load_html(path)
+    else:
+        yield LoadProblem(
+            str(path), f"unsupported file type {suffix or '(none)'}; use one of "
+            + ", ".join(SUPPORTED_SUFFIXES)
+        )

@@ -1,0 +1,59 @@
+"""Sentence splitting with exact character offsets (used by chunking, answers and summaries)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Words ending in a period that do not end a sentence.
+ABBREVIATIONS = frozenset(
+    """mr mrs ms dr prof sen rep gov gen col lt sgt capt cmdr adm maj pres st jr sr
+    inc corp co ltd no vs etc jan feb mar apr jun jul aug sep sept oct nov dec
+    u.s u.k u.n e.u d.c a.m p.m i.e e.g ft mt rev hon dept est approx fig""".split()
+)
+
+# A sentence ends at . ! ? (optionally followed by closing quotes/brackets), before whitespace.
+_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s)|\n\s*\n|\n")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    start: int
+    end: int
+    text: str
+
+
+def _is_abbreviation(text: str, dot: int) -> bool:
+    """True when the period at `dot` closes an abbreviation or an initial ('J.', 'U.S.')."""
+    m = re.search(r"([A-Za-z][A-Za-z.]*)$", text[:dot])
+    if not m:
+        return False
+    word = m.group(1).lower().rstrip(".")
+    if word in ABBREVIATIONS:
+        return True
+    return len(word) == 1 and text[m.start(1)].isupper()
+
+
+def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[Sentence]:
+    """Split text[start:end] into sentences; offsets index into `text`, whitespace trimmed."""
+    end = len(text) if end is None else end
+    out: list[Sentence] = []
+    cursor = start
+    for m in _END.finditer(text, start, end):
+        if m.group(0)[0] == ".":
+            nxt = text[m.end() : m.end() + 3].lstrip()[:1]
+            if nxt.islower() or (m.group(0) == "." and _is_abbreviation(text, m.start())):
+                continue  # "the U.S. military", "Dr. Lee": not a sentence end
+        _append(text, cursor, m.end(), out)
+        cursor = m.end()
+    _append(text, cursor, end, out)
+    return out
+
+
+def _append(text: str, a: int, b: int, out: list[Sentence]) -> None:
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    if b > a:
+        out.append(Sentence(a, b, text[a:b]))

@@ -1,0 +1,73 @@
+"""One typed settings object, read from the environment and `.env` when it is built (never at import)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting newsdesk reads. `.env.example` documents each one."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    # Storage
+    data_dir: Path = Field(default=Path("./data"), alias="NEWSDESK_DATA_DIR")
+    chroma_host: str | None = Field(default=None, alias="CHROMA_HOST")
+    chroma_port: int = Field(default=8000, alias="CHROMA_PORT")
+    chroma_ssl: bool = Field(default=False, alias="CHROMA_SSL")
+    chroma_auth_token: str | None = Field(default=None, alias="CHROMA_AUTH_TOKEN")
+
+    # Chunking and embedding
+    chunk_tokens: int = Field(default=220, alias="NEWSDESK_CHUNK_TOKENS", ge=32, le=1000)
+    chunk_overlap: int = Field(default=30, alias="NEWSDESK_CHUNK_OVERLAP", ge=0, le=500)
+    embedder: Literal["local", "openai"] = Field(default="local", alias="NEWSDESK_EMBEDDER")
+    embedding_model: str = Field(
+        default="text-embedding-3-small", alias="NEWSDESK_EMBEDDING_MODEL"
+    )
+    embed_batch_size: int = Field(default=32, alias="NEWSDESK_EMBED_BATCH", ge=1, le=512)
+    embed_threads: int = Field(default=0, alias="NEWSDESK_EMBED_THREADS", ge=0)
+
+    # Search and answers
+    top_k: int = Field(default=5, alias="NEWSDESK_TOP_K", ge=1, le=50)
+    max_question_chars: int = Field(default=1000, alias="NEWSDESK_MAX_QUESTION_CHARS")
+    max_article_chars: int = Field(default=2_000_000, alias="NEWSDESK_MAX_ARTICLE_CHARS")
+
+    # Generation (OpenAI-compatible); with no key the answers are extractive
+    openai_api_key: str | None = Field(default=None, alias="OPENAI_API_KEY")
+    openai_base_url: str | None = Field(default=None, alias="OPENAI_BASE_URL")
+    llm_model: str = Field(default="gpt-4o-mini", alias="NEWSDESK_LLM_MODEL")
+    llm_timeout: float = Field(default=60.0, alias="NEWSDESK_LLM_TIMEOUT")
+    llm_context_tokens: int = Field(default=16000, alias="NEWSDESK_LLM_CONTEXT_TOKENS")
+    llm_reply_tokens: int = Field(default=800, alias="NEWSDESK_LLM_REPLY_TOKENS")
+
+    # Discord
+    discord_token: str | None = Field(default=None, alias="DISCORD_TOKEN")
+    discord_api_base: str | None = Field(default=None, alias="NEWSDESK_DISCORD_API_BASE")
+    discord_gateway_url: str | None = Field(default=None, alias="NEWSDESK_DISCORD_GATEWAY_URL")
+    discord_admin_role: str | None = Field(default=None, alias="NEWSDESK_ADMIN_ROLE")
+    discord_allow_dms: bool = Field(default=False, alias="NEWSDESK_ALLOW_DMS")
+    ask_cooldown_seconds: float = Field(default=5.0, alias="NEWSDESK_ASK_COOLDOWN")
+
+    # Web fetching and feeds
+    fetch_allow: str = Field(default="", alias="NEWSDESK_FETCH_ALLOW")
+    fetch_max_bytes: int = Field(default=5 * 1024 * 1024, alias="NEWSDESK_FETCH_MAX_BYTES")
+    fetch_timeout: float = Field(default=15.0, alias="NEWSDESK_FETCH_TIMEOUT")
+    feed_concurrency: int = Field(default=8, alias="NEWSDESK_FEED_CONCURRENCY")
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "newsdesk.sqlite3"
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def llm_enabled(self) -> bool:
+        return bool(self.openai_api_key)
