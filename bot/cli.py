@@ -1,0 +1,239 @@
+"""The `newsdesk` command line (typer + rich). Domain errors become one clean line, exit 1."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from bot.terminal import print_answer
+from retrieval.engine import Engine, namespace_for_guild
+from retrieval.errors import NewsdeskError
+from retrieval.settings import Settings
+from retrieval.timewindow import parse_day, parse_since
+
+app = typer.Typer(
+    name="newsdesk", help="Ingest news and answer questions about it, with citations.",
+    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+)
+T = TypeVar("T")
+
+GuildOpt = Annotated[str | None, typer.Option("--guild", help="Namespace: a Discord server id.")]
+SinceOpt = Annotated[str | None, typer.Option("--since", help="Only articles since: 24h, 7d, 2w or a date.")]
+SourceOpt = Annotated[str | None, typer.Option("--source", help="Only this outlet, e.g. reuters.com.")]
+AsOfOpt = Annotated[
+    str | None, typer.Option("--as-of", help="Answer as of this date (YYYY-MM-DD): nothing newer.")
+]
+
+
+def _console(stderr: bool = False) -> Console:
+    return Console(stderr=stderr, highlight=False)
+
+
+@contextmanager
+def engine_for(settings: Settings | None = None) -> Iterator[Engine]:
+    """Build the engine once for a command and close it after; errors exit cleanly."""
+    settings = settings or Settings()
+    engine = Engine.from_settings(settings)
+    try:
+        yield engine
+    finally:
+        engine.close()
+
+
+def run_or_exit(fn: Callable[[], T]) -> T:
+    try:
+        return fn()
+    except NewsdeskError as exc:
+        _console(stderr=True).print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+
+
+def _count_inputs(paths: list[Path]) -> int:
+    total = 0
+    for p in paths:
+        files = sorted(x for x in p.rglob("*") if x.is_file()) if p.is_dir() else [p]
+        for f in files:
+            name = f.name.lower()
+            if name.endswith(".jsonl") or name.endswith(".jsonl.gz"):
+                opener: Any = gzip.open if name.endswith(".gz") else open
+                try:
+                    with opener(f, "rb") as fh:
+                        total += sum(1 for line in fh if line.strip())
+                except OSError:
+                    total += 1
+            else:
+                total += 1
+    return total
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders: .jsonl(.gz), .txt, .md, .html")],
+    guild: GuildOpt = None,
+) -> None:
+    """Add articles to the index (unchanged articles are skipped, changed ones replaced)."""
+    console = _console()
+
+    def go() -> int:
+        namespace = namespace_for_guild(guild)
+        with engine_for() as engine:
+            total = _count_inputs([p for p in paths if p.exists()]) + sum(1 for p in paths if not p.exists())
+            columns = (TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+            with Progress(*columns, console=_console(stderr=True), transient=True) as bar:
+                task = bar.add_task("ingest", total=total)
+                report = engine.ingest_paths(paths, namespace, progress=lambda n: bar.advance(task, n))
+        for problem in report.problems:
+            _console(stderr=True).print(f"[yellow]skipped:[/yellow] {problem}")
+        console.print(
+            f"articles: {report.articles_added} added, {report.articles_updated} updated, "
+            f"{report.articles_skipped} unchanged; chunks: {report.chunks_added} added, "
+            f"{report.chunks_removed} removed"
+            + (f"; {len(report.problems)} problem(s)" if report.problems else "")
+        )
+        return 1 if report.problems else 0
+
+    code = run_or_exit(go)
+    if code:
+        raise typer.Exit(code)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="Your question, in quotes.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    k: Annotated[int, typer.Option("--k", help="Passages to retrieve.", min=1, max=50)] = 5,
+    since: SinceOpt = None,
+    source: SourceOpt = None,
+    guild: GuildOpt = None,
+    as_of: AsOfOpt = None,
+) -> None:
+    """Answer a question from the indexed news, with numbered citations."""
+
+    def go() -> None:
+        with engine_for() as engine:
+            answer = engine.ask(
+                question, namespace_for_guild(guild), k=k, since=parse_since(since, parse_day(as_of)),
+                source=source, as_of=parse_day(as_of),
+            )
+        if as_json:
+            sys.stdout.write(json.dumps(answer.to_json(), ensure_ascii=False) + "\n")
+        else:
+            print_answer(_console(), answer)
+
+    run_or_exit(go)
+
+
+@app.command()
+def summarize(
+    article: Annotated[str | None, typer.Option("--article", help="An article id or URL.")] = None,
+    topic: Annotated[str | None, typer.Option("--topic", help="A topic, e.g. 'ferry strike'.")] = None,
+    since: SinceOpt = None,
+    sentences: Annotated[int, typer.Option("--sentences", min=1, max=20)] = 6,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    guild: GuildOpt = None,
+    as_of: AsOfOpt = None,
+) -> None:
+    """Summarise an article, a topic, or a time window (--since 24h) as cited key sentences."""
+
+    def go() -> None:
+        with engine_for() as engine:
+            answer = engine.summarize(
+                namespace_for_guild(guild), article=article, topic=topic,
+                since=parse_since(since, parse_day(as_of)), as_of=parse_day(as_of),
+                max_sentences=sentences,
+            )
+        if as_json:
+            sys.stdout.write(json.dumps(answer.to_json(), ensure_ascii=False) + "\n")
+        else:
+            print_answer(_console(), answer, show_quotes=False)
+
+    run_or_exit(go)
+
+
+@app.command()
+def sources(
+    query: Annotated[str | None, typer.Argument(help="Filter titles, URLs and outlets.")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=1000)] = 20,
+    offset: Annotated[int, typer.Option("--offset", min=0)] = 0,
+    guild: GuildOpt = None,
+) -> None:
+    """List what is indexed, newest first."""
+
+    def go() -> None:
+        with engine_for() as engine:
+            ns = namespace_for_guild(guild)
+            rows = engine.sources(ns, query, limit, offset)
+            total = engine.count_articles(ns, query)
+        table = Table("id", "published", "source", "title", "chunks")
+        for r in rows:
+            table.add_row(r.id, r.published.isoformat() if r.published else "—", r.source, r.title, str(r.n_chunks))
+        console = _console()
+        console.print(table)
+        console.print(f"{len(rows)} of {total} article(s)")
+
+    run_or_exit(go)
+
+
+@app.command()
+def delete(
+    article: Annotated[str, typer.Argument(help="An article id or URL.")],
+    guild: GuildOpt = None,
+) -> None:
+    """Remove an article everywhere (vectors, text, lexical index)."""
+
+    def go() -> None:
+        with engine_for() as engine:
+            info = engine.delete(article, namespace_for_guild(guild))
+        _console().print(f"deleted {info.id}: {info.title} ({info.n_chunks} chunks)")
+
+    run_or_exit(go)
+
+
+@app.command()
+def stats(guild: GuildOpt = None) -> None:
+    """Counts of articles, chunks and tokens; the embedding model; the backend."""
+
+    def go() -> None:
+        with engine_for() as engine:
+            data = engine.stats(namespace_for_guild(guild) if guild else None)
+        for key, value in data.items():
+            _console().print(f"{key}: {value}")
+
+    run_or_exit(go)
+
+
+@app.command()
+def reindex(guild: GuildOpt = None) -> None:
+    """Rebuild the vectors from the stored article texts (after changing the model or chunking)."""
+
+    def go() -> None:
+        with engine_for() as engine:
+            ns = namespace_for_guild(guild) if guild else None
+            total = engine.count_articles(ns) if ns else engine.stats()["articles"]
+            columns = (TextColumn("reindexing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+            with Progress(*columns, console=_console(stderr=True), transient=True) as bar:
+                task = bar.add_task("reindex", total=total)
+                n = engine.reindex(ns, progress=lambda k: bar.advance(task, k))
+        _console().print(f"reindexed {n} article(s)")
+
+    run_or_exit(go)
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    app()
+
+
+if __name__ == "__main__":
+    main()

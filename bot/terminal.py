@@ -1,0 +1,25 @@
+"""Terminal rendering of answers (rich). Discord rendering lives in bot/render.py."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+
+from retrieval.results import Answer
+
+
+def print_answer(console: Console, answer: Answer, show_quotes: bool = True) -> None:
+    console.print(escape(answer.text), highlight=False)
+    for note in answer.notes:
+        console.print(f"[yellow]⚠ {escape(note)}[/yellow]")
+    if not answer.citations:
+        return
+    console.print()
+    console.print("[bold]Sources[/bold]")
+    for c in answer.citations:
+        date = c.published.isoformat() if c.published else "undated"
+        console.print(f"[bold][{c.n}][/bold] {escape(c.title)} — {escape(c.source or 'unknown source')}, {date}")
+        if c.url:
+            console.print(f"    {escape(c.url)}", style="blue", highlight=False)
+        if show_quotes:
+            console.print(f"    “{escape(c.quote)}”", style="dim", highlight=False)

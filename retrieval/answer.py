@@ -1,0 +1,236 @@
+"""The extractive answerer: picks the sentences of the retrieved passages that answer the
+question and writes them with [n] markers. No model, no guessing: every word shown is a quote.
+
+For "what did X say about Y" it keeps X's own quotes and reported speech (X as the speaker,
+not as the one spoken to), ranked by how much they are about Y.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from retrieval.catalog import query_terms
+from retrieval.results import Answer, Citation, Passage
+from retrieval.sentences import Sentence, split_sentences
+from retrieval.textstats import IdfSource, Terms, idf_weights
+
+SPEECH_VERBS = (
+    r"said|says|say|told|tells|added|adds|stated|states|warned|warns|argued|argues|noted|notes"
+    r"|explained|explains|insisted|insists|wrote|writes|announced|announces|asserted|claimed|claims"
+    r"|declared|remarked|acknowledged|cautioned|urged|urges|predicted|described|called|replied"
+    r"|responded|answered|stressed|emphasized|emphasised|vowed|promised|conceded|recalled|testified"
+)
+_SPEAKER_Q = re.compile(
+    r"^\s*(?:what|how)\s+(?:did|does|do|has|have|had|was|is)\s+(?P<who>.+?)\s+"
+    r"(?:(?:say|said|says|tell|told|think|thinks|thought|comment|comments|mention|mentioned|claim|"
+    r"claimed|announce|announced|write|wrote|argue|argued|reply|replied|respond|responded|"
+    r"warn|warned|add|added|state|stated)(?:ed)?|had\s+to\s+say)\b"
+    r"(?:\s+(?:about|on|regarding|concerning|of|to|over|in))?\s*(?P<topic>.*?)\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
+_HONORIFICS = frozenset(
+    "mr mrs ms dr prof sen senator rep gov governor president minister secretary mayor chief general "
+    "gen judge justice the a an chairman chairwoman ceo director spokesperson spokesman".split()
+)
+NOTHING_FOUND = "I couldn't find anything about that in the indexed news."
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    speaker: str | None  # "Dunford" in "what did Dunford say about the drills?"
+    topic: str  # "the drills", or the whole question when there is no speaker
+
+
+def parse_question(question: str) -> Question:
+    m = _SPEAKER_Q.match(question)
+    if m:
+        who = m.group("who").strip(" ,")
+        words = [w for w in re.findall(r"[\w'’.-]+", who) if w.lower().strip(".") not in _HONORIFICS]
+        if words and len(words) <= 5:
+            return Question(question, words[-1].removesuffix("'s").removesuffix("’s"), m.group("topic"))
+    return Question(question, None, question)
+
+
+def attributed_to(speaker: str, sentence: str) -> bool:
+    """True when `speaker` is the one speaking in `sentence` (not the one spoken to or about)."""
+    name = re.escape(speaker)
+    verbs = SPEECH_VERBS
+    patterns = (
+        # "Dunford said …", "Dunford, chairman of the Joint Chiefs, said …", "Dunford told reporters"
+        rf"\b{name}\b(?:[^;“”\"]{{0,120}}?,)?\s+(?:(?:also|later|has|had|would|then|but|and|on\s+\w+)\s+){{0,2}}(?:{verbs})\b",
+        # "… said Dunford", "…,” says Dunford"
+        rf"\b(?:{verbs})\s+(?:[\w.]+\s+){{0,6}}?{name}\b(?=\s*(?:[,.;:!?)]|$))",
+        # "according to Dunford"
+        rf"\baccording\s+to\s+(?:\w+\s+){{0,4}}?{name}\b",
+    )
+    for p in patterns:
+        for m in re.finditer(p, sentence, re.IGNORECASE):
+            before = sentence[: m.start()].rstrip().lower()
+            # "told Dunford", "asked Dunford", "to Dunford" make him the listener
+            if p is patterns[1]:
+                between = m.group(0).lower()
+                if re.match(r"(?:told|tells|asked|urged|called)\b", between):
+                    continue
+            if re.search(r"\b(?:told|tells|asked|to|with|urged)$", before) and p is patterns[0]:
+                continue
+            return True
+    return False
+
+
+def _continues_quote(sentence: str) -> bool:
+    """A quote closed by a pronoun attribution: '“…,” he said.'"""
+    return bool(re.search(rf"[”\"]\s*,?\s*(?:he|she|they)\s+(?:{SPEECH_VERBS})\b", sentence, re.I)) or bool(
+        re.match(rf"^\s*(?:He|She|They)\s+(?:also\s+)?(?:{SPEECH_VERBS})\b", sentence)
+    )
+
+
+@dataclass
+class Scored:
+    passage: int
+    sentence: Sentence  # offsets relative to the article
+    score: float
+
+
+class ExtractiveAnswerer:
+    def __init__(self, doc_frequency: IdfSource | None = None, max_sentences: int = 3,
+                 min_coverage: float = 0.34, min_dense: float = 0.45):
+        self.doc_frequency = doc_frequency
+        self.terms = Terms()
+        self.max_sentences = max_sentences
+        self.min_coverage = min_coverage
+        self.min_dense = min_dense
+
+    def _weights(self, text: str) -> dict[str, float]:
+        words = query_terms(text)
+        idf = idf_weights(words, self.doc_frequency)
+        weights: dict[str, float] = {}
+        for w, v in idf.items():
+            s = self.terms.stem(w)
+            weights[s] = max(weights.get(s, 0.0), v)
+        return weights
+
+    @staticmethod
+    def _coverage(weights: dict[str, float], stems: set[str]) -> float:
+        total = sum(weights.values())
+        return sum(v for t, v in weights.items() if t in stems) / total if total else 0.0
+
+    def _sentences(self, passages: list[Passage]) -> list[tuple[int, Sentence]]:
+        out = []
+        for i, p in enumerate(passages):
+            for s in split_sentences(p.text):
+                out.append((i, Sentence(p.start + s.start, p.start + s.end, s.text)))
+        return out
+
+    def answer(self, question: str, passages: list[Passage]) -> Answer:
+        q = parse_question(question)
+        if not passages:
+            return Answer(NOTHING_FOUND, [], passages, mode="none")
+        weights = self._weights(q.text)
+        best_cov = max(
+            self._coverage(weights, set(self.terms.of(p.title + " " + p.text))) for p in passages
+        )
+        best_dense = max(p.dense for p in passages)
+        if best_cov < self.min_coverage and best_dense < self.min_dense:
+            return Answer(NOTHING_FOUND, [], passages, mode="none")
+        sentences = self._sentences(passages)
+        if q.speaker:
+            picked = self._speaker_sentences(q, passages, sentences)
+            if not picked:
+                return Answer(
+                    f"I couldn't find anything {q.speaker} said about that in the indexed news.",
+                    [], passages, mode="none",
+                )
+        else:
+            picked = self._best_sentences(weights, passages, sentences)
+            if not picked:
+                return Answer(NOTHING_FOUND, [], passages, mode="none")
+        return build_answer(picked, passages)
+
+    def _speaker_sentences(self, q: Question, passages: list[Passage],
+                           sentences: list[tuple[int, Sentence]]) -> list[Scored]:
+        topic = self._weights(q.topic) if q.topic else {}
+        topic.pop(self.terms.stem(q.speaker or ""), None)
+        scored: list[Scored] = []
+        prev_attributed = False
+        for i, s in sentences:
+            attributed = attributed_to(q.speaker or "", s.text) or (prev_attributed and _continues_quote(s.text))
+            prev_attributed = attributed
+            if not attributed:
+                continue
+            stems = set(self.terms.of(s.text))
+            rel = self._coverage(topic, stems) if topic else 0.0
+            quoted = 0.2 if re.search(r"[“\"]", s.text) else 0.0
+            rank_prior = 1.0 / (1 + i)
+            scored.append(Scored(i, s, rel + quoted + 0.5 * rank_prior + passages[i].dense * 0.5))
+        scored.sort(key=lambda x: -x.score)
+        # keep the speaker's statements from the best article, then others if room
+        chosen: list[Scored] = []
+        seen: set[tuple[int, int]] = set()
+        for x in scored:
+            key = (x.sentence.start, x.sentence.end)
+            if key in seen:
+                continue  # overlapping chunks repeat sentences
+            seen.add(key)
+            chosen.append(x)
+            if len(chosen) >= self.max_sentences:
+                break
+        # read as the article tells it: by passage rank, then position in the article
+        first_rank: dict[str, int] = {}
+        for x in chosen:
+            first_rank.setdefault(passages[x.passage].article_id, x.passage)
+        chosen.sort(key=lambda x: (first_rank[passages[x.passage].article_id], x.sentence.start))
+        return chosen
+
+    def _best_sentences(self, weights: dict[str, float], passages: list[Passage],
+                        sentences: list[tuple[int, Sentence]]) -> list[Scored]:
+        scored: list[Scored] = []
+        for i, s in sentences:
+            stems = set(self.terms.of(s.text))
+            cov = self._coverage(weights, stems)
+            if cov <= 0:
+                continue
+            scored.append(Scored(i, s, cov + 0.3 / (1 + i) + 0.2 * passages[i].dense))
+        scored.sort(key=lambda x: -x.score)
+        chosen: list[Scored] = []
+        covered: set[str] = set()
+        seen: set[tuple[int, int]] = set()
+        for x in scored:
+            key = (x.sentence.start, x.sentence.end)
+            if key in seen:
+                continue
+            stems = set(self.terms.of(x.sentence.text)) & set(weights)
+            if chosen and (stems <= covered or x.score < 0.6 * chosen[0].score):
+                continue  # adds nothing new, or much weaker than the best sentence
+            seen.add(key)
+            chosen.append(x)
+            covered |= stems
+            if len(chosen) >= min(2, self.max_sentences):
+                break
+        return chosen
+
+
+def build_answer(picked: list[Scored], passages: list[Passage], mode: str = "extractive",
+                 bullets: bool = False) -> Answer:
+    """Number the passages used in order of appearance and write 'sentence [n]' lines."""
+    numbers: dict[int, int] = {}
+    for x in picked:
+        numbers.setdefault(x.passage, len(numbers) + 1)
+    by_passage: dict[int, list[Sentence]] = {}
+    for x in picked:
+        by_passage.setdefault(x.passage, []).append(x.sentence)
+    citations = []
+    for pi, n in numbers.items():
+        p = passages[pi]
+        sents = sorted(by_passage[pi], key=lambda s: s.start)
+        citations.append(
+            Citation(
+                n=n, title=p.title, source=p.source, published=p.published, url=p.url,
+                quote=" … ".join(s.text for s in sents), article_id=p.article_id, chunk_id=p.chunk_id,
+                spans=[(s.start, s.end) for s in sents],
+            )
+        )
+    lines = [f"{x.sentence.text} [{numbers[x.passage]}]" for x in picked]
+    text = "\n".join(f"• {line}" for line in lines) if bullets else " ".join(lines)
+    return Answer(text, citations, passages, mode=mode)

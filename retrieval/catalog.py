@@ -1,0 +1,360 @@
+"""SQLite side of the store: articles, chunk rows and the FTS5 (BM25) lexical index.
+
+One database file under the data dir. Every row carries its namespace; every query filters
+on it, so namespaces (Discord guilds) never see each other's articles.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from retrieval.articles import Article, parse_date
+from retrieval.chunking import Chunk
+from retrieval.results import ArticleInfo
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    namespace TEXT NOT NULL,
+    id TEXT NOT NULL,
+    url TEXT NOT NULL DEFAULT '',
+    title TEXT NOT NULL,
+    source TEXT NOT NULL DEFAULT '',
+    authors TEXT NOT NULL DEFAULT '[]',
+    published TEXT,
+    published_day INTEGER,
+    text TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    n_chunks INTEGER NOT NULL,
+    ingested_at TEXT NOT NULL,
+    PRIMARY KEY (namespace, id)
+);
+CREATE INDEX IF NOT EXISTS articles_by_day ON articles(namespace, published_day);
+CREATE INDEX IF NOT EXISTS articles_by_url ON articles(namespace, url);
+CREATE TABLE IF NOT EXISTS chunks (
+    rowid INTEGER PRIMARY KEY,
+    namespace TEXT NOT NULL,
+    article_id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    n_tokens INTEGER NOT NULL,
+    UNIQUE (namespace, article_id, position)
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
+    title, body, tokenize = 'porter unicode61 remove_diacritics 2'
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for from
+    further had has have having he her here hers herself him himself his how i if in into is it
+    its itself just me more most my myself no nor not now of off on once only or other our ours
+    out over own same she should so some such than that the their theirs them themselves then
+    there these they this those through to too under until up very was we were what when where
+    which while who whom why will with would you your yours yourself say said says tell told
+    week this year new news latest according also""".split()
+)
+
+
+def day_number(d: date) -> int:
+    """Days since 1970-01-01: dates stored as integers filter fast in SQLite and Chroma."""
+    return (d - date(1970, 1, 1)).days
+
+
+def query_terms(text: str) -> list[str]:
+    """Lower-cased content words of a query, in order, without duplicates."""
+    seen: list[str] = []
+    for w in re.findall(r"[\w][\w'’-]*", text.lower()):
+        w = w.strip("'’-")
+        if len(w) < 2 and not w.isdigit():
+            continue
+        if w in STOPWORDS or w in seen:
+            continue
+        seen.append(w)
+    return seen
+
+
+@dataclass(frozen=True)
+class LexicalHit:
+    rowid: int
+    article_id: str
+    position: int
+    score: float  # BM25, higher is better
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    rowid: int
+    article_id: str
+    position: int
+    start: int
+    end: int
+    text: str
+
+
+class Catalog:
+    """Articles, chunks and BM25 in one SQLite file. Thread-safe through one lock."""
+
+    def __init__(self, path: Path | str):
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA busy_timeout=10000")
+        self.lock = threading.RLock()
+        with self.lock:
+            self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        with self.lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+
+    # --- meta -----------------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        with self.lock:
+            row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row["value"] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.lock:
+            self.db.execute(
+                "INSERT INTO meta(key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    # --- articles -------------------------------------------------------------------------
+
+    def content_hashes(self, namespace: str, ids: Sequence[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        with self.lock:
+            for i in range(0, len(ids), 500):
+                part = list(ids[i : i + 500])
+                marks = ",".join("?" * len(part))
+                rows = self.db.execute(
+                    f"SELECT id, content_hash FROM articles WHERE namespace = ? AND id IN ({marks})",
+                    [namespace, *part],
+                ).fetchall()
+                out.update({r["id"]: r["content_hash"] for r in rows})
+        return out
+
+    def put_article(self, conn: sqlite3.Connection, namespace: str, article: Article,
+                    chunks: Sequence[Chunk]) -> None:
+        """Replace an article and its chunks (call inside `transaction()`)."""
+        self._delete_rows(conn, namespace, article.id)
+        conn.execute(
+            "INSERT INTO articles(namespace, id, url, title, source, authors, published,"
+            " published_day, text, content_hash, n_chunks, ingested_at)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                namespace, article.id, article.url, article.title, article.source,
+                json.dumps(article.authors), article.published.isoformat() if article.published else None,
+                day_number(article.published) if article.published else None, article.text,
+                article.content_hash, len(chunks), datetime.now(UTC).isoformat(timespec="seconds"),
+            ),
+        )
+        for ch in chunks:
+            cur = conn.execute(
+                'INSERT INTO chunks(namespace, article_id, position, start, "end", n_tokens)'
+                " VALUES (?,?,?,?,?,?)",
+                (namespace, article.id, ch.position, ch.start, ch.end, ch.n_tokens),
+            )
+            conn.execute(
+                "INSERT INTO chunks_fts(rowid, title, body) VALUES (?, ?, ?)",
+                (cur.lastrowid, article.title if ch.position == 0 else "", ch.text),
+            )
+
+    def _delete_rows(self, conn: sqlite3.Connection, namespace: str, article_id: str) -> int:
+        rows = conn.execute(
+            "SELECT rowid FROM chunks WHERE namespace = ? AND article_id = ?", (namespace, article_id)
+        ).fetchall()
+        conn.executemany("DELETE FROM chunks_fts WHERE rowid = ?", [(r["rowid"],) for r in rows])
+        conn.execute("DELETE FROM chunks WHERE namespace = ? AND article_id = ?", (namespace, article_id))
+        conn.execute("DELETE FROM articles WHERE namespace = ? AND id = ?", (namespace, article_id))
+        return len(rows)
+
+    def delete_article(self, namespace: str, article_id: str) -> int:
+        with self.transaction() as conn:
+            return self._delete_rows(conn, namespace, article_id)
+
+    def find_article(self, namespace: str, ref: str, url_id: str | None = None) -> ArticleInfo | None:
+        with self.lock:
+            row = self.db.execute(
+                f"SELECT {self._info_cols} FROM articles WHERE namespace = ? AND (id = ? OR url = ? OR id = ?)",
+                (namespace, ref, ref, url_id or ref),
+            ).fetchone()
+        return self._info(row) if row else None
+
+    def article(self, namespace: str, article_id: str) -> sqlite3.Row | None:
+        with self.lock:
+            row: sqlite3.Row | None = self.db.execute(
+                "SELECT * FROM articles WHERE namespace = ? AND id = ?", (namespace, article_id)
+            ).fetchone()
+            return row
+
+    _info_cols = "id, title, url, source, published, n_chunks, ingested_at"
+
+    @staticmethod
+    def _info(row: sqlite3.Row) -> ArticleInfo:
+        return ArticleInfo(
+            id=row["id"], title=row["title"], url=row["url"], source=row["source"],
+            published=parse_date(row["published"]), n_chunks=row["n_chunks"],
+            ingested_at=row["ingested_at"],
+        )
+
+    def _filter_sql(self, query: str | None) -> tuple[str, list[object]]:
+        if not query:
+            return "", []
+        like = f"%{query.strip()}%"
+        return " AND (title LIKE ? OR url LIKE ? OR source LIKE ?)", [like, like, like]
+
+    def list_articles(self, namespace: str, query: str | None = None, limit: int = 20,
+                      offset: int = 0) -> list[ArticleInfo]:
+        where, args = self._filter_sql(query)
+        with self.lock:
+            rows = self.db.execute(
+                f"SELECT {self._info_cols} FROM articles WHERE namespace = ?{where}"
+                " ORDER BY published_day IS NULL, published_day DESC, ingested_at DESC, id"
+                " LIMIT ? OFFSET ?",
+                [namespace, *args, limit, offset],
+            ).fetchall()
+        return [self._info(r) for r in rows]
+
+    def count_articles(self, namespace: str, query: str | None = None) -> int:
+        where, args = self._filter_sql(query)
+        with self.lock:
+            row = self.db.execute(
+                f"SELECT COUNT(*) AS n FROM articles WHERE namespace = ?{where}", [namespace, *args]
+            ).fetchone()
+        return int(row["n"])
+
+    def article_ids(self, namespace: str, since_day: int | None = None,
+                    until_day: int | None = None, source: str | None = None) -> list[str]:
+        sql, args = self._article_filter(since_day, until_day, source)
+        with self.lock:
+            rows = self.db.execute(
+                f"SELECT id FROM articles a WHERE a.namespace = ?{sql} ORDER BY published_day DESC",
+                [namespace, *args],
+            ).fetchall()
+        return [r["id"] for r in rows]
+
+    def iter_articles(self, namespace: str) -> Iterator[sqlite3.Row]:
+        with self.lock:
+            rows = self.db.execute(
+                "SELECT * FROM articles WHERE namespace = ? ORDER BY id", (namespace,)
+            ).fetchall()
+        yield from rows
+
+    def namespaces(self) -> list[str]:
+        with self.lock:
+            rows = self.db.execute("SELECT DISTINCT namespace FROM articles ORDER BY 1").fetchall()
+        return [r["namespace"] for r in rows]
+
+    def counts(self, namespace: str | None = None) -> dict[str, int]:
+        where, args = ("WHERE namespace = ?", [namespace]) if namespace else ("", [])
+        with self.lock:
+            a = self.db.execute(f"SELECT COUNT(*) AS n FROM articles {where}", args).fetchone()["n"]
+            c = self.db.execute(
+                f"SELECT COUNT(*) AS n, COALESCE(SUM(n_tokens), 0) AS t FROM chunks {where}", args
+            ).fetchone()
+        return {"articles": int(a), "chunks": int(c["n"]), "tokens": int(c["t"])}
+
+    # --- chunks and search ----------------------------------------------------------------
+
+    @staticmethod
+    def _article_filter(since_day: int | None, until_day: int | None,
+                        source: str | None) -> tuple[str, list[object]]:
+        sql, args = "", []
+        if since_day is not None:
+            sql += " AND a.published_day >= ?"
+            args.append(since_day)
+        if until_day is not None:
+            sql += " AND a.published_day <= ?"
+            args.append(until_day)
+        if source:
+            sql += " AND (a.source = ? OR a.source LIKE ?)"
+            args.extend([source, f"%.{source}"])
+        return sql, args
+
+    def bm25(self, namespace: str, query: str, limit: int = 50, since_day: int | None = None,
+             until_day: int | None = None, source: str | None = None) -> list[LexicalHit]:
+        terms = query_terms(query)
+        if not terms:
+            return []
+        match = " OR ".join('"' + t.replace('"', "") + '"' for t in terms)
+        fsql, fargs = self._article_filter(since_day, until_day, source)
+        sql = (
+            "SELECT c.rowid AS rowid, c.article_id AS article_id, c.position AS position,"
+            " bm25(chunks_fts, 2.0, 1.0) AS score"
+            " FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid"
+            " JOIN articles a ON a.namespace = c.namespace AND a.id = c.article_id"
+            f" WHERE chunks_fts MATCH ? AND c.namespace = ?{fsql}"
+            " ORDER BY score LIMIT ?"
+        )
+        with self.lock:
+            rows = self.db.execute(sql, [match, namespace, *fargs, limit]).fetchall()
+        return [LexicalHit(r["rowid"], r["article_id"], r["position"], -float(r["score"])) for r in rows]
+
+    def chunks_by_key(self, namespace: str, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], StoredChunk]:
+        """Chunk rows with their text, for (article_id, position) keys."""
+        out: dict[tuple[str, int], StoredChunk] = {}
+        with self.lock:
+            for article_id, position in keys:
+                row = self.db.execute(
+                    'SELECT c.rowid AS rowid, c.article_id, c.position, c.start, c."end" AS "end",'
+                    " f.body AS body FROM chunks c JOIN chunks_fts f ON f.rowid = c.rowid"
+                    " WHERE c.namespace = ? AND c.article_id = ? AND c.position = ?",
+                    (namespace, article_id, position),
+                ).fetchone()
+                if row:
+                    out[(article_id, position)] = StoredChunk(
+                        row["rowid"], row["article_id"], row["position"], row["start"], row["end"], row["body"]
+                    )
+        return out
+
+    def article_chunks(self, namespace: str, article_id: str) -> list[StoredChunk]:
+        with self.lock:
+            rows = self.db.execute(
+                'SELECT c.rowid AS rowid, c.article_id, c.position, c.start, c."end" AS "end",'
+                " f.body AS body FROM chunks c JOIN chunks_fts f ON f.rowid = c.rowid"
+                " WHERE c.namespace = ? AND c.article_id = ? ORDER BY c.position",
+                (namespace, article_id),
+            ).fetchall()
+        return [StoredChunk(r["rowid"], r["article_id"], r["position"], r["start"], r["end"], r["body"])
+                for r in rows]
+
+    def doc_frequency(self, terms: Sequence[str]) -> tuple[int, dict[str, int]]:
+        """(number of chunks, chunks containing each term) over the whole index, for IDF weights."""
+        with self.lock:
+            total = self.db.execute("SELECT COUNT(*) AS n FROM chunks").fetchone()["n"]
+            df: dict[str, int] = {}
+            for t in terms:
+                q = '"' + t.replace('"', "") + '"'
+                df[t] = self.db.execute(
+                    "SELECT COUNT(*) AS n FROM chunks_fts WHERE chunks_fts MATCH ?", (q,)
+                ).fetchone()["n"]
+        return int(total), df

@@ -1,0 +1,290 @@
+"""The engine: one object the front ends (CLI, Discord) talk to. Built once, passed in."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from retrieval.answer import ExtractiveAnswerer
+from retrieval.articles import Article, normalize_url, parse_date, url_id
+from retrieval.catalog import Catalog
+from retrieval.chunking import Chunk, Chunker
+from retrieval.embedding import Embedder, LocalEmbedder, OpenAIEmbedder
+from retrieval.errors import BadInputError, NotFoundError
+from retrieval.loaders import LoadProblem, load_path
+from retrieval.results import Answer, ArticleInfo, IngestReport, Passage
+from retrieval.search import Searcher, SearchFilters
+from retrieval.settings import Settings
+from retrieval.store import Store
+from retrieval.summary import NOTHING_TO_SUMMARIZE, Summarizer
+from retrieval.tokens import load_encoding
+from retrieval.vectors import Vectors, build_chroma_client
+
+DEFAULT_NAMESPACE = "default"
+Progress = Callable[[int], None]
+
+
+def namespace_for_guild(guild_id: int | str | None) -> str:
+    """Each Discord guild is its own namespace; the CLI's default is 'default'."""
+    if guild_id is None or str(guild_id).strip() == "":
+        return DEFAULT_NAMESPACE
+    gid = str(guild_id).strip()
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,40}", gid):
+        raise BadInputError(f"invalid guild id {gid!r}: use the numeric Discord server id")
+    return f"g{gid}"
+
+
+def build_embedder(settings: Settings) -> Embedder:
+    if settings.embedder == "openai":
+        import openai
+
+        client = openai.OpenAI(
+            api_key=settings.openai_api_key or "unused", base_url=settings.openai_base_url,
+            timeout=settings.llm_timeout,
+        )
+        return OpenAIEmbedder(client, settings.embedding_model)
+    return LocalEmbedder(batch_size=settings.embed_batch_size, threads=settings.embed_threads)
+
+
+class Engine:
+    def __init__(self, settings: Settings, store: Store, embedder: Embedder, chunker: Chunker,
+                 searcher: Searcher, answerer: ExtractiveAnswerer, summarizer: Summarizer):
+        self.settings = settings
+        self.store = store
+        self.embedder = embedder
+        self.chunker = chunker
+        self.searcher = searcher
+        self.answerer = answerer
+        self.summarizer = summarizer
+
+    @classmethod
+    def from_settings(cls, settings: Settings, embedder: Embedder | None = None,
+                      chroma_client: Any | None = None) -> Engine:
+        embedder = embedder or build_embedder(settings)
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        catalog = Catalog(settings.sqlite_path)
+        vectors = Vectors(chroma_client or build_chroma_client(settings), embedder.model_id)
+        store = Store(catalog, vectors)
+        chunker = Chunker(load_encoding(), settings.chunk_tokens, settings.chunk_overlap)
+        searcher = Searcher(catalog, vectors, embedder)
+        answerer = ExtractiveAnswerer(doc_frequency=catalog.doc_frequency)
+        return cls(settings, store, embedder, chunker, searcher, answerer, Summarizer())
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.store.catalog
+
+    def close(self) -> None:
+        self.catalog.close()
+
+    # --- ingest ---------------------------------------------------------------------------
+
+    def ingest(self, articles: Iterable[Article | LoadProblem], namespace: str = DEFAULT_NAMESPACE,
+               progress: Progress | None = None, batch_articles: int = 32) -> IngestReport:
+        """Add or update articles. Unchanged articles are skipped; changed ones replace their chunks.
+
+        Articles are embedded in batches; `progress(n)` is called after each batch with the
+        number of inputs handled. Problems (bad lines, too-long articles) are reported, not raised.
+        """
+        report = IngestReport()
+        batch: list[Article] = []
+        for item in articles:
+            if isinstance(item, LoadProblem):
+                report.problems.append(str(item))
+                if progress:
+                    progress(1)
+                continue
+            batch.append(item)
+            if len(batch) >= batch_articles:
+                report.merge(self._ingest_batch(batch, namespace))
+                if progress:
+                    progress(len(batch))
+                batch = []
+        if batch:
+            report.merge(self._ingest_batch(batch, namespace))
+            if progress:
+                progress(len(batch))
+        return report
+
+    def _ingest_batch(self, batch: list[Article], namespace: str) -> IngestReport:
+        report = IngestReport()
+        latest: dict[str, Article] = {}
+        for a in batch:  # the same article twice in one batch: the last version wins
+            if len(a.text) > self.settings.max_article_chars:
+                report.problems.append(
+                    f"{a.url or a.title}: article too long ({len(a.text):,} characters; the limit is "
+                    f"{self.settings.max_article_chars:,}, NEWSDESK_MAX_ARTICLE_CHARS); skipped"
+                )
+                continue
+            latest[a.id] = a
+        known = self.catalog.content_hashes(namespace, list(latest))
+        todo: list[tuple[Article, list[Chunk]]] = []
+        for a in latest.values():
+            old = known.get(a.id)
+            if old == a.content_hash:
+                report.articles_skipped += 1
+                continue
+            chunks = self.chunker.chunk(a.id, a.text)
+            if not chunks:
+                report.problems.append(f"{a.url or a.title}: no text to index; skipped")
+                continue
+            todo.append((a, chunks))
+            if old is None:
+                report.articles_added += 1
+            else:
+                report.articles_updated += 1
+                row = self.catalog.article(namespace, a.id)
+                report.chunks_removed += int(row["n_chunks"]) if row else 0
+        if todo:
+            texts = [f"{a.title}\n{c.text}" for a, chunks in todo for c in chunks]
+            vectors = self.embedder.embed(texts)
+            self.store.write(namespace, todo, vectors)
+            report.chunks_added += len(texts)
+        return report
+
+    def ingest_paths(self, paths: list[Path], namespace: str = DEFAULT_NAMESPACE,
+                     progress: Progress | None = None) -> IngestReport:
+        def items() -> Iterator[Article | LoadProblem]:
+            for p in paths:
+                yield from load_path(Path(p))
+
+        return self.ingest(items(), namespace, progress)
+
+    # --- questions ------------------------------------------------------------------------
+
+    def validate_question(self, question: str) -> str:
+        q = " ".join((question or "").split())
+        if not q:
+            raise BadInputError("the question is empty: ask something, e.g. 'what did the mayor say?'")
+        if len(q) > self.settings.max_question_chars:
+            raise BadInputError(
+                f"the question is too long ({len(q)} characters; the limit is "
+                f"{self.settings.max_question_chars}): shorten it"
+            )
+        return q
+
+    def search(self, query: str, namespace: str = DEFAULT_NAMESPACE, k: int = 5,
+               since: date | None = None, source: str | None = None,
+               as_of: date | None = None) -> list[Passage]:
+        query = self.validate_question(query)
+        if k < 1 or k > 50:
+            raise BadInputError("k must be between 1 and 50")
+        src = source.strip().lower().removeprefix("www.") if source else None
+        return self.searcher.search(namespace, query, k, SearchFilters(since, as_of, src))
+
+    def ask(self, question: str, namespace: str = DEFAULT_NAMESPACE, k: int = 5,
+            since: date | None = None, source: str | None = None,
+            as_of: date | None = None) -> Answer:
+        question = self.validate_question(question)
+        passages = self.search(question, namespace, k, since, source, as_of)
+        return self.answerer.answer(question, passages)
+
+    def summarize(self, namespace: str = DEFAULT_NAMESPACE, article: str | None = None,
+                  topic: str | None = None, since: date | None = None, as_of: date | None = None,
+                  max_sentences: int = 6, max_articles: int = 30) -> Answer:
+        if article:
+            info = self.get_article(article, namespace)
+            if info is None:
+                raise NotFoundError(f"no article {article!r} is indexed here")
+            passages = self._article_passages(namespace, info.id)
+            return self.summarizer.summarize(passages, max_sentences=max_sentences)
+        if topic:
+            passages = self.search(topic, namespace, k=10, since=since, as_of=as_of)
+            answer = self.summarizer.summarize(passages, topic=topic, max_sentences=max_sentences)
+            # a topic nobody wrote about gets the same plain "nothing found" as a question
+            probe = self.answerer.answer(topic, passages)
+            if not probe.found:
+                return Answer(probe.text, [], passages, mode="none")
+            return answer
+        if since is None:
+            raise BadInputError("say what to summarise: an article, a topic, or a time window (--since)")
+        ids = self.catalog.article_ids(
+            namespace, since_day=_day(since), until_day=_day(as_of) if as_of else None
+        )[:max_articles]
+        passages = []
+        for aid in ids:
+            passages.extend(self._article_passages(namespace, aid)[:2])
+        if not passages:
+            return Answer(NOTHING_TO_SUMMARIZE, [], [], mode="none")
+        return self.summarizer.summarize(passages, max_sentences=max_sentences)
+
+    def _article_passages(self, namespace: str, article_id: str) -> list[Passage]:
+        row = self.catalog.article(namespace, article_id)
+        if row is None:
+            return []
+        return [
+            Passage(
+                chunk_id=f"{article_id}:{c.position}", article_id=article_id, position=c.position,
+                start=c.start, end=c.end, text=c.text, title=row["title"], url=row["url"],
+                source=row["source"], published=parse_date(row["published"]),
+            )
+            for c in self.catalog.article_chunks(namespace, article_id)
+        ]
+
+    # --- what is indexed ------------------------------------------------------------------
+
+    def sources(self, namespace: str = DEFAULT_NAMESPACE, query: str | None = None,
+                limit: int = 20, offset: int = 0) -> list[ArticleInfo]:
+        return self.catalog.list_articles(namespace, query, limit, offset)
+
+    def count_articles(self, namespace: str = DEFAULT_NAMESPACE, query: str | None = None) -> int:
+        return self.catalog.count_articles(namespace, query)
+
+    def get_article(self, ref: str, namespace: str = DEFAULT_NAMESPACE) -> ArticleInfo | None:
+        ref = ref.strip()
+        if not ref:
+            return None
+        by_url = url_id(ref) if "/" in ref or "." in ref else None
+        info = self.catalog.find_article(namespace, ref, by_url)
+        if info is None and by_url:
+            info = self.catalog.find_article(namespace, normalize_url(ref), by_url)
+        return info
+
+    def delete(self, ref: str, namespace: str = DEFAULT_NAMESPACE) -> ArticleInfo:
+        info = self.get_article(ref, namespace)
+        if info is None:
+            raise NotFoundError(f"no article {ref!r} is indexed here")
+        self.store.delete(namespace, info.id)
+        return info
+
+    def stats(self, namespace: str | None = None) -> dict[str, Any]:
+        counts = self.catalog.counts(namespace)
+        namespaces = [namespace] if namespace else self.catalog.namespaces()
+        return {
+            **counts,
+            "vectors": sum(self.store.vectors.count(ns) for ns in namespaces),
+            "namespaces": len(namespaces),
+            "embedding_model": self.embedder.model_id,
+            "data_dir": str(self.settings.data_dir),
+            "backend": f"chroma server {self.settings.chroma_host}" if self.settings.chroma_host
+            else "embedded chroma",
+        }
+
+    def reindex(self, namespace: str | None = None, progress: Progress | None = None) -> int:
+        """Re-chunk and re-embed every article (after a model or chunking change)."""
+        namespaces = [namespace] if namespace else self.catalog.namespaces()
+        total = 0
+        for ns in namespaces:
+            rows = list(self.catalog.iter_articles(ns))
+            self.store.drop_namespace(ns)
+            articles = [
+                Article(
+                    id=r["id"], title=r["title"], text=r["text"], url=r["url"], source=r["source"],
+                    authors=__import__("json").loads(r["authors"]), published=parse_date(r["published"]),
+                )
+                for r in rows
+            ]
+            for a in articles:
+                self.catalog.delete_article(ns, a.id)
+            report = self.ingest(articles, ns, progress)
+            total += report.articles_added
+        return total
+
+
+def _day(d: date) -> int:
+    from retrieval.catalog import day_number
+
+    return day_number(d)

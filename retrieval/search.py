@@ -1,0 +1,126 @@
+"""Hybrid search: dense (Chroma) and BM25 (SQLite FTS5) candidates, fused by reciprocal rank,
+optionally weighted by recency, then diversified across articles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from retrieval.articles import parse_date
+from retrieval.catalog import Catalog, day_number
+from retrieval.embedding import Embedder
+from retrieval.results import Passage
+from retrieval.vectors import Vectors
+
+RRF_K = 60
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    since: date | None = None  # published on or after
+    until: date | None = None  # published on or before ("as of")
+    source: str | None = None  # outlet host, e.g. reuters.com
+
+    def chroma_where(self) -> dict[str, Any] | None:
+        clauses: list[dict[str, Any]] = []
+        if self.since:
+            clauses.append({"day": {"$gte": day_number(self.since)}})
+        if self.until:
+            clauses.append({"day": {"$lte": day_number(self.until)}})
+        if self.source:
+            clauses.append({"source": {"$eq": self.source}})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+@dataclass
+class _Candidate:
+    article_id: str
+    position: int
+    score: float = 0.0
+    dense: float = 0.0
+    lexical: float = 0.0
+
+
+class Searcher:
+    def __init__(self, catalog: Catalog, vectors: Vectors, embedder: Embedder,
+                 candidates: int = 50, per_article: int = 2, recency_days: float = 0.0):
+        self.catalog = catalog
+        self.vectors = vectors
+        self.embedder = embedder
+        self.candidates = candidates
+        self.per_article = per_article
+        self.recency_days = recency_days
+
+    def search(self, namespace: str, query: str, k: int = 5,
+               filters: SearchFilters | None = None) -> list[Passage]:
+        filters = filters or SearchFilters()
+        pool: dict[tuple[str, int], _Candidate] = {}
+
+        vector = self.embedder.embed([query])[0]
+        dense = self.vectors.query(namespace, vector, self.candidates, filters.chroma_where())
+        for rank, hit in enumerate(dense):
+            c = pool.setdefault((hit.article_id, hit.position), _Candidate(hit.article_id, hit.position))
+            c.dense = hit.similarity
+            c.score += 1.0 / (RRF_K + rank + 1)
+
+        lexical = self.catalog.bm25(
+            namespace, query, self.candidates,
+            since_day=day_number(filters.since) if filters.since else None,
+            until_day=day_number(filters.until) if filters.until else None,
+            source=filters.source,
+        )
+        for rank, lhit in enumerate(lexical):
+            c = pool.setdefault((lhit.article_id, lhit.position), _Candidate(lhit.article_id, lhit.position))
+            c.lexical = lhit.score
+            c.score += 1.0 / (RRF_K + rank + 1)
+
+        articles = {aid: self.catalog.article(namespace, aid) for aid in {c.article_id for c in pool.values()}}
+        # vectors of an interrupted ingest that SQLite never committed are not results
+        ranked = [c for c in pool.values() if articles.get(c.article_id) is not None]
+        if self.recency_days > 0:
+            ref = filters.until or date.today()
+            for c in ranked:
+                published = parse_date(articles[c.article_id]["published"])  # type: ignore[index]
+                age = max(0, (ref - published).days) if published else 365
+                c.score *= 1.0 / (1.0 + age / self.recency_days)
+        ranked.sort(key=lambda c: (-c.score, c.article_id, c.position))
+        chosen = self._diversify(ranked, k)
+        texts = self.catalog.chunks_by_key(namespace, [(c.article_id, c.position) for c in chosen])
+        out: list[Passage] = []
+        for c in chosen:
+            row = articles[c.article_id]
+            stored = texts.get((c.article_id, c.position))
+            if row is None or stored is None:
+                continue
+            out.append(
+                Passage(
+                    chunk_id=f"{c.article_id}:{c.position}", article_id=c.article_id,
+                    position=c.position, start=stored.start, end=stored.end, text=stored.text,
+                    title=row["title"], url=row["url"], source=row["source"],
+                    published=parse_date(row["published"]), score=c.score, dense=c.dense,
+                    lexical=c.lexical,
+                )
+            )
+        return out
+
+    def _diversify(self, ranked: list[_Candidate], k: int) -> list[_Candidate]:
+        """Best first, at most `per_article` chunks of one article unless there is nothing else."""
+        chosen: list[_Candidate] = []
+        per: dict[str, int] = {}
+        leftovers: list[_Candidate] = []
+        for c in ranked:
+            if len(chosen) >= k:
+                break
+            if per.get(c.article_id, 0) < self.per_article:
+                chosen.append(c)
+                per[c.article_id] = per.get(c.article_id, 0) + 1
+            else:
+                leftovers.append(c)
+        for c in leftovers:
+            if len(chosen) >= k:
+                break
+            chosen.append(c)
+        return chosen

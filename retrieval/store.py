@@ -1,0 +1,54 @@
+"""The store: Chroma (vectors) and SQLite (articles, chunks, BM25) behind one small class.
+
+Write order makes an interrupted ingest safe to re-run: stale vectors of the batch's articles are
+deleted, the new vectors upserted (deterministic ids), and only then is the SQLite transaction
+committed that marks the articles as ingested. A re-run redoes any article SQLite doesn't know.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from retrieval.articles import Article
+from retrieval.catalog import Catalog, day_number
+from retrieval.chunking import Chunk
+from retrieval.vectors import Vectors
+
+
+class Store:
+    def __init__(self, catalog: Catalog, vectors: Vectors):
+        self.catalog = catalog
+        self.vectors = vectors
+
+    def write(self, namespace: str, items: Sequence[tuple[Article, Sequence[Chunk]]],
+              embeddings: np.ndarray) -> None:
+        """Replace each article (and all its chunks) with the given version, everywhere."""
+        ids: list[str] = []
+        metas: list[dict[str, Any]] = []
+        for article, chunks in items:
+            for ch in chunks:
+                ids.append(ch.id)
+                meta: dict[str, Any] = {
+                    "article_id": article.id, "position": ch.position, "source": article.source,
+                }
+                if article.published:
+                    meta["day"] = day_number(article.published)
+                metas.append(meta)
+        if len(ids) != len(embeddings):
+            raise ValueError(f"{len(ids)} chunks but {len(embeddings)} embeddings")
+        self.vectors.delete_articles(namespace, [a.id for a, _ in items])
+        if ids:
+            self.vectors.upsert(namespace, ids, embeddings, metas)
+        with self.catalog.transaction() as conn:
+            for article, chunks in items:
+                self.catalog.put_article(conn, namespace, article, chunks)
+
+    def delete(self, namespace: str, article_id: str) -> int:
+        self.vectors.delete_articles(namespace, [article_id])
+        return self.catalog.delete_article(namespace, article_id)
+
+    def drop_namespace(self, namespace: str) -> None:
+        self.vectors.drop(namespace)

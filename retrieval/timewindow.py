@@ -1,0 +1,35 @@
+"""Parse the user's time filters: '7d', '24h', '2w', '3m' (months), or a date 'YYYY-MM-DD'."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from retrieval.articles import parse_date
+from retrieval.errors import BadInputError
+
+_UNITS = {"h": 1 / 24, "d": 1, "w": 7, "m": 30, "y": 365}
+
+
+def parse_since(value: str | None, today: date | None = None) -> date | None:
+    """The first day included by a `--since` value; None when no value is given."""
+    if value is None or not value.strip():
+        return None
+    v = value.strip().lower()
+    m = re.fullmatch(r"(\d+)\s*([hdwmy])", v)
+    if m:
+        days = int(m.group(1)) * _UNITS[m.group(2)]
+        return (today or date.today()) - timedelta(days=max(0, int(days + 0.999) - (1 if days < 1 else 0)))
+    d = parse_date(v)
+    if d is None:
+        raise BadInputError(f"can't read the time window {value!r}: use 24h, 7d, 2w, 3m or YYYY-MM-DD")
+    return d
+
+
+def parse_day(value: str | None) -> date | None:
+    if value is None or not value.strip():
+        return None
+    d = parse_date(value.strip())
+    if d is None:
+        raise BadInputError(f"can't read the date {value!r}: use YYYY-MM-DD")
+    return d

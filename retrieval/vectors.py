@@ -1,0 +1,120 @@
+"""Chroma side of the store: one collection per namespace, cosine space, embeddings always
+passed in (Chroma's own embedding function would try to download a model)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import chromadb
+import numpy as np
+
+from retrieval.errors import ModelMismatchError
+from retrieval.settings import Settings
+
+
+def build_chroma_client(settings: Settings) -> Any:
+    """The one place the backend is chosen: a Chroma server when CHROMA_HOST is set, else on disk."""
+    chroma_settings = chromadb.Settings(anonymized_telemetry=False)
+    if settings.chroma_host:
+        headers = (
+            {"Authorization": f"Bearer {settings.chroma_auth_token}"} if settings.chroma_auth_token else None
+        )
+        return chromadb.HttpClient(
+            host=settings.chroma_host, port=settings.chroma_port, ssl=settings.chroma_ssl,
+            headers=headers, settings=chroma_settings,
+        )
+    settings.chroma_path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+
+
+def collection_name(namespace: str) -> str:
+    safe = re.sub(r"[^A-Za-z0-9_-]", "-", namespace)[:50]
+    return f"newsdesk-{safe}"
+
+
+@dataclass(frozen=True)
+class DenseHit:
+    article_id: str
+    position: int
+    similarity: float  # cosine similarity
+
+
+class Vectors:
+    def __init__(self, client: Any, model_id: str):
+        self.client = client
+        self.model_id = model_id
+        self._collections: dict[str, Any] = {}
+        self.max_batch = int(client.get_max_batch_size()) if hasattr(client, "get_max_batch_size") else 1000
+
+    def collection(self, namespace: str, create: bool = True) -> Any | None:
+        if namespace in self._collections:
+            return self._collections[namespace]
+        name = collection_name(namespace)
+        try:
+            col = self.client.get_collection(name, embedding_function=None)
+        except Exception:  # chromadb raises NotFoundError / ValueError depending on version
+            if not create:
+                return None
+            col = self.client.get_or_create_collection(
+                name,
+                metadata={"embedding_model": self.model_id, "namespace": namespace},
+                configuration={"hnsw": {"space": "cosine"}},
+                embedding_function=None,
+            )
+        built_with = (col.metadata or {}).get("embedding_model")
+        if built_with and built_with != self.model_id:
+            raise ModelMismatchError(
+                f"the index for namespace {namespace!r} was built with the embedding model "
+                f"{built_with!r}, but {self.model_id!r} is configured; run `newsdesk reindex` "
+                "to rebuild it, or set NEWSDESK_EMBEDDER back"
+            )
+        self._collections[namespace] = col
+        return col
+
+    def drop(self, namespace: str) -> None:
+        self._collections.pop(namespace, None)
+        try:
+            self.client.delete_collection(collection_name(namespace))
+        except Exception:  # noqa: S110 - nothing to drop
+            pass
+
+    def delete_articles(self, namespace: str, article_ids: Sequence[str]) -> None:
+        col = self.collection(namespace, create=False)
+        if col is None or not article_ids:
+            return
+        for i in range(0, len(article_ids), 500):
+            col.delete(where={"article_id": {"$in": list(article_ids[i : i + 500])}})
+
+    def upsert(self, namespace: str, ids: list[str], embeddings: np.ndarray,
+               metadatas: list[dict[str, Any]]) -> None:
+        col = self.collection(namespace)
+        assert col is not None
+        for i in range(0, len(ids), self.max_batch):
+            col.upsert(
+                ids=ids[i : i + self.max_batch],
+                embeddings=embeddings[i : i + self.max_batch],
+                metadatas=metadatas[i : i + self.max_batch],  # type: ignore[arg-type]
+            )
+
+    def query(self, namespace: str, vector: np.ndarray, n: int, where: dict[str, Any] | None) -> list[DenseHit]:
+        col = self.collection(namespace, create=False)
+        if col is None:
+            return []
+        count = col.count()
+        if count == 0:
+            return []
+        res = col.query(
+            query_embeddings=vector.reshape(1, -1), n_results=min(n, count), where=where,
+            include=["distances", "metadatas"],
+        )
+        hits = []
+        for meta, dist in zip(res["metadatas"][0], res["distances"][0], strict=True):
+            hits.append(DenseHit(str(meta["article_id"]), int(meta["position"]), 1.0 - float(dist)))
+        return hits
+
+    def count(self, namespace: str) -> int:
+        col = self.collection(namespace, create=False)
+        return int(col.count()) if col is not None else 0
