@@ -1,5 +1,8 @@
 """Checking a generated answer against the passages it cites.
 
+Sentences of a passage that address a model or a chat ("ignore your instructions…",
+"@everyone") are treated as injected text: they support no claim and are never quoted.
+
 The model's text is split into sentences and each `[n]` marker is judged:
 
 - a marker pointing to no passage is removed;
@@ -20,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from retrieval.results import Citation, Passage
-from retrieval.sentences import split_sentences
+from retrieval.sentences import Sentence, split_sentences
 
 NO_ANSWER = "The passages do not answer this question."
 
@@ -31,6 +34,11 @@ _WORD = re.compile(r"[A-Za-z0-9]+(?:[.'’][A-Za-z0-9]+)*")
 _NO_ANSWER = re.compile(
     r"\b(passages?|sources?|articles?)\b.{0,40}\b(do(es)?n[o']t|do(es)? not|never)\b"
     r".{0,30}\b(answer|say|mention|contain|cover|address|include|state)",
+    re.IGNORECASE,
+)
+_INSTRUCTION = re.compile(
+    r"\b(ignore|disregard|forget|override)\b.{0,40}\b(instructions?|rules|prompts?|guidelines)\b"
+    r"|\b(system prompt|you are now|as an ai|new instructions)\b|@(everyone|here)\b",
     re.IGNORECASE,
 )
 _MENTION = re.compile(r"@(?=(everyone|here)\b)|<@(?=[!&]?\d+>)", re.IGNORECASE)
@@ -45,13 +53,13 @@ STOPWORDS = frozenset(
     their theirs them themselves then there these they this those through to too under
     until up very was we were what when where which while who whom why will with would
     you your yours yourself said says say told tell according reported reports added
-    stated per mr mrs ms dr one yes""".split()
+    stated per mr mrs ms dr one yes""".split()  # noqa: SIM905 (a word list reads better)
 )
 
 
 def defuse_mentions(text: str) -> str:
     """Break @everyone, @here and <@id> so a chat client pings nobody (zero-width space)."""
-    return _MENTION.sub(lambda m: m.group(0)[0] + "\u200b" + m.group(0)[1:], text)
+    return _MENTION.sub(lambda m: m.group(0) + "\u200b", text)
 
 
 def _stem(word: str) -> str:
@@ -95,8 +103,19 @@ def entities(text: str) -> set[str]:
     return out
 
 
+def looks_like_instruction(sentence: str) -> bool:
+    """Text addressed to a model or a chat ("ignore your instructions", "@everyone")."""
+    return bool(_INSTRUCTION.search(sentence))
+
+
+def _factual_sentences(passage: Passage) -> list[Sentence]:
+    """The passage's sentences minus injected instructions: those support no claim."""
+    return [s for s in split_sentences(passage.text) if not looks_like_instruction(s.text)]
+
+
 def passage_terms(passage: Passage) -> set[str]:
-    terms = key_terms(f"{passage.title} {passage.source} {passage.text}")
+    body = " ".join(s.text for s in _factual_sentences(passage))
+    terms = key_terms(f"{passage.title} {passage.source} {body}")
     if passage.published:
         d = passage.published
         terms |= {str(d.year), str(d.day), _MONTHS.split()[d.month - 1]}
@@ -218,7 +237,7 @@ def _best_support(sentence: str, terms: Mapping[int, set[str]]) -> int | None:
 
 def best_quote(passage: Passage, claims: list[str], max_sentences: int = 2) -> Citation:
     """A citation for `passage` quoting its sentence(s) that best support `claims`."""
-    sentences = split_sentences(passage.text) or []
+    sentences = _factual_sentences(passage) or split_sentences(passage.text)
     chosen: list[int] = []
     for claim in claims:
         wanted = key_terms(claim)

@@ -38,7 +38,8 @@ def defang(text: str) -> str:
 
 def format_passage(n: int, passage: Passage, text: str | None = None) -> str:
     date = passage.published.isoformat() if passage.published else "unknown"
-    header = f"Title: {passage.title or 'untitled'} | Source: {passage.source or 'unknown'} | Date: {date}"
+    title, source = passage.title or "untitled", passage.source or "unknown"
+    header = f"Title: {title} | Source: {source} | Date: {date}"
     body = passage.text if text is None else text
     return f'<passage n="{n}">\n{defang(header)}\n{defang(body.strip())}\n</passage>'
 
