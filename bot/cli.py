@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from bot.cli_bot import bot_app
 from bot.terminal import print_answer
 from retrieval.engine import Engine, namespace_for_guild
 from retrieval.errors import NewsdeskError
@@ -23,9 +24,13 @@ from retrieval.settings import Settings
 from retrieval.timewindow import parse_day, parse_since
 
 app = typer.Typer(
-    name="newsdesk", help="Ingest news and answer questions about it, with citations.",
-    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+    name="newsdesk",
+    help="Ingest news and answer questions about it, with citations.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
 )
+app.add_typer(bot_app, name="bot")
 T = TypeVar("T")
 
 GuildOpt = Annotated[str | None, typer.Option("--guild", help="Namespace: a Discord server id.")]
@@ -37,7 +42,7 @@ AsOfOpt = Annotated[
 
 
 def _console(stderr: bool = False) -> Console:
-    return Console(stderr=stderr, highlight=False)
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
 
 
 @contextmanager
@@ -123,8 +128,12 @@ def ask(
     def go() -> None:
         with engine_for() as engine:
             answer = engine.ask(
-                question, namespace_for_guild(guild), k=k, since=parse_since(since, parse_day(as_of)),
-                source=source, as_of=parse_day(as_of),
+                question,
+                namespace_for_guild(guild),
+                k=k,
+                since=parse_since(since, parse_day(as_of)),
+                source=source,
+                as_of=parse_day(as_of),
             )
         if as_json:
             sys.stdout.write(json.dumps(answer.to_json(), ensure_ascii=False) + "\n")
@@ -149,8 +158,11 @@ def summarize(
     def go() -> None:
         with engine_for() as engine:
             answer = engine.summarize(
-                namespace_for_guild(guild), article=article, topic=topic,
-                since=parse_since(since, parse_day(as_of)), as_of=parse_day(as_of),
+                namespace_for_guild(guild),
+                article=article,
+                topic=topic,
+                since=parse_since(since, parse_day(as_of)),
+                as_of=parse_day(as_of),
                 max_sentences=sentences,
             )
         if as_json:
@@ -177,7 +189,9 @@ def sources(
             total = engine.count_articles(ns, query)
         table = Table("id", "published", "source", "title", "chunks")
         for r in rows:
-            table.add_row(r.id, r.published.isoformat() if r.published else "—", r.source, r.title, str(r.n_chunks))
+            table.add_row(
+                r.id, r.published.isoformat() if r.published else "—", r.source, r.title, str(r.n_chunks)
+            )
         console = _console()
         console.print(table)
         console.print(f"{len(rows)} of {total} article(s)")

@@ -18,7 +18,9 @@ def print_answer(console: Console, answer: Answer, show_quotes: bool = True) -> 
     console.print("[bold]Sources[/bold]")
     for c in answer.citations:
         date = c.published.isoformat() if c.published else "undated"
-        console.print(f"[bold][{c.n}][/bold] {escape(c.title)} — {escape(c.source or 'unknown source')}, {date}")
+        console.print(
+            f"[bold][{c.n}][/bold] {escape(c.title)} — {escape(c.source or 'unknown source')}, {date}"
+        )
         if c.url:
             console.print(f"    {escape(c.url)}", style="blue", highlight=False)
         if show_quotes:

@@ -30,8 +30,36 @@ _SPEAKER_Q = re.compile(
     re.IGNORECASE,
 )
 _HONORIFICS = frozenset(
-    "mr mrs ms dr prof sen senator rep gov governor president minister secretary mayor chief general "
-    "gen judge justice the a an chairman chairwoman ceo director spokesperson spokesman".split()
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "sen",
+        "senator",
+        "rep",
+        "gov",
+        "governor",
+        "president",
+        "minister",
+        "secretary",
+        "mayor",
+        "chief",
+        "general",
+        "gen",
+        "judge",
+        "justice",
+        "the",
+        "a",
+        "an",
+        "chairman",
+        "chairwoman",
+        "ceo",
+        "director",
+        "spokesperson",
+        "spokesman",
+    ]
 )
 NOTHING_FOUND = "I couldn't find anything about that in the indexed news."
 
@@ -94,8 +122,13 @@ class Scored:
 
 
 class ExtractiveAnswerer:
-    def __init__(self, doc_frequency: IdfSource | None = None, max_sentences: int = 3,
-                 min_coverage: float = 0.34, min_dense: float = 0.45):
+    def __init__(
+        self,
+        doc_frequency: IdfSource | None = None,
+        max_sentences: int = 3,
+        min_coverage: float = 0.34,
+        min_dense: float = 0.45,
+    ):
         self.doc_frequency = doc_frequency
         self.terms = Terms()
         self.max_sentences = max_sentences
@@ -128,9 +161,7 @@ class ExtractiveAnswerer:
         if not passages:
             return Answer(NOTHING_FOUND, [], passages, mode="none")
         weights = self._weights(q.text)
-        best_cov = max(
-            self._coverage(weights, set(self.terms.of(p.title + " " + p.text))) for p in passages
-        )
+        best_cov = max(self._coverage(weights, set(self.terms.of(p.title + " " + p.text))) for p in passages)
         best_dense = max(p.dense for p in passages)
         if best_cov < self.min_coverage and best_dense < self.min_dense:
             return Answer(NOTHING_FOUND, [], passages, mode="none")
@@ -140,7 +171,9 @@ class ExtractiveAnswerer:
             if not picked:
                 return Answer(
                     f"I couldn't find anything {q.speaker} said about that in the indexed news.",
-                    [], passages, mode="none",
+                    [],
+                    passages,
+                    mode="none",
                 )
         else:
             picked = self._best_sentences(weights, passages, sentences)
@@ -148,14 +181,17 @@ class ExtractiveAnswerer:
                 return Answer(NOTHING_FOUND, [], passages, mode="none")
         return build_answer(picked, passages)
 
-    def _speaker_sentences(self, q: Question, passages: list[Passage],
-                           sentences: list[tuple[int, Sentence]]) -> list[Scored]:
+    def _speaker_sentences(
+        self, q: Question, passages: list[Passage], sentences: list[tuple[int, Sentence]]
+    ) -> list[Scored]:
         topic = self._weights(q.topic) if q.topic else {}
         topic.pop(self.terms.stem(q.speaker or ""), None)
         scored: list[Scored] = []
         prev_attributed = False
         for i, s in sentences:
-            attributed = attributed_to(q.speaker or "", s.text) or (prev_attributed and _continues_quote(s.text))
+            attributed = attributed_to(q.speaker or "", s.text) or (
+                prev_attributed and _continues_quote(s.text)
+            )
             prev_attributed = attributed
             if not attributed:
                 continue
@@ -176,15 +212,17 @@ class ExtractiveAnswerer:
             chosen.append(x)
             if len(chosen) >= self.max_sentences:
                 break
-        # read as the article tells it: by passage rank, then position in the article
-        first_rank: dict[str, int] = {}
+        # the article with the best statement first; within an article, in the article's order
+        best: dict[str, float] = {}
         for x in chosen:
-            first_rank.setdefault(passages[x.passage].article_id, x.passage)
-        chosen.sort(key=lambda x: (first_rank[passages[x.passage].article_id], x.sentence.start))
+            aid = passages[x.passage].article_id
+            best[aid] = max(best.get(aid, x.score), x.score)
+        chosen.sort(key=lambda x: (-best[passages[x.passage].article_id], x.sentence.start))
         return chosen
 
-    def _best_sentences(self, weights: dict[str, float], passages: list[Passage],
-                        sentences: list[tuple[int, Sentence]]) -> list[Scored]:
+    def _best_sentences(
+        self, weights: dict[str, float], passages: list[Passage], sentences: list[tuple[int, Sentence]]
+    ) -> list[Scored]:
         scored: list[Scored] = []
         for i, s in sentences:
             stems = set(self.terms.of(s.text))
@@ -211,8 +249,9 @@ class ExtractiveAnswerer:
         return chosen
 
 
-def build_answer(picked: list[Scored], passages: list[Passage], mode: str = "extractive",
-                 bullets: bool = False) -> Answer:
+def build_answer(
+    picked: list[Scored], passages: list[Passage], mode: str = "extractive", bullets: bool = False
+) -> Answer:
     """Number the passages used in order of appearance and write 'sentence [n]' lines."""
     numbers: dict[int, int] = {}
     for x in picked:
@@ -226,8 +265,14 @@ def build_answer(picked: list[Scored], passages: list[Passage], mode: str = "ext
         sents = sorted(by_passage[pi], key=lambda s: s.start)
         citations.append(
             Citation(
-                n=n, title=p.title, source=p.source, published=p.published, url=p.url,
-                quote=" … ".join(s.text for s in sents), article_id=p.article_id, chunk_id=p.chunk_id,
+                n=n,
+                title=p.title,
+                source=p.source,
+                published=p.published,
+                url=p.url,
+                quote=" … ".join(s.text for s in sents),
+                article_id=p.article_id,
+                chunk_id=p.chunk_id,
                 spans=[(s.start, s.end) for s in sents],
             )
         )

@@ -102,7 +102,5 @@ class Article:
     @property
     def content_hash(self) -> str:
         """Changes whenever what is indexed changes (title, text, metadata)."""
-        meta = "\x1f".join(
-            [self.title, self.url, self.source, ",".join(self.authors), str(self.published)]
-        )
+        meta = "\x1f".join([self.title, self.url, self.source, ",".join(self.authors), str(self.published)])
         return text_hash(meta + "\x1e" + self.text)

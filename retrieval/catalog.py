@@ -55,14 +55,145 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 STOPWORDS = frozenset(
-    """a about above after again against all am an and any are as at be because been before
-    being below between both but by can could did do does doing down during each few for from
-    further had has have having he her here hers herself him himself his how i if in into is it
-    its itself just me more most my myself no nor not now of off on once only or other our ours
-    out over own same she should so some such than that the their theirs them themselves then
-    there these they this those through to too under until up very was we were what when where
-    which while who whom why will with would you your yours yourself say said says tell told
-    week this year new news latest according also""".split()
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "down",
+        "during",
+        "each",
+        "few",
+        "for",
+        "from",
+        "further",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "herself",
+        "him",
+        "himself",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "me",
+        "more",
+        "most",
+        "my",
+        "myself",
+        "no",
+        "nor",
+        "not",
+        "now",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "ours",
+        "out",
+        "over",
+        "own",
+        "same",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "themselves",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "very",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "yourself",
+        "say",
+        "said",
+        "says",
+        "tell",
+        "told",
+        "week",
+        "this",
+        "year",
+        "new",
+        "news",
+        "latest",
+        "according",
+        "also",
+    ]
 )
 
 
@@ -162,8 +293,9 @@ class Catalog:
                 out.update({r["id"]: r["content_hash"] for r in rows})
         return out
 
-    def put_article(self, conn: sqlite3.Connection, namespace: str, article: Article,
-                    chunks: Sequence[Chunk]) -> None:
+    def put_article(
+        self, conn: sqlite3.Connection, namespace: str, article: Article, chunks: Sequence[Chunk]
+    ) -> None:
         """Replace an article and its chunks (call inside `transaction()`)."""
         self._delete_rows(conn, namespace, article.id)
         conn.execute(
@@ -171,10 +303,18 @@ class Catalog:
             " published_day, text, content_hash, n_chunks, ingested_at)"
             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             (
-                namespace, article.id, article.url, article.title, article.source,
-                json.dumps(article.authors), article.published.isoformat() if article.published else None,
-                day_number(article.published) if article.published else None, article.text,
-                article.content_hash, len(chunks), datetime.now(UTC).isoformat(timespec="seconds"),
+                namespace,
+                article.id,
+                article.url,
+                article.title,
+                article.source,
+                json.dumps(article.authors),
+                article.published.isoformat() if article.published else None,
+                day_number(article.published) if article.published else None,
+                article.text,
+                article.content_hash,
+                len(chunks),
+                datetime.now(UTC).isoformat(timespec="seconds"),
             ),
         )
         for ch in chunks:
@@ -204,7 +344,8 @@ class Catalog:
     def find_article(self, namespace: str, ref: str, url_id: str | None = None) -> ArticleInfo | None:
         with self.lock:
             row = self.db.execute(
-                f"SELECT {self._info_cols} FROM articles WHERE namespace = ? AND (id = ? OR url = ? OR id = ?)",
+                f"SELECT {self._info_cols} FROM articles"
+                " WHERE namespace = ? AND (id = ? OR url = ? OR id = ?)",
                 (namespace, ref, ref, url_id or ref),
             ).fetchone()
         return self._info(row) if row else None
@@ -221,8 +362,12 @@ class Catalog:
     @staticmethod
     def _info(row: sqlite3.Row) -> ArticleInfo:
         return ArticleInfo(
-            id=row["id"], title=row["title"], url=row["url"], source=row["source"],
-            published=parse_date(row["published"]), n_chunks=row["n_chunks"],
+            id=row["id"],
+            title=row["title"],
+            url=row["url"],
+            source=row["source"],
+            published=parse_date(row["published"]),
+            n_chunks=row["n_chunks"],
             ingested_at=row["ingested_at"],
         )
 
@@ -232,8 +377,9 @@ class Catalog:
         like = f"%{query.strip()}%"
         return " AND (title LIKE ? OR url LIKE ? OR source LIKE ?)", [like, like, like]
 
-    def list_articles(self, namespace: str, query: str | None = None, limit: int = 20,
-                      offset: int = 0) -> list[ArticleInfo]:
+    def list_articles(
+        self, namespace: str, query: str | None = None, limit: int = 20, offset: int = 0
+    ) -> list[ArticleInfo]:
         where, args = self._filter_sql(query)
         with self.lock:
             rows = self.db.execute(
@@ -252,8 +398,13 @@ class Catalog:
             ).fetchone()
         return int(row["n"])
 
-    def article_ids(self, namespace: str, since_day: int | None = None,
-                    until_day: int | None = None, source: str | None = None) -> list[str]:
+    def article_ids(
+        self,
+        namespace: str,
+        since_day: int | None = None,
+        until_day: int | None = None,
+        source: str | None = None,
+    ) -> list[str]:
         sql, args = self._article_filter(since_day, until_day, source)
         with self.lock:
             rows = self.db.execute(
@@ -286,9 +437,11 @@ class Catalog:
     # --- chunks and search ----------------------------------------------------------------
 
     @staticmethod
-    def _article_filter(since_day: int | None, until_day: int | None,
-                        source: str | None) -> tuple[str, list[object]]:
-        sql, args = "", []
+    def _article_filter(
+        since_day: int | None, until_day: int | None, source: str | None
+    ) -> tuple[str, list[object]]:
+        sql = ""
+        args: list[object] = []
         if since_day is not None:
             sql += " AND a.published_day >= ?"
             args.append(since_day)
@@ -296,12 +449,19 @@ class Catalog:
             sql += " AND a.published_day <= ?"
             args.append(until_day)
         if source:
-            sql += " AND (a.source = ? OR a.source LIKE ?)"
-            args.extend([source, f"%.{source}"])
+            sql += " AND a.source = ?"
+            args.append(source)
         return sql, args
 
-    def bm25(self, namespace: str, query: str, limit: int = 50, since_day: int | None = None,
-             until_day: int | None = None, source: str | None = None) -> list[LexicalHit]:
+    def bm25(
+        self,
+        namespace: str,
+        query: str,
+        limit: int = 50,
+        since_day: int | None = None,
+        until_day: int | None = None,
+        source: str | None = None,
+    ) -> list[LexicalHit]:
         terms = query_terms(query)
         if not terms:
             return []
@@ -319,7 +479,9 @@ class Catalog:
             rows = self.db.execute(sql, [match, namespace, *fargs, limit]).fetchall()
         return [LexicalHit(r["rowid"], r["article_id"], r["position"], -float(r["score"])) for r in rows]
 
-    def chunks_by_key(self, namespace: str, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], StoredChunk]:
+    def chunks_by_key(
+        self, namespace: str, keys: Sequence[tuple[str, int]]
+    ) -> dict[tuple[str, int], StoredChunk]:
         """Chunk rows with their text, for (article_id, position) keys."""
         out: dict[tuple[str, int], StoredChunk] = {}
         with self.lock:
@@ -332,7 +494,12 @@ class Catalog:
                 ).fetchone()
                 if row:
                     out[(article_id, position)] = StoredChunk(
-                        row["rowid"], row["article_id"], row["position"], row["start"], row["end"], row["body"]
+                        row["rowid"],
+                        row["article_id"],
+                        row["position"],
+                        row["start"],
+                        row["end"],
+                        row["body"],
                     )
         return out
 
@@ -344,8 +511,10 @@ class Catalog:
                 " WHERE c.namespace = ? AND c.article_id = ? ORDER BY c.position",
                 (namespace, article_id),
             ).fetchall()
-        return [StoredChunk(r["rowid"], r["article_id"], r["position"], r["start"], r["end"], r["body"])
-                for r in rows]
+        return [
+            StoredChunk(r["rowid"], r["article_id"], r["position"], r["start"], r["end"], r["body"])
+            for r in rows
+        ]
 
     def doc_frequency(self, terms: Sequence[str]) -> tuple[int, dict[str, int]]:
         """(number of chunks, chunks containing each term) over the whole index, for IDF weights."""

@@ -42,7 +42,8 @@ def build_embedder(settings: Settings) -> Embedder:
         import openai
 
         client = openai.OpenAI(
-            api_key=settings.openai_api_key or "unused", base_url=settings.openai_base_url,
+            api_key=settings.openai_api_key or "unused",
+            base_url=settings.openai_base_url,
             timeout=settings.llm_timeout,
         )
         return OpenAIEmbedder(client, settings.embedding_model)
@@ -50,8 +51,16 @@ def build_embedder(settings: Settings) -> Embedder:
 
 
 class Engine:
-    def __init__(self, settings: Settings, store: Store, embedder: Embedder, chunker: Chunker,
-                 searcher: Searcher, answerer: ExtractiveAnswerer, summarizer: Summarizer):
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        embedder: Embedder,
+        chunker: Chunker,
+        searcher: Searcher,
+        answerer: ExtractiveAnswerer,
+        summarizer: Summarizer,
+    ):
         self.settings = settings
         self.store = store
         self.embedder = embedder
@@ -61,8 +70,9 @@ class Engine:
         self.summarizer = summarizer
 
     @classmethod
-    def from_settings(cls, settings: Settings, embedder: Embedder | None = None,
-                      chroma_client: Any | None = None) -> Engine:
+    def from_settings(
+        cls, settings: Settings, embedder: Embedder | None = None, chroma_client: Any | None = None
+    ) -> Engine:
         embedder = embedder or build_embedder(settings)
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         catalog = Catalog(settings.sqlite_path)
@@ -82,8 +92,13 @@ class Engine:
 
     # --- ingest ---------------------------------------------------------------------------
 
-    def ingest(self, articles: Iterable[Article | LoadProblem], namespace: str = DEFAULT_NAMESPACE,
-               progress: Progress | None = None, batch_articles: int = 32) -> IngestReport:
+    def ingest(
+        self,
+        articles: Iterable[Article | LoadProblem],
+        namespace: str = DEFAULT_NAMESPACE,
+        progress: Progress | None = None,
+        batch_articles: int = 32,
+    ) -> IngestReport:
         """Add or update articles. Unchanged articles are skipped; changed ones replace their chunks.
 
         Articles are embedded in batches; `progress(n)` is called after each batch with the
@@ -145,8 +160,9 @@ class Engine:
             report.chunks_added += len(texts)
         return report
 
-    def ingest_paths(self, paths: list[Path], namespace: str = DEFAULT_NAMESPACE,
-                     progress: Progress | None = None) -> IngestReport:
+    def ingest_paths(
+        self, paths: list[Path], namespace: str = DEFAULT_NAMESPACE, progress: Progress | None = None
+    ) -> IngestReport:
         def items() -> Iterator[Article | LoadProblem]:
             for p in paths:
                 yield from load_path(Path(p))
@@ -166,25 +182,44 @@ class Engine:
             )
         return q
 
-    def search(self, query: str, namespace: str = DEFAULT_NAMESPACE, k: int = 5,
-               since: date | None = None, source: str | None = None,
-               as_of: date | None = None) -> list[Passage]:
+    def search(
+        self,
+        query: str,
+        namespace: str = DEFAULT_NAMESPACE,
+        k: int = 5,
+        since: date | None = None,
+        source: str | None = None,
+        as_of: date | None = None,
+    ) -> list[Passage]:
         query = self.validate_question(query)
         if k < 1 or k > 50:
             raise BadInputError("k must be between 1 and 50")
         src = source.strip().lower().removeprefix("www.") if source else None
         return self.searcher.search(namespace, query, k, SearchFilters(since, as_of, src))
 
-    def ask(self, question: str, namespace: str = DEFAULT_NAMESPACE, k: int = 5,
-            since: date | None = None, source: str | None = None,
-            as_of: date | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        namespace: str = DEFAULT_NAMESPACE,
+        k: int = 5,
+        since: date | None = None,
+        source: str | None = None,
+        as_of: date | None = None,
+    ) -> Answer:
         question = self.validate_question(question)
         passages = self.search(question, namespace, k, since, source, as_of)
         return self.answerer.answer(question, passages)
 
-    def summarize(self, namespace: str = DEFAULT_NAMESPACE, article: str | None = None,
-                  topic: str | None = None, since: date | None = None, as_of: date | None = None,
-                  max_sentences: int = 6, max_articles: int = 30) -> Answer:
+    def summarize(
+        self,
+        namespace: str = DEFAULT_NAMESPACE,
+        article: str | None = None,
+        topic: str | None = None,
+        since: date | None = None,
+        as_of: date | None = None,
+        max_sentences: int = 6,
+        max_articles: int = 30,
+    ) -> Answer:
         if article:
             info = self.get_article(article, namespace)
             if info is None:
@@ -217,17 +252,25 @@ class Engine:
             return []
         return [
             Passage(
-                chunk_id=f"{article_id}:{c.position}", article_id=article_id, position=c.position,
-                start=c.start, end=c.end, text=c.text, title=row["title"], url=row["url"],
-                source=row["source"], published=parse_date(row["published"]),
+                chunk_id=f"{article_id}:{c.position}",
+                article_id=article_id,
+                position=c.position,
+                start=c.start,
+                end=c.end,
+                text=c.text,
+                title=row["title"],
+                url=row["url"],
+                source=row["source"],
+                published=parse_date(row["published"]),
             )
             for c in self.catalog.article_chunks(namespace, article_id)
         ]
 
     # --- what is indexed ------------------------------------------------------------------
 
-    def sources(self, namespace: str = DEFAULT_NAMESPACE, query: str | None = None,
-                limit: int = 20, offset: int = 0) -> list[ArticleInfo]:
+    def sources(
+        self, namespace: str = DEFAULT_NAMESPACE, query: str | None = None, limit: int = 20, offset: int = 0
+    ) -> list[ArticleInfo]:
         return self.catalog.list_articles(namespace, query, limit, offset)
 
     def count_articles(self, namespace: str = DEFAULT_NAMESPACE, query: str | None = None) -> int:
@@ -259,7 +302,8 @@ class Engine:
             "namespaces": len(namespaces),
             "embedding_model": self.embedder.model_id,
             "data_dir": str(self.settings.data_dir),
-            "backend": f"chroma server {self.settings.chroma_host}" if self.settings.chroma_host
+            "backend": f"chroma server {self.settings.chroma_host}"
+            if self.settings.chroma_host
             else "embedded chroma",
         }
 
@@ -272,8 +316,13 @@ class Engine:
             self.store.drop_namespace(ns)
             articles = [
                 Article(
-                    id=r["id"], title=r["title"], text=r["text"], url=r["url"], source=r["source"],
-                    authors=__import__("json").loads(r["authors"]), published=parse_date(r["published"]),
+                    id=r["id"],
+                    title=r["title"],
+                    text=r["text"],
+                    url=r["url"],
+                    source=r["source"],
+                    authors=__import__("json").loads(r["authors"]),
+                    published=parse_date(r["published"]),
                 )
                 for r in rows
             ]

@@ -165,7 +165,7 @@ def article_from_html(html: str, url: str = "") -> Article | None:
         url=str(data.get("url") or url or ""),
         source=str(data.get("hostname") or ""),
         authors=[a.strip() for a in str(author).split(";") if a.strip()],
-        published=parse_date(data.get("date")),  # type: ignore[arg-type]
+        published=parse_date(data.get("date")),
     )
 
 
@@ -189,6 +189,6 @@ def load_path(path: Path) -> Iterator[Loaded]:
         yield from load_html(path)
     else:
         yield LoadProblem(
-            str(path), f"unsupported file type {suffix or '(none)'}; use one of "
-            + ", ".join(SUPPORTED_SUFFIXES)
+            str(path),
+            f"unsupported file type {suffix or '(none)'}; use one of " + ", ".join(SUPPORTED_SUFFIXES),
         )

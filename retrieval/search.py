@@ -45,8 +45,15 @@ class _Candidate:
 
 
 class Searcher:
-    def __init__(self, catalog: Catalog, vectors: Vectors, embedder: Embedder,
-                 candidates: int = 50, per_article: int = 2, recency_days: float = 0.0):
+    def __init__(
+        self,
+        catalog: Catalog,
+        vectors: Vectors,
+        embedder: Embedder,
+        candidates: int = 50,
+        per_article: int = 2,
+        recency_days: float = 0.0,
+    ):
         self.catalog = catalog
         self.vectors = vectors
         self.embedder = embedder
@@ -54,8 +61,9 @@ class Searcher:
         self.per_article = per_article
         self.recency_days = recency_days
 
-    def search(self, namespace: str, query: str, k: int = 5,
-               filters: SearchFilters | None = None) -> list[Passage]:
+    def search(
+        self, namespace: str, query: str, k: int = 5, filters: SearchFilters | None = None
+    ) -> list[Passage]:
         filters = filters or SearchFilters()
         pool: dict[tuple[str, int], _Candidate] = {}
 
@@ -67,7 +75,9 @@ class Searcher:
             c.score += 1.0 / (RRF_K + rank + 1)
 
         lexical = self.catalog.bm25(
-            namespace, query, self.candidates,
+            namespace,
+            query,
+            self.candidates,
             since_day=day_number(filters.since) if filters.since else None,
             until_day=day_number(filters.until) if filters.until else None,
             source=filters.source,
@@ -77,7 +87,9 @@ class Searcher:
             c.lexical = lhit.score
             c.score += 1.0 / (RRF_K + rank + 1)
 
-        articles = {aid: self.catalog.article(namespace, aid) for aid in {c.article_id for c in pool.values()}}
+        articles = {
+            aid: self.catalog.article(namespace, aid) for aid in {c.article_id for c in pool.values()}
+        }
         # vectors of an interrupted ingest that SQLite never committed are not results
         ranked = [c for c in pool.values() if articles.get(c.article_id) is not None]
         if self.recency_days > 0:
@@ -97,10 +109,18 @@ class Searcher:
                 continue
             out.append(
                 Passage(
-                    chunk_id=f"{c.article_id}:{c.position}", article_id=c.article_id,
-                    position=c.position, start=stored.start, end=stored.end, text=stored.text,
-                    title=row["title"], url=row["url"], source=row["source"],
-                    published=parse_date(row["published"]), score=c.score, dense=c.dense,
+                    chunk_id=f"{c.article_id}:{c.position}",
+                    article_id=c.article_id,
+                    position=c.position,
+                    start=stored.start,
+                    end=stored.end,
+                    text=stored.text,
+                    title=row["title"],
+                    url=row["url"],
+                    source=row["source"],
+                    published=parse_date(row["published"]),
+                    score=c.score,
+                    dense=c.dense,
                     lexical=c.lexical,
                 )
             )

@@ -27,9 +27,7 @@ class Settings(BaseSettings):
     chunk_tokens: int = Field(default=220, alias="NEWSDESK_CHUNK_TOKENS", ge=32, le=1000)
     chunk_overlap: int = Field(default=30, alias="NEWSDESK_CHUNK_OVERLAP", ge=0, le=500)
     embedder: Literal["local", "openai"] = Field(default="local", alias="NEWSDESK_EMBEDDER")
-    embedding_model: str = Field(
-        default="text-embedding-3-small", alias="NEWSDESK_EMBEDDING_MODEL"
-    )
+    embedding_model: str = Field(default="text-embedding-3-small", alias="NEWSDESK_EMBEDDING_MODEL")
     embed_batch_size: int = Field(default=32, alias="NEWSDESK_EMBED_BATCH", ge=1, le=512)
     embed_threads: int = Field(default=0, alias="NEWSDESK_EMBED_THREADS", ge=0)
 
@@ -53,6 +51,7 @@ class Settings(BaseSettings):
     discord_admin_role: str | None = Field(default=None, alias="NEWSDESK_ADMIN_ROLE")
     discord_allow_dms: bool = Field(default=False, alias="NEWSDESK_ALLOW_DMS")
     ask_cooldown_seconds: float = Field(default=5.0, alias="NEWSDESK_ASK_COOLDOWN")
+    discord_message_content: bool = Field(default=False, alias="NEWSDESK_DISCORD_MESSAGE_CONTENT")
 
     # Web fetching and feeds
     fetch_allow: str = Field(default="", alias="NEWSDESK_FETCH_ALLOW")

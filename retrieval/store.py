@@ -23,8 +23,9 @@ class Store:
         self.catalog = catalog
         self.vectors = vectors
 
-    def write(self, namespace: str, items: Sequence[tuple[Article, Sequence[Chunk]]],
-              embeddings: np.ndarray) -> None:
+    def write(
+        self, namespace: str, items: Sequence[tuple[Article, Sequence[Chunk]]], embeddings: np.ndarray
+    ) -> None:
         """Replace each article (and all its chunks) with the given version, everywhere."""
         ids: list[str] = []
         metas: list[dict[str, Any]] = []
@@ -32,7 +33,9 @@ class Store:
             for ch in chunks:
                 ids.append(ch.id)
                 meta: dict[str, Any] = {
-                    "article_id": article.id, "position": ch.position, "source": article.source,
+                    "article_id": article.id,
+                    "position": ch.position,
+                    "source": article.source,
                 }
                 if article.published:
                     meta["day"] = day_number(article.published)

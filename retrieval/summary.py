@@ -30,8 +30,9 @@ class Summarizer:
         self.max_sentences = max_sentences
         self.redundancy = redundancy
 
-    def summarize(self, passages: list[Passage], topic: str | None = None,
-                  max_sentences: int | None = None) -> Answer:
+    def summarize(
+        self, passages: list[Passage], topic: str | None = None, max_sentences: int | None = None
+    ) -> Answer:
         limit = max_sentences or self.max_sentences
         cands: list[tuple[int, Sentence, Counter[str], float]] = []
         seen: set[tuple[str, int]] = set()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date, timedelta
 
@@ -19,7 +20,8 @@ def parse_since(value: str | None, today: date | None = None) -> date | None:
     m = re.fullmatch(r"(\d+)\s*([hdwmy])", v)
     if m:
         days = int(m.group(1)) * _UNITS[m.group(2)]
-        return (today or date.today()) - timedelta(days=max(0, int(days + 0.999) - (1 if days < 1 else 0)))
+        # dates have day granularity: '24h' reaches back to yesterday, '7d' to a week ago
+        return (today or date.today()) - timedelta(days=math.ceil(days))
     d = parse_date(v)
     if d is None:
         raise BadInputError(f"can't read the time window {value!r}: use 24h, 7d, 2w, 3m or YYYY-MM-DD")

@@ -3,6 +3,7 @@ passed in (Chroma's own embedding function would try to download a model)."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,8 +24,11 @@ def build_chroma_client(settings: Settings) -> Any:
             {"Authorization": f"Bearer {settings.chroma_auth_token}"} if settings.chroma_auth_token else None
         )
         return chromadb.HttpClient(
-            host=settings.chroma_host, port=settings.chroma_port, ssl=settings.chroma_ssl,
-            headers=headers, settings=chroma_settings,
+            host=settings.chroma_host,
+            port=settings.chroma_port,
+            ssl=settings.chroma_ssl,
+            headers=headers,
+            settings=chroma_settings,
         )
     settings.chroma_path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
@@ -76,10 +80,8 @@ class Vectors:
 
     def drop(self, namespace: str) -> None:
         self._collections.pop(namespace, None)
-        try:
+        with contextlib.suppress(Exception):
             self.client.delete_collection(collection_name(namespace))
-        except Exception:  # noqa: S110 - nothing to drop
-            pass
 
     def delete_articles(self, namespace: str, article_ids: Sequence[str]) -> None:
         col = self.collection(namespace, create=False)
@@ -88,18 +90,21 @@ class Vectors:
         for i in range(0, len(article_ids), 500):
             col.delete(where={"article_id": {"$in": list(article_ids[i : i + 500])}})
 
-    def upsert(self, namespace: str, ids: list[str], embeddings: np.ndarray,
-               metadatas: list[dict[str, Any]]) -> None:
+    def upsert(
+        self, namespace: str, ids: list[str], embeddings: np.ndarray, metadatas: list[dict[str, Any]]
+    ) -> None:
         col = self.collection(namespace)
         assert col is not None
         for i in range(0, len(ids), self.max_batch):
             col.upsert(
                 ids=ids[i : i + self.max_batch],
                 embeddings=embeddings[i : i + self.max_batch],
-                metadatas=metadatas[i : i + self.max_batch],  # type: ignore[arg-type]
+                metadatas=metadatas[i : i + self.max_batch],
             )
 
-    def query(self, namespace: str, vector: np.ndarray, n: int, where: dict[str, Any] | None) -> list[DenseHit]:
+    def query(
+        self, namespace: str, vector: np.ndarray, n: int, where: dict[str, Any] | None
+    ) -> list[DenseHit]:
         col = self.collection(namespace, create=False)
         if col is None:
             return []
@@ -107,7 +112,9 @@ class Vectors:
         if count == 0:
             return []
         res = col.query(
-            query_embeddings=vector.reshape(1, -1), n_results=min(n, count), where=where,
+            query_embeddings=vector.reshape(1, -1),
+            n_results=min(n, count),
+            where=where,
             include=["distances", "metadatas"],
         )
         hits = []

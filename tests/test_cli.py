@@ -1,0 +1,128 @@
+"""The `newsdesk` command line: output, JSON shape, exit codes and messages for bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from tests.conftest import SAMPLE_NEWS
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("NEWSDESK_DATA_DIR", str(tmp_path / "data"))
+    runner = CliRunner()
+
+    def run(*args: str):  # type: ignore[no-untyped-def]
+        return runner.invoke(app, list(args), catch_exceptions=False)
+
+    return run
+
+
+def test_ingest_then_ask_json_on_the_sample_article(cli, sample_article: Path) -> None:  # type: ignore[no-untyped-def]
+    r = cli("ingest", str(sample_article))
+    assert r.exit_code == 0
+    assert r.stdout.strip() == "articles: 1 added, 0 updated, 0 unchanged; chunks: 7 added, 0 removed"
+    r = cli("ingest", str(sample_article))
+    assert r.stdout.strip() == "articles: 0 added, 0 updated, 1 unchanged; chunks: 0 added, 0 removed"
+    r = cli("ask", "What did Dunford say about the drills?", "--json")
+    assert r.exit_code == 0
+    data = json.loads(r.stdout)
+    assert set(data) >= {"answer", "citations", "passages"}
+    assert "not currently on the table as part of the negotiation at any level" in data["answer"]
+    assert "maintain a high state of readiness" in data["answer"]
+    for c in data["citations"]:
+        assert set(c) >= {"n", "title", "source", "published", "url", "quote"}
+        assert c["title"] == "U.S., Japan step up defense cooperation to counter North Korea"
+        assert "Source link" not in c["quote"] and "Leave a Reply" not in c["quote"]
+    assert all(set(p) == {"url", "title", "text", "score"} for p in data["passages"])
+    assert all("Source link" not in p["text"] for p in data["passages"])
+
+
+def test_human_output_lists_sources(cli) -> None:  # type: ignore[no-untyped-def]
+    cli("ingest", str(SAMPLE_NEWS))
+    r = cli("ask", "How many grey seals were counted?", "--source", "islandvoice.example")
+    assert r.exit_code == 0
+    assert "212 grey seals" in r.stdout
+    assert (
+        "[1] Grey seal colony returns to Kell Island sandbanks — islandvoice.example, 2026-03-10" in r.stdout
+    )
+    r = cli("sources")
+    assert "5 of 5 article(s)" in r.stdout
+    r = cli("stats")
+    assert "articles: 5" in r.stdout and "embedding_model: all-MiniLM-L6-v2-int8" in r.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["ask", "   "], "the question is empty"),
+        (["ask", "x" * 1001], "the question is too long (1001 characters; the limit is 1000)"),
+        (["ask", "ferry?", "--since", "yesterday-ish"], "can't read the time window 'yesterday-ish'"),
+        (["delete", "https://nowhere.example/x"], "no article 'https://nowhere.example/x' is indexed here"),
+        (["summarize"], "say what to summarise"),
+        (["ask", "ferry?", "--guild", "../etc"], "invalid guild id '../etc'"),
+    ],
+)
+def test_bad_input_gets_a_clear_message_and_exit_1(cli, args, message) -> None:  # type: ignore[no-untyped-def]
+    r = cli(*args)
+    assert r.exit_code == 1
+    assert message in " ".join(r.stderr.split())
+    assert "Traceback" not in r.stderr
+
+
+def test_partial_failures_ingest_the_rest_and_exit_1(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "mixed.jsonl"
+    bad.write_text(
+        '{"url": "https://x.example/1", "title": "One", "text": "The ferry runs."}\n{oops\n', encoding="utf-8"
+    )
+    r = cli("ingest", str(bad), str(tmp_path / "missing.txt"))
+    assert r.exit_code == 1
+    err = " ".join(r.stderr.split())
+    assert f"{bad}:2: bad line skipped" in err
+    assert f"{tmp_path / 'missing.txt'}: no such file or folder" in err
+    assert "articles: 1 added" in r.stdout
+    r = cli("ingest", str(bad))  # re-run: nothing duplicated
+    assert "articles: 0 added, 0 updated, 1 unchanged" in r.stdout
+
+
+def test_delete_and_guild_namespaces(cli) -> None:  # type: ignore[no-untyped-def]
+    cli("ingest", str(SAMPLE_NEWS), "--guild", "42")
+    r = cli("ask", "How many grey seals were counted?", "--json")
+    assert json.loads(r.stdout)["citations"] == []  # default namespace holds nothing
+    r = cli("delete", "https://islandvoice.example/nature/seal-colony-returns", "--guild", "42")
+    assert r.exit_code == 0 and "Grey seal colony returns to Kell Island sandbanks" in r.stdout
+    r = cli("ask", "How many grey seals were counted?", "--guild", "42", "--json")
+    assert "212" not in r.stdout
+
+
+def test_the_installed_console_script_runs(tmp_path: Path) -> None:
+    exe = Path(sys.executable).parent / "newsdesk"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSDESK_", "OPENAI_"))}
+    env["NEWSDESK_DATA_DIR"] = str(tmp_path / "d")
+    r = subprocess.run(
+        [str(exe), "ingest", str(SAMPLE_NEWS)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    assert r.returncode == 0, r.stderr
+    r = subprocess.run(
+        [str(exe), "ask", "What did Mayor Okonkwo say about the ferry schedule?"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    assert r.returncode == 0, r.stderr
+    assert "a painful but temporary change" in r.stdout

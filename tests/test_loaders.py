@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+import gzip
+import json
+from datetime import date
+from pathlib import Path
+
+from retrieval.articles import Article
+from retrieval.loaders import LoadProblem, load_path
+
+HTML = """<!doctype html><html><head><title>Harbour opens new pier</title>
+<meta property="og:title" content="Harbour opens new pier">
+<meta name="author" content="Kim Ode"><meta property="article:published_time" content="2026-02-01">
+<link rel="canonical" href="https://news.example/pier"></head>
+<body><nav>Home | World | Sport</nav><article><h1>Harbour opens new pier</h1>
+<p>The harbour of a fictional town opened a new pier on Sunday after two years of building work.</p>
+<p>“It is the longest pier on this coast,” the harbour master said,
+adding that ferries would use it from May.</p>
+<p>The pier cost four million crowns and was paid for by the regional fund for coastal towns.</p>
+</article><footer>Leave a Reply. Your email address will not be published.</footer></body></html>"""
+
+
+def test_jsonl_bad_lines_are_reported_with_file_and_line(tmp_path: Path) -> None:
+    f = tmp_path / "c.jsonl"
+    good = {
+        "url": "https://a.example/1",
+        "title": "One",
+        "text": "Body one.",
+        "published": "2026-01-02",
+        "authors": ["A. B."],
+        "source": "a.example",
+    }
+    f.write_text(
+        json.dumps(good)
+        + "\n{not json\n"
+        + json.dumps({"title": "no text"})
+        + "\n"
+        + json.dumps({**good, "url": "https://a.example/2"})
+        + "\n",
+        encoding="utf-8",
+    )
+    items = list(load_path(f))
+    articles = [i for i in items if isinstance(i, Article)]
+    problems = [str(i) for i in items if isinstance(i, LoadProblem)]
+    assert [a.url for a in articles] == ["https://a.example/1", "https://a.example/2"]
+    assert articles[0].published == date(2026, 1, 2) and articles[0].authors == ["A. B."]
+    assert problems[0].startswith(f"{f}:2: bad line skipped")
+    assert problems[1] == f"{f}:3: bad line skipped (missing or empty 'text')"
+
+
+def test_jsonl_gz_like_the_benchmark_corpus(tmp_path: Path) -> None:
+    f = tmp_path / "c.jsonl.gz"
+    with gzip.open(f, "wt", encoding="utf-8") as fh:
+        fh.write(
+            json.dumps(
+                {
+                    "id": "abc",
+                    "url": "https://x.example/s",
+                    "title": "S",
+                    "source": "x.example",
+                    "authors": [],
+                    "published": "2023-03-19",
+                    "text": "Story text.",
+                }
+            )
+            + "\n"
+        )
+    (a,) = list(load_path(f))
+    assert isinstance(a, Article) and a.id == "abc" and a.source == "x.example"
+
+
+def test_text_and_markdown_take_the_title_from_the_first_line(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "a.md").write_text(
+        "# Pier opens\nurl: https://n.example/pier\npublished: 2026-02-01\n\nThe pier opened.",
+        encoding="utf-8",
+    )
+    (tmp_path / "b.txt").write_text("Plain title\n\nPlain body.", encoding="utf-8")
+    (tmp_path / "notes.csv").write_text("x,y", encoding="utf-8")  # folders skip unknown types
+    got = [i for i in load_path(tmp_path) if isinstance(i, Article)]
+    assert [(a.title, a.text) for a in got] == [
+        ("Plain title", "Plain body."),
+        ("Pier opens", "The pier opened."),
+    ]
+    assert got[1].url == "https://n.example/pier" and got[1].published == date(2026, 2, 1)
+
+
+def test_html_main_text_is_extracted_without_page_furniture(tmp_path: Path) -> None:
+    f = tmp_path / "p.html"
+    f.write_text(HTML, encoding="utf-8")
+    (a,) = list(load_path(f))
+    assert isinstance(a, Article)
+    assert a.title == "Harbour opens new pier"
+    assert "longest pier on this coast" in a.text
+    assert "Leave a Reply" not in a.text and "Home | World" not in a.text
+
+
+def test_bad_files_are_problems_not_crashes(tmp_path: Path) -> None:
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes("Caf\xe9 story\n\nBody".encode("latin-1"))
+    odd = tmp_path / "x.pdf"
+    odd.write_bytes(b"%PDF")
+    assert [str(p) for p in load_path(latin)] == [
+        f"{latin}: not UTF-8 text (byte 0xe9 at offset 3); convert the file to UTF-8 and ingest it again"
+    ]
+    assert [str(p) for p in load_path(odd)] == [
+        f"{odd}: unsupported file type .pdf; use one of .jsonl, .jsonl.gz, .txt, .md, .html, .htm"
+    ]
+    assert [str(p) for p in load_path(tmp_path / "missing")] == [
+        f"{tmp_path / 'missing'}: no such file or folder"
+    ]

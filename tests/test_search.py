@@ -1,0 +1,69 @@
+"""Hybrid search: dense and lexical hits fused, filters, diversity across articles."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from retrieval.articles import Article
+from retrieval.engine import Engine
+
+ARTICLES = [
+    Article(
+        title="Council approves budget",
+        url="https://a.example/budget",
+        published=date(2026, 3, 1),
+        text="The town council approved a budget of 41 million crowns on Tuesday. Spending on roads rises.",
+    ),
+    Article(
+        title="Storm damages harbour",
+        url="https://b.example/storm",
+        published=date(2026, 3, 8),
+        text="A violent gale tore boats from their moorings overnight and flooded the quay.",
+    ),
+    Article(
+        title="Zorvath code name revealed",
+        url="https://a.example/zorvath",
+        published=date(2026, 3, 9),
+        text="Engineers said the project called Zorvath-7 will replace the old signal system.",
+    ),
+    Article(
+        title="Long harbour history",
+        url="https://c.example/history",
+        published=date(2026, 2, 1),
+        text=" ".join(f"The harbour was rebuilt in year {1800 + i} after a storm." for i in range(150)),
+    ),
+]
+
+
+def test_dense_search_finds_paraphrases_without_shared_words(engine: Engine) -> None:
+    engine.ingest(ARTICLES)
+    top = engine.search("bad weather wrecked ships at the port", k=1)
+    assert top[0].url == "https://b.example/storm"
+    assert top[0].dense > 0.3
+
+
+def test_lexical_search_finds_rare_exact_terms(engine: Engine) -> None:
+    engine.ingest(ARTICLES)
+    top = engine.search("Zorvath-7", k=1)
+    assert top[0].url == "https://a.example/zorvath"
+    assert top[0].lexical > 0
+
+
+def test_filters_by_date_and_source(engine: Engine) -> None:
+    engine.ingest(ARTICLES)
+    urls = {p.url for p in engine.search("harbour storm", k=10, since=date(2026, 3, 5))}
+    assert urls == {"https://b.example/storm", "https://a.example/zorvath"}
+    urls = {p.url for p in engine.search("harbour storm", k=10, source="a.example")}
+    assert urls == {"https://a.example/budget", "https://a.example/zorvath"}
+    urls = {p.url for p in engine.search("harbour storm", k=10, as_of=date(2026, 3, 2))}
+    assert urls == {"https://a.example/budget", "https://c.example/history"}
+
+
+def test_results_are_diverse_across_articles(engine: Engine) -> None:
+    engine.ingest(ARTICLES)
+    history_chunks = engine.get_article("https://c.example/history")
+    assert history_chunks is not None and history_chunks.n_chunks >= 5
+    top = engine.search("harbour rebuilt after a storm", k=4)
+    per_article = [p.url for p in top].count("https://c.example/history")
+    assert per_article == 2  # at most two chunks of one article while others are available
+    assert len({p.url for p in top}) == 3

@@ -1,0 +1,73 @@
+"""Sentences, cleaning of scraped-page junk, URL ids, time windows."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from retrieval.articles import Article, normalize_url, url_id
+from retrieval.cleaning import clean_text
+from retrieval.errors import BadInputError
+from retrieval.sentences import split_sentences
+from retrieval.timewindow import parse_since
+
+
+def test_sentences_keep_abbreviations_quotes_and_offsets() -> None:
+    text = (
+        "He met Dr. Lee in Washington, D.C. on Monday. Then J. Smith said “no.” "
+        "The U.S. Defense Secretary agreed! Really? Yes.\n\nNew paragraph"
+    )
+    got = [s.text for s in split_sentences(text)]
+    assert got == [
+        "He met Dr. Lee in Washington, D.C. on Monday.",
+        "Then J. Smith said “no.”",
+        "The U.S. Defense Secretary agreed!",
+        "Really?",
+        "Yes.",
+        "New paragraph",
+    ]
+    assert all(text[s.start : s.end] == s.text for s in split_sentences(text))
+
+
+def test_page_junk_after_the_story_is_removed(sample_article) -> None:  # type: ignore[no-untyped-def]
+    raw = sample_article.read_text(encoding="utf-8")
+    body = clean_text(raw)
+    for junk in (
+        "Source link",
+        "Products You May Like",
+        "Articles You May Like",
+        "Leave a Reply",
+        "Ford ups electric vehicle plans",
+        "Required fields are marked",
+    ):
+        assert junk in raw
+        assert junk not in body
+    assert body.endswith("Editing by James Dalgleish")
+    assert "we need to maintain a high state of readiness" in body
+
+
+def test_cleaning_keeps_a_normal_story_whole() -> None:
+    story = "Title line\n\nFirst paragraph of the story.\n\nA quote, he said.\n\nLast paragraph."
+    assert clean_text(story) == story
+
+
+def test_article_ids_are_stable_and_url_based() -> None:
+    a = Article(title="T", text="x", url="https://www.Example.com/a/b/index.html?utm=1")
+    b = Article(title="T2", text="y", url="https://example.com/a/b/")
+    assert a.id == b.id == url_id("https://example.com/a/b")
+    assert normalize_url("http://edition.cnn.com/x/") == "https://cnn.com/x"
+    assert a.source == "example.com"
+    c = Article(title="T", text="same text")
+    assert c.id == Article(title="T", text="same text").id != Article(title="T", text="other").id
+
+
+def test_time_windows() -> None:
+    today = date(2026, 3, 10)
+    assert parse_since("7d", today) == date(2026, 3, 3)
+    assert parse_since("2w", today) == date(2026, 2, 24)
+    assert parse_since("24h", today) == date(2026, 3, 9)
+    assert parse_since("2026-01-05", today) == date(2026, 1, 5)
+    assert parse_since(None, today) is None
+    with pytest.raises(BadInputError, match="can't read the time window"):
+        parse_since("last tuesday", today)
