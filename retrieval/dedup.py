@@ -1,0 +1,206 @@
+"""Syndicated copies: the same story from several outlets is stored once and keeps all its URLs.
+
+Each ingested web article gets a MinHash signature of its word 4-shingles; LSH bands in SQLite
+find candidates fast, and a candidate whose estimated Jaccard similarity is ≥ `threshold`
+(default 0.6) is the same story. `story_urls` remembers every URL a stored story was seen at.
+
+Own tables, same database file as the engine: story_sigs, story_bands, story_urls.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sqlite3
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from retrieval.articles import normalize_url
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS story_sigs (
+    namespace TEXT NOT NULL,
+    article_id TEXT NOT NULL,
+    signature BLOB NOT NULL,
+    PRIMARY KEY (namespace, article_id)
+);
+CREATE TABLE IF NOT EXISTS story_bands (
+    namespace TEXT NOT NULL,
+    band INTEGER NOT NULL,
+    bucket TEXT NOT NULL,
+    article_id TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS story_bands_lookup ON story_bands(namespace, band, bucket);
+CREATE INDEX IF NOT EXISTS story_bands_article ON story_bands(namespace, article_id);
+CREATE TABLE IF NOT EXISTS story_urls (
+    namespace TEXT NOT NULL,
+    url TEXT NOT NULL,
+    article_id TEXT NOT NULL,
+    source TEXT NOT NULL DEFAULT '',
+    seen_at REAL NOT NULL DEFAULT 0,
+    PRIMARY KEY (namespace, url)
+);
+CREATE INDEX IF NOT EXISTS story_urls_article ON story_urls(namespace, article_id);
+"""
+
+N_HASHES = 128
+BANDS = 32
+ROWS = N_HASHES // BANDS
+SHINGLE = 4
+_WORD = re.compile(r"\w+", re.UNICODE)
+# Fixed odd multipliers and offsets: signatures stay comparable across runs and machines.
+_rng = np.random.default_rng(20240304)
+_A = (_rng.integers(1, 2**32, N_HASHES, dtype=np.uint64) | np.uint64(1)).astype(np.uint64)
+_B = _rng.integers(0, 2**32, N_HASHES, dtype=np.uint64)
+del _rng
+
+
+def signature(text: str) -> np.ndarray:
+    """MinHash (128 × uint32) of the text's lower-cased word 4-shingles."""
+    words = _WORD.findall(text.lower())
+    if len(words) < SHINGLE:
+        shingles = {" ".join(words)}
+    else:
+        shingles = {" ".join(words[i : i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)}
+    base = np.fromiter(
+        (int.from_bytes(hashlib.blake2b(s.encode(), digest_size=4).digest(), "little") for s in shingles),
+        dtype=np.uint64,
+        count=len(shingles),
+    )
+    # multiply-shift hashing: (a·x + b) mod 2^64, keep the high 32 bits
+    hashed = (_A[:, None] * base[None, :] + _B[:, None]) >> np.uint64(32)
+    return hashed.min(axis=1).astype(np.uint32)
+
+
+def similarity(a: np.ndarray, b: np.ndarray) -> float:
+    """Estimated Jaccard similarity of two signatures."""
+    return float(np.mean(a == b))
+
+
+def _buckets(sig: np.ndarray) -> list[str]:
+    return [sig[i * ROWS : (i + 1) * ROWS].tobytes().hex() for i in range(BANDS)]
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    article_id: str
+    similarity: float
+
+
+class StoryIndex:
+    """Signatures and URLs of stored web stories, per namespace. Thread-safe (one lock)."""
+
+    def __init__(self, path: Path | str, threshold: float = 0.6) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self.db.execute("PRAGMA busy_timeout=10000")
+        self.lock = threading.RLock()
+        self.threshold = threshold
+        with self.lock:
+            self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def find_duplicate(
+        self,
+        namespace: str,
+        sig: np.ndarray,
+        exclude: str = "",
+        exists: Callable[[str], bool] | None = None,
+    ) -> Duplicate | None:
+        """The stored story this signature duplicates, if any (best match first).
+
+        `exists` lets the caller drop stories deleted from the index since; their rows go too.
+        """
+        buckets = _buckets(sig)
+        with self.lock:
+            candidates: set[str] = set()
+            for band, bucket in enumerate(buckets):
+                for (aid,) in self.db.execute(
+                    "SELECT article_id FROM story_bands WHERE namespace = ? AND band = ? AND bucket = ?",
+                    (namespace, band, bucket),
+                ):
+                    candidates.add(aid)
+            candidates.discard(exclude)
+            scored: list[tuple[float, str]] = []
+            for aid in sorted(candidates):
+                row = self.db.execute(
+                    "SELECT signature FROM story_sigs WHERE namespace = ? AND article_id = ?",
+                    (namespace, aid),
+                ).fetchone()
+                if row is None:
+                    continue
+                sim = similarity(sig, np.frombuffer(row[0], dtype=np.uint32))
+                if sim >= self.threshold:
+                    scored.append((sim, aid))
+        for sim, aid in sorted(scored, key=lambda t: (-t[0], t[1])):
+            if exists is None or exists(aid):
+                return Duplicate(aid, sim)
+            self.forget(namespace, aid)
+        return None
+
+    def remember(self, namespace: str, article_id: str, sig: np.ndarray) -> None:
+        with self.lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                self.db.execute(
+                    "DELETE FROM story_bands WHERE namespace = ? AND article_id = ?",
+                    (namespace, article_id),
+                )
+                self.db.execute(
+                    "INSERT OR REPLACE INTO story_sigs (namespace, article_id, signature) VALUES (?, ?, ?)",
+                    (namespace, article_id, sig.astype(np.uint32).tobytes()),
+                )
+                self.db.executemany(
+                    "INSERT INTO story_bands (namespace, band, bucket, article_id) VALUES (?, ?, ?, ?)",
+                    [(namespace, i, b, article_id) for i, b in enumerate(_buckets(sig))],
+                )
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+
+    def forget(self, namespace: str, article_id: str) -> None:
+        with self.lock:
+            for table in ("story_sigs", "story_bands", "story_urls"):
+                self.db.execute(
+                    f"DELETE FROM {table} WHERE namespace = ? AND article_id = ?",
+                    (namespace, article_id),
+                )
+
+    def add_url(self, namespace: str, article_id: str, url: str, source: str = "", now: float = 0.0) -> None:
+        """Remember that `url` carries the story `article_id` (a URL belongs to one story)."""
+        if not url:
+            return
+        with self.lock:
+            self.db.execute(
+                "INSERT INTO story_urls (namespace, url, article_id, source, seen_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (namespace, url) DO UPDATE SET"
+                " article_id = excluded.article_id, source = excluded.source",
+                (namespace, normalize_url(url), article_id, source, now),
+            )
+
+    def owner_of(self, namespace: str, url: str) -> str | None:
+        with self.lock:
+            row = self.db.execute(
+                "SELECT article_id FROM story_urls WHERE namespace = ? AND url = ?",
+                (namespace, normalize_url(url)),
+            ).fetchone()
+        return str(row[0]) if row else None
+
+    def urls(self, namespace: str, article_id: str) -> list[tuple[str, str]]:
+        """(url, source) pairs a story was seen at, first seen first."""
+        with self.lock:
+            rows = self.db.execute(
+                "SELECT url, source FROM story_urls WHERE namespace = ? AND article_id = ?"
+                " ORDER BY seen_at, url",
+                (namespace, article_id),
+            ).fetchall()
+        return [(str(u), str(s)) for u, s in rows]

@@ -1,0 +1,280 @@
+"""Feed subscriptions and polling state in SQLite (own tables in the data dir's database).
+
+`feeds` holds one row per (namespace, url): how often to poll, the validators for conditional
+GET (ETag / Last-Modified), when to poll next, and the failure count with the last error, which
+`feeds list` shows. `feed_items` remembers every item seen per feed, so a poll ingests only
+what is new (or edited: the item's `updated` stamp changed).
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from retrieval.errors import BadInputError, NotFoundError
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS feeds (
+    id INTEGER PRIMARY KEY,
+    namespace TEXT NOT NULL,
+    url TEXT NOT NULL,
+    every_seconds INTEGER NOT NULL,
+    title TEXT NOT NULL DEFAULT '',
+    etag TEXT,
+    last_modified TEXT,
+    added_at REAL NOT NULL,
+    last_polled REAL,
+    last_ok REAL,
+    next_poll REAL NOT NULL,
+    failures INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    items_ingested INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (namespace, url)
+);
+CREATE TABLE IF NOT EXISTS feed_items (
+    feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+    item_id TEXT NOT NULL,
+    updated TEXT NOT NULL DEFAULT '',
+    article_id TEXT,
+    url TEXT NOT NULL DEFAULT '',
+    seen_at REAL NOT NULL,
+    PRIMARY KEY (feed_id, item_id)
+);
+"""
+
+MIN_EVERY = 60  # seconds
+MAX_EVERY = 7 * 24 * 3600
+MAX_BACKOFF = 24 * 3600
+JITTER = 0.1  # ±10 % of the interval
+
+
+def parse_every(value: str | int) -> int:
+    """'15m', '1h', '90s', '2d' or a number of seconds → seconds (1 minute … 7 days)."""
+    if isinstance(value, int):
+        seconds = value
+    else:
+        m = re.fullmatch(r"\s*(\d+)\s*([smhd]?)\s*", value.lower())
+        if not m:
+            raise BadInputError(f"can't read the interval {value!r}: use 15m, 1h, 90s or 2d")
+        seconds = int(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)]
+    if not MIN_EVERY <= seconds <= MAX_EVERY:
+        raise BadInputError("the polling interval must be between 1 minute and 7 days")
+    return seconds
+
+
+def format_every(seconds: int) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+@dataclass(frozen=True)
+class Feed:
+    id: int
+    namespace: str
+    url: str
+    every_seconds: int
+    title: str
+    etag: str | None
+    last_modified: str | None
+    added_at: float
+    last_polled: float | None
+    last_ok: float | None
+    next_poll: float
+    failures: int
+    last_error: str | None
+    items_ingested: int
+
+    @property
+    def label(self) -> str:
+        return self.title or self.url
+
+
+class FeedStore:
+    """Thread-safe (one lock) access to the feed tables."""
+
+    def __init__(self, path: Path | str, rng: random.Random | None = None) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA busy_timeout=10000")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self.lock = threading.RLock()
+        self.rng = rng or random.Random()
+        with self.lock:
+            self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self.lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+
+    # --- subscriptions --------------------------------------------------------------------
+
+    def add(self, namespace: str, url: str, every_seconds: int, now: float) -> Feed:
+        with self._tx() as db:
+            try:
+                cur = db.execute(
+                    "INSERT INTO feeds (namespace, url, every_seconds, added_at, next_poll)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (namespace, url, every_seconds, now, now),
+                )
+            except sqlite3.IntegrityError:
+                raise BadInputError(f"{url} is already followed here") from None
+            feed_id = int(cur.lastrowid or 0)
+        return self.get(feed_id)
+
+    def get(self, feed_id: int) -> Feed:
+        with self.lock:
+            row = self.db.execute("SELECT * FROM feeds WHERE id = ?", (feed_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"no feed #{feed_id}")
+        return Feed(**dict(row))
+
+    def find(self, namespace: str, ref: str) -> Feed:
+        """A feed by its number (as `feeds list` shows it) or its URL."""
+        ref = ref.strip().lstrip("#")
+        with self.lock:
+            if ref.isdigit():
+                row = self.db.execute(
+                    "SELECT * FROM feeds WHERE namespace = ? AND id = ?", (namespace, int(ref))
+                ).fetchone()
+            else:
+                row = self.db.execute(
+                    "SELECT * FROM feeds WHERE namespace = ? AND url = ?", (namespace, ref)
+                ).fetchone()
+        if row is None:
+            raise NotFoundError(f"no feed {ref!r} is followed here; see `feeds list`")
+        return Feed(**dict(row))
+
+    def list_feeds(self, namespace: str | None = None) -> list[Feed]:
+        with self.lock:
+            if namespace is None:
+                rows = self.db.execute("SELECT * FROM feeds ORDER BY id").fetchall()
+            else:
+                rows = self.db.execute(
+                    "SELECT * FROM feeds WHERE namespace = ? ORDER BY id", (namespace,)
+                ).fetchall()
+        return [Feed(**dict(r)) for r in rows]
+
+    def remove(self, namespace: str, ref: str) -> Feed:
+        feed = self.find(namespace, ref)
+        with self._tx() as db:
+            db.execute("DELETE FROM feed_items WHERE feed_id = ?", (feed.id,))
+            db.execute("DELETE FROM feeds WHERE id = ?", (feed.id,))
+        return feed
+
+    def due(self, now: float, limit: int | None = None) -> list[Feed]:
+        sql = "SELECT * FROM feeds WHERE next_poll <= ? ORDER BY next_poll, id"
+        with self.lock:
+            rows = self.db.execute(sql + (f" LIMIT {int(limit)}" if limit else ""), (now,))
+            return [Feed(**dict(r)) for r in rows.fetchall()]
+
+    def next_due(self) -> float | None:
+        with self.lock:
+            row = self.db.execute("SELECT MIN(next_poll) FROM feeds").fetchone()
+        return float(row[0]) if row and row[0] is not None else None
+
+    # --- poll outcomes --------------------------------------------------------------------
+
+    def _jittered(self, seconds: float) -> float:
+        return seconds * (1 + self.rng.uniform(-JITTER, JITTER))
+
+    def record_success(
+        self,
+        feed: Feed,
+        now: float,
+        etag: str | None,
+        last_modified: str | None,
+        title: str | None = None,
+        warning: str | None = None,
+        ingested: int = 0,
+    ) -> None:
+        with self._tx() as db:
+            db.execute(
+                "UPDATE feeds SET etag = ?, last_modified = ?, title = COALESCE(?, title),"
+                " last_polled = ?, last_ok = ?, next_poll = ?, failures = 0, last_error = ?,"
+                " items_ingested = items_ingested + ? WHERE id = ?",
+                (
+                    etag,
+                    last_modified,
+                    title or None,
+                    now,
+                    now,
+                    now + self._jittered(feed.every_seconds),
+                    warning,
+                    ingested,
+                    feed.id,
+                ),
+            )
+
+    def record_failure(self, feed: Feed, now: float, error: str) -> float:
+        """Count a failure and back off: interval × 2^failures, at most a day. Returns the delay."""
+        failures = feed.failures + 1
+        delay = self._jittered(min(feed.every_seconds * 2 ** min(failures, 16), MAX_BACKOFF))
+        with self._tx() as db:
+            db.execute(
+                "UPDATE feeds SET last_polled = ?, next_poll = ?, failures = ?, last_error = ? WHERE id = ?",
+                (now, now + delay, failures, error[:500], feed.id),
+            )
+        return delay
+
+    def make_due(self, namespace: str | None = None, now: float = 0.0) -> None:
+        """`feeds poll --once` polls everything now, whatever the schedule says."""
+        with self._tx() as db:
+            if namespace is None:
+                db.execute("UPDATE feeds SET next_poll = ?", (now,))
+            else:
+                db.execute("UPDATE feeds SET next_poll = ? WHERE namespace = ?", (now, namespace))
+
+    # --- items ----------------------------------------------------------------------------
+
+    def seen(self, feed_id: int, item_ids: Iterable[str]) -> dict[str, str]:
+        """item id → its stored `updated` stamp, for the items already seen."""
+        ids = list(item_ids)
+        out: dict[str, str] = {}
+        with self.lock:
+            for i in range(0, len(ids), 500):
+                part = ids[i : i + 500]
+                marks = ",".join("?" * len(part))
+                for row in self.db.execute(
+                    f"SELECT item_id, updated FROM feed_items WHERE feed_id = ? AND item_id IN ({marks})",
+                    (feed_id, *part),
+                ):
+                    out[row["item_id"]] = row["updated"]
+        return out
+
+    def mark_seen(
+        self, feed_id: int, item_id: str, updated: str, article_id: str | None, url: str, now: float
+    ) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO feed_items (feed_id, item_id, updated, article_id, url, seen_at)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (feed_id, item_id) DO UPDATE SET"
+                " updated = excluded.updated, article_id = excluded.article_id,"
+                " url = excluded.url, seen_at = excluded.seen_at",
+                (feed_id, item_id, updated, article_id, url, now),
+            )
+
+    def item_count(self, feed_id: int) -> int:
+        with self.lock:
+            row = self.db.execute("SELECT COUNT(*) FROM feed_items WHERE feed_id = ?", (feed_id,)).fetchone()
+        return int(row[0])

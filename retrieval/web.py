@@ -1,0 +1,248 @@
+"""Web articles: fetch a URL, extract the story, ingest it once (syndicated copies merged).
+
+`article_from_url` turns a URL (and optionally the feed entry that pointed at it) into an
+Article; when the page can't be fetched or holds no story, the feed's own text stands in.
+`WebIngestor` puts articles into the engine through the duplicate check of `dedup.StoryIndex`.
+`ingest_urls` is the one call the CLI needs for `newsdesk ingest https://…`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal, Protocol
+
+import numpy as np
+
+from retrieval.articles import Article, source_of
+from retrieval.dedup import StoryIndex, signature, similarity
+from retrieval.errors import NewsdeskError
+from retrieval.feeds import FeedEntry
+from retrieval.fetch import Fetcher, FetchError, FetchPolicy, build_http_client
+from retrieval.loaders import article_from_html
+from retrieval.results import IngestReport
+
+Status = Literal["added", "updated", "unchanged", "duplicate", "failed"]
+
+
+class EngineLike(Protocol):
+    """What web ingestion needs from `retrieval.engine.Engine`."""
+
+    def ingest(self, articles: list[Article], namespace: str = ...) -> IngestReport: ...
+
+    @property
+    def catalog(self) -> CatalogLike: ...
+
+
+class CatalogLike(Protocol):
+    def content_hashes(self, namespace: str, ids: Sequence[str]) -> dict[str, str]: ...
+
+
+@dataclass
+class Fetched:
+    """A URL turned into an article (or not), with what happened on the way."""
+
+    url: str
+    article: Article | None
+    note: str = ""  # e.g. "page unavailable (HTTP 404); used the feed's text"
+    fell_back: bool = False
+
+
+@dataclass
+class IngestOutcome:
+    url: str
+    status: Status
+    article_id: str | None = None
+    title: str = ""
+    detail: str = ""  # why it failed, what it duplicates, a fallback note
+    article: Article | None = field(default=None, repr=False)
+
+
+def _same_site(a: str, b: str) -> bool:
+    return source_of(a) == source_of(b)
+
+
+def feed_entry_article(entry: FeedEntry, published: date | None) -> Article | None:
+    """The feed's own text as an article (the fallback when the page is unusable)."""
+    if not entry.text.strip():
+        return None
+    return Article(
+        title=entry.title or entry.text.split("\n", 1)[0][:120],
+        text=entry.text,
+        url=entry.link,
+        authors=list(entry.authors),
+        published=entry.published or published,
+    )
+
+
+async def article_from_url(
+    fetcher: Fetcher,
+    url: str,
+    entry: FeedEntry | None = None,
+    default_date: date | None = None,
+) -> Fetched:
+    """Fetch `url` and extract its story; fall back to the feed entry's text when that fails."""
+    reason = ""
+    article: Article | None = None
+    try:
+        page = await fetcher.fetch(url, kind="page")
+        if page.content_type == "text/plain":
+            text = page.text.strip()
+            title = (entry.title if entry else "") or text.split("\n", 1)[0][:120]
+            article = Article(title=title, text=text, url=page.url) if text else None
+        elif page.content_type in ("", "text/html", "application/xhtml+xml"):
+            article = await asyncio.to_thread(article_from_html, page.text, page.url)
+        else:
+            reason = f"{page.content_type} is not an article page"
+        if article is not None:
+            # a page may name its canonical URL, but only on its own site: another site's
+            # URL would let a page overwrite someone else's story
+            if not article.url or not _same_site(article.url, page.url):
+                article.url = page.url
+            article.source = source_of(article.url)
+            article.id = Article(title="", text="", url=article.url).id
+            if entry is not None:
+                article.title = entry.title or article.title
+                article.authors = article.authors or list(entry.authors)
+                article.published = entry.published or article.published
+            article.published = article.published or default_date
+        elif not reason:
+            reason = "no article text found on the page"
+    except FetchError as exc:
+        reason = exc.reason
+    if article is not None:
+        return Fetched(url, article)
+    if entry is not None:
+        fallback = feed_entry_article(entry, default_date)
+        if fallback is not None:
+            return Fetched(
+                url,
+                fallback,
+                note=f"page unavailable ({reason}); used the feed's text",
+                fell_back=True,
+            )
+    return Fetched(url, None, note=reason)
+
+
+class WebIngestor:
+    """Ingests web articles into the engine, storing a syndicated story once with all its URLs."""
+
+    def __init__(
+        self, engine: EngineLike, stories: StoryIndex, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.engine = engine
+        self.stories = stories
+        self.clock = clock
+
+    def _exists(self, namespace: str) -> Callable[[str], bool]:
+        def exists(article_id: str) -> bool:
+            return bool(self.engine.catalog.content_hashes(namespace, [article_id]))
+
+        return exists
+
+    def ingest(self, articles: Sequence[Article], namespace: str) -> list[IngestOutcome]:
+        """Synchronous (CPU-bound embedding): async callers use asyncio.to_thread."""
+        known = self.engine.catalog.content_hashes(namespace, [a.id for a in articles])
+        outcomes: list[IngestOutcome] = []
+        todo: list[tuple[Article, IngestOutcome]] = []
+        batch_sigs: dict[str, np.ndarray] = {}
+        now = self.clock()
+        for a in articles:
+            out = IngestOutcome(url=a.url, status="added", article_id=a.id, title=a.title, article=a)
+            outcomes.append(out)
+            sig = signature(a.title + "\n" + a.text)
+            if a.id in known:  # same URL seen before: an unchanged story or an edit in place
+                out.status = "unchanged" if known[a.id] == a.content_hash else "updated"
+            else:
+                dup = self.stories.find_duplicate(
+                    namespace, sig, exclude=a.id, exists=self._exists(namespace)
+                )
+                if dup is None:  # a copy of something earlier in this same batch?
+                    dup_id = next(
+                        (
+                            aid
+                            for aid, s in batch_sigs.items()
+                            if similarity(s, sig) >= self.stories.threshold
+                        ),
+                        None,
+                    )
+                else:
+                    dup_id = dup.article_id
+                if dup_id is not None:
+                    out.status, out.article_id = "duplicate", dup_id
+                    out.detail = f"same story as {dup_id}; URL remembered"
+                    self.stories.add_url(namespace, dup_id, a.url, a.source, now)
+                    continue
+                batch_sigs[a.id] = sig
+            if out.status != "unchanged":
+                todo.append((a, out))
+            self.stories.remember(namespace, a.id, sig)
+            self.stories.add_url(namespace, a.id, a.url, a.source, now)
+        if todo:
+            report = self.engine.ingest([a for a, _ in todo], namespace)
+            if report.problems:
+                for a, out in todo:
+                    for problem in report.problems:
+                        if problem.startswith(a.url or a.title):
+                            out.status, out.detail = "failed", problem
+                            self.stories.forget(namespace, a.id)
+        return outcomes
+
+
+async def ingest_urls_async(
+    fetcher: Fetcher,
+    ingestor: WebIngestor,
+    urls: Sequence[str],
+    namespace: str,
+    concurrency: int = 8,
+) -> list[IngestOutcome]:
+    """Fetch URLs (≤ `concurrency` at a time), extract, and ingest them; one outcome per URL."""
+    slots = asyncio.Semaphore(max(1, concurrency))
+
+    async def one(url: str) -> Fetched:
+        async with slots:
+            return await article_from_url(fetcher, url)
+
+    fetched = await asyncio.gather(*(one(u) for u in urls))
+    failed = {
+        f.url: IngestOutcome(url=f.url, status="failed", detail=f.note) for f in fetched if f.article is None
+    }
+    articles = [f.article for f in fetched if f.article is not None]
+    done = await asyncio.to_thread(ingestor.ingest, articles, namespace) if articles else []
+    by_article = iter(done)
+    return [failed[f.url] if f.article is None else next(by_article) for f in fetched]
+
+
+def ingest_urls(
+    engine: EngineLike, urls: Sequence[str], namespace: str, settings: object
+) -> list[IngestOutcome]:
+    """Blocking entry point for the CLI: fetch, extract and ingest `urls` into `namespace`."""
+    policy = FetchPolicy.from_settings(settings)
+    path = getattr(settings, "sqlite_path", None)
+    if path is None:
+        raise NewsdeskError("settings without a data directory")
+    stories = StoryIndex(path)
+    ingestor = WebIngestor(engine, stories)
+
+    async def run() -> list[IngestOutcome]:
+        async with build_http_client(policy) as client:
+            return await ingest_urls_async(
+                Fetcher(client, policy),
+                ingestor,
+                [u.strip() for u in urls],
+                namespace,
+                int(getattr(settings, "feed_concurrency", 8)),
+            )
+
+    try:
+        return asyncio.run(run())
+    finally:
+        stories.close()
+
+
+def is_url(text: str) -> bool:
+    """True for arguments the CLI should fetch rather than read from disk."""
+    return text.lower().startswith(("http://", "https://"))
