@@ -1,4 +1,5 @@
-"""Generated answers from retrieved passages, checked against them, with an extractive fallback.
+"""Generated answers and summaries from retrieved passages, checked against them, with an
+extractive fallback.
 
     client = build_client(settings)              # once, at start-up
     llm = LLMAnswerer.from_settings(client, settings)
@@ -7,26 +8,26 @@
 
     stream = llm.stream(question, extractive.passages, extractive)
     async for draft in stream:                   # the reply so far, mention-safe
-        ...
+        ...                                      # (a retry starts a new, shorter draft)
     answer = stream.answer                       # checked, with citations
 
 Whatever the endpoint does, the result is an `Answer`: mode "llm" when the checked reply
 has at least one supported, cited sentence; otherwise the extractive answer with a short
-note saying why. Token usage (all attempts) is on `Answer.usage`.
+note saying why. Token usage (all calls and attempts) is on `Answer.usage`.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import tiktoken
 from openai import AsyncOpenAI
 
 import prompts
-from retrieval.chat import Chat, Failure, Messages, Reply, build_client
+from retrieval.chat import Chat, Failure, Messages, Reply, add_usage, build_client
 from retrieval.citations import Checked, check, citations_for, defuse_mentions
 from retrieval.packing import Packed, count_tokens, defang, pack
 from retrieval.results import Answer, Passage
@@ -38,8 +39,9 @@ __all__ = ["AnswerStream", "LLMAnswerer", "Turn", "build_client"]
 log = logging.getLogger(__name__)
 
 FALLBACK = "showing quotes from the articles instead."
-MESSAGE_OVERHEAD = 12  # chat-format tokens per message, plus slack for the tokenizer's guess
+MESSAGE_OVERHEAD = 4  # chat-format tokens per message
 HISTORY_TOKENS = 400  # room for earlier turns of a thread in an answer prompt
+Events = AsyncIterator[str | Answer]
 
 
 @dataclass(frozen=True)
@@ -50,23 +52,44 @@ class Turn:
     text: str
 
 
-@dataclass
-class _Job:
-    """A prepared request: how to build it under a budget, and what it was built from."""
+class AnswerStream:
+    """An answer being generated: `async for draft in stream`, then `stream.answer`.
 
-    passages: list[Passage]
-    fill: dict[str, str]
-    template: str
-    packed: Packed = field(default_factory=lambda: Packed(text=""))
+    Drafts are the model's text so far (unchecked, mention-safe); iterate to the end, then
+    `answer` holds the checked answer or the fallback.
+    """
+
+    def __init__(self, run: Callable[[], Events]) -> None:
+        self._run = run
+        self.answer: Answer | None = None
+
+    def __aiter__(self) -> AsyncIterator[str]:
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[str]:
+        async for item in self._run():
+            if isinstance(item, Answer):
+                self.answer = item
+            else:
+                yield item
+
+    async def result(self) -> Answer:
+        """Run to the end without looking at drafts."""
+        async for _ in self:
+            pass
+        assert self.answer is not None
+        return self.answer
 
 
 class LLMAnswerer:
     """Answers and summaries written by an OpenAI-compatible model from given passages."""
 
-    def __init__(self, chat: Chat, encoding: tiktoken.Encoding, max_sentences: int = 5) -> None:
+    def __init__(self, chat: Chat, encoding: tiktoken.Encoding, max_sentences: int = 5,
+                 map_concurrency: int = 2) -> None:
         self.chat = chat
         self.encoding = encoding
         self.max_sentences = max_sentences
+        self.map_concurrency = map_concurrency
 
     @classmethod
     def from_settings(cls, client: AsyncOpenAI, settings: Settings,
@@ -79,60 +102,87 @@ class LLMAnswerer:
 
     async def answer(self, question: str, passages: Sequence[Passage], extractive: Answer,
                      history: Sequence[Turn] | None = None) -> Answer:
-        stream = self.stream(question, passages, extractive, history, live=False)
-        async for _ in stream:
-            pass
-        assert stream.answer is not None
-        return stream.answer
+        return await self.stream(question, passages, extractive, history, live=False).result()
 
     def stream(self, question: str, passages: Sequence[Passage], extractive: Answer,
                history: Sequence[Turn] | None = None, live: bool = True) -> AnswerStream:
-        """Iterate for drafts (the reply so far); then `.answer` holds the checked answer."""
-        job = _Job(
-            passages=list(passages),
-            template="answer",
-            fill={
-                "question": defang(question.strip()),
-                "max_sentences": str(self.max_sentences),
-                "conversation": self._conversation(history),
-            },
-        )
-        return AnswerStream(self, job, extractive, live)
+        """The answer as a stream of drafts (`live=False`: one request, no drafts)."""
+        fill = {
+            "question": defang(question.strip()),
+            "max_sentences": str(self.max_sentences),
+            "conversation": self.conversation(history),
+        }
+        return AnswerStream(lambda: self.generate("answer", fill, list(passages), extractive, live))
 
-    def _conversation(self, history: Sequence[Turn] | None) -> str:
-        if not history:
-            return ""
+    def conversation(self, history: Sequence[Turn] | None, limit: int = HISTORY_TOKENS) -> str:
+        """The latest turns of a thread that fit in `limit` tokens, as a delimited block."""
         lines: list[str] = []
         used = 0
-        for turn in reversed(history):
-            line = f"{'User' if turn.role == 'user' else 'Assistant'}: {defang(turn.text.strip())}"
+        for turn in reversed(history or []):
+            who = "User" if turn.role == "user" else "Assistant"
+            line = f"{who}: {defang(' '.join(turn.text.split()))}"
             cost = count_tokens(self.encoding, line)
-            if used + cost > HISTORY_TOKENS:
+            if used + cost > limit:
                 break
             lines.insert(0, line)
             used += cost
-        if not lines:
-            return ""
-        return prompts.render("conversation", history="\n".join(lines))
+        return prompts.render("conversation", history="\n".join(lines)) if lines else ""
 
-    # -- shared by answers and summaries ---------------------------------------------------
+    # -- summaries ---------------------------------------------------------------------
+
+    def summarize(self, passages: Sequence[Passage], extractive: Answer,
+                  topic: str | None = None, max_sentences: int = 6,
+                  live: bool = True) -> AnswerStream:
+        """A cited summary; map-reduce when the passages do not fit in one request."""
+        from retrieval.mapreduce import summarize
+
+        return AnswerStream(lambda: summarize(self, list(passages), extractive, topic,
+                                              max_sentences, live))
+
+    # -- one request: pack, call, check ----------------------------------------------------
+
+    async def generate(self, template: str, fill: Mapping[str, str], passages: list[Passage],
+                       extractive: Answer, live: bool) -> Events:
+        """Drafts, then the checked `Answer` for one templated request over `passages`."""
+        if not extractive.found or not passages:
+            yield extractive  # nothing relevant: no call, the engine already said so
+            return
+        packed = Packed(text="")
+
+        def build(budget: int) -> Messages:
+            nonlocal packed
+            packed = pack(passages, self.encoding, budget)
+            return self.messages(template, {**fill, "passages": packed.text})
+
+        result: Reply | Failure = Failure("empty")
+        async for item in self.chat.run(build, self.passage_budget(template, fill), stream=live):
+            if isinstance(item, str):
+                yield defuse_mentions(item)
+            else:
+                result = item
+        notes = []
+        if packed.dropped:
+            notes.append(f"Only {len(packed.passages)} of {len(passages)} passages "
+                         "fit in the model's context.")
+        numbered = dict(zip(packed.numbers, packed.passages, strict=True))
+        answer = self.finish(result, numbered, extractive, notes)
+        log.info("%s mode=%s usage=%s", template, answer.mode, answer.usage)
+        yield answer
 
     def passage_budget(self, template: str, fill: Mapping[str, str]) -> int:
         """Tokens left for passages once the system prompt, template and reply are counted."""
-        fixed = count_tokens(self.encoding, prompts.render("system"))
-        fixed += count_tokens(self.encoding, prompts.render(template, **{**fill, "passages": ""}))
-        return self.chat.context_tokens - self.chat.reply_tokens - fixed - 2 * MESSAGE_OVERHEAD
+        empty = self.messages(template, {**fill, "passages": ""})
+        return self.chat.context_tokens - self.chat.reply_tokens - self.prompt_tokens(empty)
 
-    def messages(self, template: str, fill: Mapping[str, str], packed_text: str) -> Messages:
+    def messages(self, template: str, fill: Mapping[str, str]) -> Messages:
         return [
             {"role": "system", "content": prompts.render("system")},
-            {"role": "user",
-             "content": prompts.render(template, **{**fill, "passages": packed_text})},
+            {"role": "user", "content": prompts.render(template, **fill)},
         ]
 
     def prompt_tokens(self, messages: Messages) -> int:
-        """Our own count of a request's prompt tokens (what the benchmark reports)."""
-        return sum(count_tokens(self.encoding, m["content"]) + MESSAGE_OVERHEAD // 3
+        """Our count of a request's prompt tokens (OpenAI's chat format: ~4 per message)."""
+        return sum(count_tokens(self.encoding, m["content"]) + MESSAGE_OVERHEAD
                    for m in messages) + 3
 
     def finish(self, reply: Reply | Failure, numbered: Mapping[int, Passage],
@@ -145,58 +195,14 @@ class LLMAnswerer:
             why = ("The model found no answer in these passages" if checked.no_answer
                    else "The generated answer could not be tied to its sources")
             return fallback(extractive, f"{why}; {FALLBACK}", reply.usage)
-        citations = citations_for(checked, numbered)
         return Answer(
             text=defuse_mentions(checked.text),
-            citations=citations,
+            citations=citations_for(checked, numbered),
             passages=list(numbered.values()),
             mode="llm",
-            notes=notes + _check_notes(checked),
+            notes=notes + check_notes(checked),
             usage=dict(reply.usage),
         )
-
-
-class AnswerStream:
-    """An answer being generated: `async for draft in stream`, then `stream.answer`."""
-
-    def __init__(self, llm: LLMAnswerer, job: _Job, extractive: Answer, live: bool) -> None:
-        self.llm = llm
-        self.job = job
-        self.extractive = extractive
-        self.live = live
-        self.answer: Answer | None = None
-        self.prompt_tokens = 0  # our count for the last request built
-
-    def __aiter__(self) -> AsyncIterator[str]:
-        return self._run()
-
-    def _build(self, budget: int) -> Messages:
-        job = self.job
-        job.packed = pack(job.passages, self.llm.encoding, budget)
-        messages = self.llm.messages(job.template, job.fill, job.packed.text)
-        self.prompt_tokens = self.llm.prompt_tokens(messages)
-        return messages
-
-    async def _run(self) -> AsyncIterator[str]:
-        extractive = self.extractive
-        if not extractive.found or not self.job.passages:
-            self.answer = extractive  # nothing relevant: no call, the engine already said so
-            return
-        budget = self.llm.passage_budget(self.job.template, self.job.fill)
-        result: Reply | Failure = Failure("empty")
-        async for item in self.llm.chat.run(self._build, budget, stream=self.live):
-            if isinstance(item, str):
-                yield defuse_mentions(item)
-            else:
-                result = item
-        packed = self.job.packed
-        numbered = dict(zip(packed.numbers, packed.passages, strict=True))
-        notes = []
-        if packed.dropped:
-            notes.append(f"Only {len(packed.passages)} of {len(self.job.passages)} passages "
-                         "fit in the model's context.")
-        self.answer = self.llm.finish(result, numbered, extractive, notes)
-        log.info("answer mode=%s usage=%s", self.answer.mode, self.answer.usage)
 
 
 def fallback(extractive: Answer, note: str, usage: Mapping[str, int]) -> Answer:
@@ -206,7 +212,14 @@ def fallback(extractive: Answer, note: str, usage: Mapping[str, int]) -> Answer:
                    citations=list(extractive.citations), passages=list(extractive.passages))
 
 
-def _check_notes(checked: Checked) -> list[str]:
+def with_usage(answer: Answer, usage: Mapping[str, int]) -> Answer:
+    """`answer` with `usage` added to its own (tokens spent by earlier calls)."""
+    total = dict(usage)
+    add_usage(total, answer.usage)
+    return replace(answer, usage=total)
+
+
+def check_notes(checked: Checked) -> list[str]:
     notes = []
     if checked.dropped:
         k = len(checked.dropped)

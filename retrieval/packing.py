@@ -9,13 +9,14 @@ Each passage is written as
 
 in rank order until the budget (tiktoken tokens) is spent. Passages are numbered by their
 place in the block, so `[n]` in the model's reply points to `Packed.passages[n - 1]`
-(or to `Packed.numbers` when the caller numbers globally, as map-reduce does). Article
+(or keep numbers given by the caller, as map-reduce does). Article
 text cannot close or open a delimiter: tag-like text is defanged first.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import tiktoken
@@ -59,18 +60,20 @@ def pack(
     passages: list[Passage],
     encoding: tiktoken.Encoding,
     budget: int,
-    first_number: int = 1,
+    numbers: Sequence[int] | None = None,
 ) -> Packed:
     """Pack passages in order under `budget` tokens, skipping any that no longer fit.
 
+    Passages are numbered 1, 2, … in the block, or keep the given `numbers` (map-reduce
+    numbers passages once for the whole set; a skipped passage then leaves a gap).
     The first passage is cut at a sentence boundary when it alone is over budget, so a
     tight budget still yields some context.
     """
     blocks: list[str] = []
     packed = Packed(text="")
     used = 0
-    for passage in passages:
-        n = first_number + len(packed.passages)
+    for i, passage in enumerate(passages):
+        n = numbers[i] if numbers is not None else 1 + len(packed.passages)
         block = format_passage(n, passage)
         cost = count_tokens(encoding, block) + 1  # + the blank line between blocks
         if used + cost > budget and not packed.passages:

@@ -6,12 +6,12 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from fake_openai import FakeOpenAI, Reply
-from llm_support import make_extractive, make_passages, make_settings
 
 from retrieval.chat import build_client
 from retrieval.llm import LLMAnswerer, Turn
 from retrieval.results import Answer
+from tests.fake_openai import FakeOpenAI, Reply
+from tests.llm_support import make_extractive, make_passages, make_settings
 
 QUESTION = "What did Dunford say about the drills?"
 GOOD = ("Dunford said the drills with South Korea were routine and defensive [1]. "
@@ -233,7 +233,7 @@ async def test_empty_stream_is_retried(server: FakeOpenAI) -> None:
 
 async def test_context_too_long_retries_with_fewer_passages(server: FakeOpenAI) -> None:
     server.queue(Reply.context_too_long(), Reply.text(GOOD))
-    answer, _ = await ask(server, llm_context_tokens=950, llm_reply_tokens=300)
+    answer, _ = await ask(server, llm_context_tokens=900, llm_reply_tokens=300)
     first, second = (r["messages"][1]["content"] for r in server.requests)
     assert first.count("<passage n=") == 4
     assert second.count("<passage n=") == 2
