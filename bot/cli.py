@@ -17,6 +17,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from bot.cli_bot import bot_app
+from bot.cli_eval import eval_command
+from bot.llm_cli import generate_answer, generate_summary
 from bot.terminal import print_answer
 from retrieval.engine import Engine, namespace_for_guild
 from retrieval.errors import NewsdeskError
@@ -31,6 +33,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(bot_app, name="bot")
+app.command("eval")(eval_command)
 T = TypeVar("T")
 
 GuildOpt = Annotated[str | None, typer.Option("--guild", help="Namespace: a Discord server id.")]
@@ -126,7 +129,8 @@ def ask(
     """Answer a question from the indexed news, with numbered citations."""
 
     def go() -> None:
-        with engine_for() as engine:
+        settings = Settings()
+        with engine_for(settings) as engine:
             answer = engine.ask(
                 question,
                 namespace_for_guild(guild),
@@ -135,6 +139,8 @@ def ask(
                 source=source,
                 as_of=parse_day(as_of),
             )
+        if settings.llm_enabled:  # an OpenAI-compatible endpoint writes the answer
+            answer = generate_answer(settings, question, answer, _console(), stream=not as_json)
         if as_json:
             sys.stdout.write(json.dumps(answer.to_json(), ensure_ascii=False) + "\n")
         else:
@@ -156,7 +162,8 @@ def summarize(
     """Summarise an article, a topic, or a time window (--since 24h) as cited key sentences."""
 
     def go() -> None:
-        with engine_for() as engine:
+        settings = Settings()
+        with engine_for(settings) as engine:
             answer = engine.summarize(
                 namespace_for_guild(guild),
                 article=article,
@@ -165,6 +172,9 @@ def summarize(
                 as_of=parse_day(as_of),
                 max_sentences=sentences,
             )
+        if settings.llm_enabled:
+            answer = generate_summary(settings, answer, _console(), topic=topic,
+                                      max_sentences=sentences, stream=not as_json)
         if as_json:
             sys.stdout.write(json.dumps(answer.to_json(), ensure_ascii=False) + "\n")
         else:

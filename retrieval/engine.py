@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
@@ -10,10 +11,10 @@ from typing import Any
 
 from retrieval.answer import ExtractiveAnswerer
 from retrieval.articles import Article, normalize_url, parse_date, url_id
-from retrieval.catalog import Catalog
+from retrieval.catalog import Catalog, day_number
 from retrieval.chunking import Chunk, Chunker
 from retrieval.embedding import Embedder, LocalEmbedder, OpenAIEmbedder
-from retrieval.errors import BadInputError, NotFoundError
+from retrieval.errors import BadInputError, ModelMismatchError, NotFoundError
 from retrieval.loaders import LoadProblem, load_path
 from retrieval.results import Answer, ArticleInfo, IngestReport, Passage
 from retrieval.search import Searcher, SearchFilters
@@ -81,7 +82,30 @@ class Engine:
         chunker = Chunker(load_encoding(), settings.chunk_tokens, settings.chunk_overlap)
         searcher = Searcher(catalog, vectors, embedder)
         answerer = ExtractiveAnswerer(doc_frequency=catalog.doc_frequency)
-        return cls(settings, store, embedder, chunker, searcher, answerer, Summarizer())
+        engine = cls(settings, store, embedder, chunker, searcher, answerer, Summarizer())
+        engine.check_chunking()
+        return engine
+
+    @property
+    def _chunking(self) -> str:
+        return f"cl100k_base/{self.chunker.max_tokens}/{self.chunker.overlap}"
+
+    def check_chunking(self) -> None:
+        """Remember how the index was chunked; a different setting needs `newsdesk reindex`."""
+        built_with = self.catalog.get_meta("chunking")
+        self._index_problem: str | None = None
+        if built_with is None:
+            self.catalog.set_meta("chunking", self._chunking)
+        elif built_with != self._chunking:
+            self._index_problem = (
+                f"the index was chunked as {built_with} (encoding/tokens/overlap) but the settings say "
+                f"{self._chunking}; run `newsdesk reindex` to rebuild it, or restore "
+                "NEWSDESK_CHUNK_TOKENS and NEWSDESK_CHUNK_OVERLAP"
+            )
+
+    def _require_index(self) -> None:
+        if self._index_problem:
+            raise ModelMismatchError(self._index_problem)
 
     @property
     def catalog(self) -> Catalog:
@@ -104,6 +128,7 @@ class Engine:
         Articles are embedded in batches; `progress(n)` is called after each batch with the
         number of inputs handled. Problems (bad lines, too-long articles) are reported, not raised.
         """
+        self._require_index()
         report = IngestReport()
         batch: list[Article] = []
         for item in articles:
@@ -192,6 +217,7 @@ class Engine:
         as_of: date | None = None,
     ) -> list[Passage]:
         query = self.validate_question(query)
+        self._require_index()
         if k < 1 or k > 50:
             raise BadInputError("k must be between 1 and 50")
         src = source.strip().lower().removeprefix("www.") if source else None
@@ -237,7 +263,7 @@ class Engine:
         if since is None:
             raise BadInputError("say what to summarise: an article, a topic, or a time window (--since)")
         ids = self.catalog.article_ids(
-            namespace, since_day=_day(since), until_day=_day(as_of) if as_of else None
+            namespace, since_day=day_number(since), until_day=day_number(as_of) if as_of else None
         )[:max_articles]
         passages = []
         for aid in ids:
@@ -308,32 +334,43 @@ class Engine:
         }
 
     def reindex(self, namespace: str | None = None, progress: Progress | None = None) -> int:
-        """Re-chunk and re-embed every article (after a model or chunking change)."""
+        """Re-chunk and re-embed every stored article (after a model or chunking change).
+
+        Article texts stay in SQLite throughout, so an interrupted reindex loses nothing and a
+        re-run completes it.
+        """
         namespaces = [namespace] if namespace else self.catalog.namespaces()
         total = 0
         for ns in namespaces:
-            rows = list(self.catalog.iter_articles(ns))
             self.store.drop_namespace(ns)
-            articles = [
-                Article(
-                    id=r["id"],
-                    title=r["title"],
-                    text=r["text"],
-                    url=r["url"],
-                    source=r["source"],
-                    authors=__import__("json").loads(r["authors"]),
-                    published=parse_date(r["published"]),
-                )
-                for r in rows
-            ]
-            for a in articles:
-                self.catalog.delete_article(ns, a.id)
-            report = self.ingest(articles, ns, progress)
-            total += report.articles_added
+            batch: list[Article] = []
+            for row in self.catalog.iter_articles(ns):
+                batch.append(_article_from_row(row))
+                if len(batch) >= 32:
+                    total += self._rewrite(batch, ns, progress)
+                    batch = []
+            if batch:
+                total += self._rewrite(batch, ns, progress)
+        self.catalog.set_meta("chunking", self._chunking)
+        self._index_problem = None
         return total
 
+    def _rewrite(self, batch: list[Article], namespace: str, progress: Progress | None) -> int:
+        todo = [(a, self.chunker.chunk(a.id, a.text)) for a in batch]
+        texts = [f"{a.title}\n{c.text}" for a, chunks in todo for c in chunks]
+        self.store.write(namespace, todo, self.embedder.embed(texts))
+        if progress:
+            progress(len(batch))
+        return len(batch)
 
-def _day(d: date) -> int:
-    from retrieval.catalog import day_number
 
-    return day_number(d)
+def _article_from_row(row: Any) -> Article:
+    return Article(
+        id=row["id"],
+        title=row["title"],
+        text=row["text"],
+        url=row["url"],
+        source=row["source"],
+        authors=json.loads(row["authors"]),
+        published=parse_date(row["published"]),
+    )

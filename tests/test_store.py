@@ -127,3 +127,21 @@ def test_a_different_embedding_model_is_a_clear_error(settings: Settings, embedd
     assert eng2.reindex() == 1
     assert [p.url for p in eng2.search("harbour")] == ["https://news.example/1"]
     eng2.close()
+
+
+def test_changed_chunk_settings_need_a_reindex(settings: Settings, embedder: LocalEmbedder) -> None:
+    eng = Engine.from_settings(settings, embedder=embedder)
+    eng.ingest([art(1, " ".join(f"Sentence {i} about the quay." for i in range(60)))])
+    before = eng.stats()["chunks"]
+    eng.close()
+    changed = settings.model_copy(update={"chunk_tokens": 64, "chunk_overlap": 0})
+    eng2 = Engine.from_settings(changed, embedder=embedder)
+    with pytest.raises(ModelMismatchError, match=r"chunked as cl100k_base/220/30 .* cl100k_base/64/0"):
+        eng2.search("quay")
+    with pytest.raises(ModelMismatchError):
+        eng2.ingest([art(2)])
+    assert eng2.reindex() == 1
+    after = eng2.stats()
+    assert after["articles"] == 1 and after["chunks"] > before and after["chunks"] == after["vectors"]
+    assert eng2.search("Sentence 59 about the quay", k=1)[0].url == "https://news.example/1"
+    eng2.close()
