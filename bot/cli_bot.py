@@ -1,0 +1,108 @@
+"""`newsdesk bot`: run the Discord bot; `newsdesk bot sync [--guild ID]`: register its commands;
+`newsdesk bot feedback`: the 👍/👎 counts."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Annotated
+
+import discord
+import typer
+
+from bot.discord_app import NewsBot, point_client_at, sync_commands
+from retrieval.engine import Engine, namespace_for_guild
+from retrieval.feedback import FeedbackStore
+from retrieval.fetch import Fetcher, FetchPolicy, build_http_client
+from retrieval.settings import Settings
+
+bot_app = typer.Typer(
+    name="bot",
+    help="Run the Discord bot (DISCORD_TOKEN from the environment or .env).",
+    invoke_without_command=True,
+    no_args_is_help=False,
+)
+log = logging.getLogger("bot")
+
+NO_TOKEN = (
+    "DISCORD_TOKEN is not set. Create a bot in the Discord developer portal "
+    "(https://discord.com/developers/applications → your app → Bot → Reset Token), then put "
+    "DISCORD_TOKEN=... in .env or the environment. See README, section Discord."
+)
+
+
+def _settings_or_exit() -> tuple[Settings, str]:
+    settings = Settings()
+    if not settings.discord_token:
+        typer.echo(f"error: {NO_TOKEN}", err=True)
+        raise typer.Exit(2)
+    return settings, settings.discord_token
+
+
+async def run_bot(
+    settings: Settings, token: str, *, sync_guild: int | None = None, sync_only: bool = False
+) -> None:
+    """Build every client once, run the bot until it stops, then close them all."""
+    point_client_at(settings)
+    engine = await asyncio.to_thread(Engine.from_settings, settings)
+    feedback = FeedbackStore(settings.sqlite_path)
+    policy = FetchPolicy.from_settings(settings)
+    try:
+        async with build_http_client(policy) as http:
+            bot = NewsBot(settings, engine, feedback, Fetcher(http, policy))
+            async with bot:
+                if sync_only:
+                    await bot.login(token)
+                    commands = await sync_commands(bot, sync_guild)
+                    where = f"server {sync_guild}" if sync_guild else "all servers (global)"
+                    names = ", ".join(sorted(c.name for c in commands))
+                    typer.echo(f"synced {len(commands)} commands to {where}: {names}")
+                    return
+                await bot.start(token)
+    finally:
+        feedback.close()
+        engine.close()
+
+
+@bot_app.callback()
+def bot(ctx: typer.Context) -> None:
+    """Run the Discord bot until interrupted."""
+    if ctx.invoked_subcommand is not None:
+        return
+    settings, token = _settings_or_exit()
+    discord.utils.setup_logging(level=logging.INFO, root=False)
+    try:
+        asyncio.run(run_bot(settings, token))
+    except discord.LoginFailure:
+        typer.echo("error: Discord refused the token (DISCORD_TOKEN): reset it and try again", err=True)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        pass
+
+
+@bot_app.command()
+def sync(
+    guild: Annotated[
+        int | None, typer.Option("--guild", help="Sync to one server only (instant; for testing).")
+    ] = None,
+) -> None:
+    """Register the slash commands with Discord. Run it after changing commands, not on every
+    start: global commands can take a while to appear; --guild is instant."""
+    settings, token = _settings_or_exit()
+    try:
+        asyncio.run(run_bot(settings, token, sync_guild=guild, sync_only=True))
+    except discord.LoginFailure:
+        typer.echo("error: Discord refused the token (DISCORD_TOKEN): reset it and try again", err=True)
+        raise typer.Exit(1) from None
+
+
+@bot_app.command()
+def feedback(guild: Annotated[str | None, typer.Option("--guild", help="One server only.")] = None) -> None:
+    """Answers the bot posted and their 👍/👎 counts."""
+    settings = Settings()
+    store = FeedbackStore(settings.sqlite_path)
+    try:
+        counts = store.counts(namespace_for_guild(guild) if guild else None)
+    finally:
+        store.close()
+    typer.echo(f"answers: {counts['answers']}\nup: {counts['up']}\ndown: {counts['down']}")

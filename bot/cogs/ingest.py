@@ -1,0 +1,147 @@
+"""/ingest (a URL or an attached file) and /forget (an article): changing what is indexed.
+
+Both need Manage Server or the admin role from settings, checked here in the bot whatever
+the server's command permissions say.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import render
+from bot.interactions import defer, namespace_of, require_manager
+from retrieval.articles import Article
+from retrieval.errors import BadInputError
+from retrieval.loaders import SUPPORTED_SUFFIXES, article_from_html
+from retrieval.results import IngestReport
+
+if TYPE_CHECKING:
+    from bot.discord_app import NewsBot
+
+AUTOCOMPLETE_MAX = 25
+
+
+def safe_filename(name: str) -> str:
+    base = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(name).name).strip("._") or "upload"
+    return base[:120]
+
+
+def suffix_ok(name: str) -> bool:
+    lower = name.lower()
+    return any(lower.endswith(s) for s in SUPPORTED_SUFFIXES)
+
+
+def report_text(report: IngestReport, what: str) -> str:
+    parts = [
+        f"**{what}**: {report.articles_added} added, {report.articles_updated} updated, "
+        f"{report.articles_skipped} unchanged ({report.chunks_added} passages indexed)."
+    ]
+    for problem in report.problems[:5]:
+        parts.append(f"⚠️ {render.safe(problem)}")
+    if len(report.problems) > 5:
+        parts.append(f"⚠️ …and {len(report.problems) - 5} more problems")
+    return "\n".join(parts)
+
+
+def article_from_page(content_type: str, text: str, url: str) -> Article:
+    if content_type in ("text/plain", "text/markdown"):
+        lines = text.strip().splitlines()
+        if len(lines) < 2:
+            raise BadInputError(f"{url} holds no article text")
+        return Article(title=lines[0].lstrip("#").strip(), text="\n".join(lines[1:]).strip(), url=url)
+    article = article_from_html(text, url=url)
+    if article is None:
+        raise BadInputError(f"found no article text at {url}")
+    return article
+
+
+class Ingest(commands.Cog):
+    def __init__(self, bot: NewsBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="ingest")
+    @app_commands.describe(url="A web page with a news article", file="A .txt, .md, .html or .jsonl file")
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.guild_only()
+    async def ingest(
+        self,
+        interaction: discord.Interaction,
+        url: app_commands.Range[str, 1, 2000] | None = None,
+        file: discord.Attachment | None = None,
+    ) -> None:
+        """Add articles to this server's index (Manage Server or the admin role)."""
+        require_manager(interaction, self.bot.settings, "ingest")
+        if (url is None) == (file is None):
+            raise BadInputError("give either a url or a file to /ingest, not both or neither")
+        await defer(interaction)
+        namespace = namespace_of(interaction)
+        if file is not None:
+            report = await self._ingest_file(file, namespace)
+            what = f"Ingested {render.safe(file.filename)}"
+        else:
+            assert url is not None
+            article = await self._fetch_article(url)
+            report = await asyncio.to_thread(self.bot.engine.ingest, [article], namespace)
+            what = f"Ingested {render.link(render.clip(article.title, 150), article.url)}"
+        await interaction.followup.send(
+            embed=render.notice(report_text(report, what), colour=render.FOUND),
+            allowed_mentions=render.NO_MENTIONS,
+        )
+
+    async def _ingest_file(self, file: discord.Attachment, namespace: str) -> IngestReport:
+        if not suffix_ok(file.filename):
+            raise BadInputError(f"can't read {file.filename}: attach a {', '.join(SUPPORTED_SUFFIXES)} file")
+        cap = self.bot.settings.fetch_max_bytes
+        if file.size > cap:
+            raise BadInputError(f"{file.filename} is larger than the {cap // (1024 * 1024)} MB limit")
+        data = await file.read()
+        with tempfile.TemporaryDirectory(prefix="newsdesk-upload-") as tmp:
+            path = Path(tmp) / safe_filename(file.filename)
+            path.write_bytes(data)
+            return await asyncio.to_thread(self.bot.engine.ingest_paths, [path], namespace)
+
+    async def _fetch_article(self, url: str) -> Article:
+        if self.bot.fetcher is None:
+            raise BadInputError("fetching URLs is not set up on this bot")
+        result = await self.bot.fetcher.fetch(url)
+        return await asyncio.to_thread(article_from_page, result.content_type, result.text, result.url)
+
+    @app_commands.command(name="forget")
+    @app_commands.describe(article="The article to remove (start typing its title)")
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.guild_only()
+    async def forget(
+        self, interaction: discord.Interaction, article: app_commands.Range[str, 1, 2000]
+    ) -> None:
+        """Remove an article from this server's index (Manage Server or the admin role)."""
+        require_manager(interaction, self.bot.settings, "forget")
+        await defer(interaction)
+        info = await asyncio.to_thread(self.bot.engine.delete, article, namespace_of(interaction))
+        text = f"Removed {render.link(render.clip(info.title or info.url, 150), info.url)} from the index."
+        await interaction.followup.send(
+            embed=render.notice(text, colour=render.FOUND), allowed_mentions=render.NO_MENTIONS
+        )
+
+    @forget.autocomplete("article")
+    async def forget_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        infos = await asyncio.to_thread(
+            self.bot.engine.sources, namespace_of(interaction), current.strip() or None, AUTOCOMPLETE_MAX
+        )
+        return [
+            app_commands.Choice(name=render.clip(f"{i.title or i.url} — {i.source}", 100), value=i.id)
+            for i in infos[:AUTOCOMPLETE_MAX]
+        ]
+
+
+async def setup(bot: NewsBot) -> None:
+    await bot.add_cog(Ingest(bot))

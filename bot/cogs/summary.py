@@ -1,0 +1,51 @@
+"""/summary: a cited summary of an article, a topic or a period."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.buttons import post_answer
+from bot.interactions import defer, namespace_of
+from retrieval.timewindow import parse_since
+
+if TYPE_CHECKING:
+    from bot.discord_app import NewsBot
+
+
+class Summary(commands.Cog):
+    def __init__(self, bot: NewsBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="summary")
+    @app_commands.describe(
+        topic="Summarise the coverage of a topic, e.g. North Korea missile tests",
+        url="Summarise one indexed article (its URL or id)",
+        since="Summarise everything since: 24h, 7d, 2w or a date (YYYY-MM-DD)",
+    )
+    async def summary(
+        self,
+        interaction: discord.Interaction,
+        topic: app_commands.Range[str, 1, 300] | None = None,
+        url: app_commands.Range[str, 1, 2000] | None = None,
+        since: app_commands.Range[str, 1, 40] | None = None,
+    ) -> None:
+        """Summarise an article, a topic or a period, with citations."""
+        await defer(interaction)
+        namespace = namespace_of(interaction)
+        day = parse_since(since)
+        answer = await asyncio.to_thread(
+            self.bot.engine.summarize, namespace, article=url, topic=topic, since=day
+        )
+        what = f"Summary: {url or topic or ''}".strip().rstrip(":")
+        if not (url or topic) and since:
+            what = f"Summary of the news since {day.isoformat() if day else since}"
+        await post_answer(self.bot, interaction.followup.send, namespace, what, answer)
+
+
+async def setup(bot: NewsBot) -> None:
+    await bot.add_cog(Summary(bot))

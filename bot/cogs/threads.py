@@ -1,0 +1,125 @@
+"""Mentions and threads: mention the bot with a question and it answers in a new thread;
+follow-up messages in that thread are answered with the thread's earlier questions as context.
+
+Discord sends the content of a message that mentions the bot without any privileged intent.
+Plain follow-ups (no mention) in the thread need the message content intent
+(NEWSDESK_DISCORD_MESSAGE_CONTENT=true); without it, mention the bot in the thread too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections import OrderedDict
+from typing import TYPE_CHECKING
+
+import discord
+from discord.ext import commands
+
+from bot import render
+from bot.buttons import post_answer
+from bot.conversation import with_context
+from bot.interactions import user_message
+from retrieval.engine import namespace_for_guild
+
+if TYPE_CHECKING:
+    from bot.discord_app import NewsBot
+
+log = logging.getLogger(__name__)
+HISTORY = 10  # earlier questions kept per thread
+THREADS_KEPT = 500
+THREAD_NAME_MAX = 90
+
+
+class Threads(commands.Cog):
+    def __init__(self, bot: NewsBot) -> None:
+        self.bot = bot
+        self.questions: OrderedDict[int, list[str]] = OrderedDict()  # thread id -> questions
+
+    def _strip_mentions(self, message: discord.Message) -> str:
+        assert self.bot.user is not None
+        text = re.sub(rf"<@!?{self.bot.user.id}>", " ", message.content)
+        return " ".join(text.split())
+
+    def _remember(self, thread_id: int, question: str) -> None:
+        self.questions.setdefault(thread_id, []).append(question)
+        self.questions[thread_id] = self.questions[thread_id][-HISTORY:]
+        self.questions.move_to_end(thread_id)
+        while len(self.questions) > THREADS_KEPT:
+            self.questions.popitem(last=False)
+
+    async def _earlier_questions(self, thread: discord.Thread) -> list[str]:
+        """From memory, or (after a restart) from the thread's starter message and history."""
+        if thread.id in self.questions:
+            return list(self.questions[thread.id])
+        found: list[str] = []
+        async for m in thread.history(limit=50, oldest_first=True):
+            if not m.author.bot and m.content:
+                found.append(self._strip_mentions(m))
+        parent = thread.parent
+        if isinstance(parent, discord.TextChannel):
+            try:
+                starter = await parent.fetch_message(thread.id)
+                found.insert(0, self._strip_mentions(starter))
+            except discord.HTTPException:
+                pass
+        return [q for q in found if q][-HISTORY:]
+
+    def _is_our_thread(self, channel: object) -> bool:
+        return (
+            isinstance(channel, discord.Thread)
+            and self.bot.user is not None
+            and channel.owner_id == self.bot.user.id
+        )
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        if message.author.bot or self.bot.user is None:
+            return
+        if message.guild is None and not self.bot.settings.discord_allow_dms:
+            return
+        mentioned = self.bot.user in message.mentions
+        in_our_thread = self._is_our_thread(message.channel)
+        if not (mentioned or in_our_thread):
+            return
+        question = self._strip_mentions(message)
+        if not question:
+            return  # no content: a plain follow-up without the message content intent
+        try:
+            if in_our_thread:
+                assert isinstance(message.channel, discord.Thread)
+                await self._follow_up(message, message.channel, question)
+            elif isinstance(message.channel, discord.TextChannel):
+                await self._new_thread(message, question)
+            else:  # a DM, or a thread someone else started: answer in place
+                await self._answer(message.channel, message.guild, question, question)
+        except Exception as exc:
+            text, ref = user_message(exc)
+            if ref:
+                log.error("ref %s: answering a message failed", ref, exc_info=exc)
+            await message.channel.send(render.content(text), allowed_mentions=render.NO_MENTIONS)
+
+    async def _new_thread(self, message: discord.Message, question: str) -> None:
+        name = render.clip(question, THREAD_NAME_MAX)
+        thread = await message.create_thread(name=name, auto_archive_duration=1440)
+        self._remember(thread.id, question)
+        await self._answer(thread, message.guild, question, question)
+
+    async def _follow_up(self, message: discord.Message, thread: discord.Thread, question: str) -> None:
+        earlier = await self._earlier_questions(thread)
+        search = with_context(question, earlier)
+        self._remember(thread.id, question)
+        await self._answer(thread, message.guild, question, search)
+
+    async def _answer(
+        self, channel: discord.abc.Messageable, guild: discord.Guild | None, shown: str, search: str
+    ) -> None:
+        namespace = namespace_for_guild(guild.id if guild else None)
+        async with channel.typing():
+            answer = await asyncio.to_thread(self.bot.engine.ask, search, namespace=namespace)
+        await post_answer(self.bot, channel.send, namespace, shown, answer)
+
+
+async def setup(bot: NewsBot) -> None:
+    await bot.add_cog(Threads(bot))

@@ -1,0 +1,100 @@
+"""Follow-up questions in a thread: earlier questions give a short follow-up its context.
+
+"and what did Mattis say?" after "what did Dunford say about the drills?" becomes
+"what did Mattis say about the drills?": the topic of the earlier question ("about …",
+"on …") is carried over when the follow-up names none. Otherwise the earlier question's
+content words are appended, which is what the search needs.
+"""
+
+from __future__ import annotations
+
+import re
+
+MAX_CHARS = 1000
+FOLLOW_UP_WORDS = 8  # questions at most this long may lean on the earlier ones
+TOPIC = re.compile(r"\b(about|on|regarding|concerning|over|in)\b\s+(?P<topic>[^?]+)", re.IGNORECASE)
+LEAD = re.compile(r"^\s*(and|but|so|also|ok|okay|then)\b[\s,]*", re.IGNORECASE)
+STOP = frozenset(
+    {
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "so",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "for",
+        "with",
+        "about",
+        "what",
+        "who",
+        "whom",
+        "whose",
+        "which",
+        "when",
+        "where",
+        "why",
+        "how",
+        "did",
+        "does",
+        "do",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "has",
+        "have",
+        "had",
+        "say",
+        "said",
+        "tell",
+        "told",
+        "me",
+        "us",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "there",
+        "their",
+        "they",
+        "he",
+        "she",
+        "his",
+        "her",
+        "him",
+        "them",
+        "i",
+        "you",
+        "we",
+    }
+)
+
+
+def content_words(text: str) -> list[str]:
+    return [w for w in re.findall(r"[A-Za-z0-9'-]+", text) if w.lower() not in STOP]
+
+
+def with_context(question: str, earlier: list[str]) -> str:
+    """The question to search with, given the thread's earlier questions (oldest first)."""
+    q = LEAD.sub("", question.strip()).strip()
+    q = q[:1].upper() + q[1:] if q and question.strip()[:1].isupper() else q
+    if not earlier or len(q.split()) > FOLLOW_UP_WORDS or TOPIC.search(q):
+        return q[:MAX_CHARS]
+    previous = earlier[-1]
+    m = TOPIC.search(previous)
+    if m:
+        topic = m.group(0).strip().rstrip("?.! ")
+        core = q.rstrip("?.! ")
+        return f"{core} {topic}?"[:MAX_CHARS]
+    extra = [w for w in content_words(previous) if w.lower() not in q.lower()]
+    return (q + " " + " ".join(extra)).strip()[:MAX_CHARS]

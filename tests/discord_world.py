@@ -1,0 +1,120 @@
+"""Helpers for the Discord tests: sample articles, a `World` (running bot + fake Discord),
+and `running_bot`, which connects the real discord.py client to the fake."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import discord
+import pytest
+
+from bot.discord_app import NewsBot
+from retrieval.articles import Article
+from retrieval.engine import Engine, namespace_for_guild
+from retrieval.feedback import FeedbackStore
+from retrieval.loaders import load_text
+from tests.fake_discord import FakeDiscord, FakeGuild, FakeInteraction, Json, Recorded
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO.parent / "shared" / "samples" / "000_f8825fb9799a5eeb.txt"
+SAMPLE_URL = "https://www.reuters.com/article/us-usa-japan-northkorea/us-japan-step-up-defense"
+SAMPLE_TITLE = "U.S., Japan step up defense cooperation to counter North Korea"
+DUNFORD = "what did Dunford say about the drills?"
+
+
+def sample_article() -> Article:
+    """The shared Reuters sample, with the URL and date a real ingest would have."""
+    if not SAMPLE.exists():
+        pytest.fail(f"the shared sample article is missing: {SAMPLE}")
+    (article,) = list(load_text(SAMPLE))
+    assert isinstance(article, Article)
+    return Article(title=article.title, text=article.text, url=SAMPLE_URL, published=date(2017, 8, 17))
+
+
+FERRY = Article(
+    title="Harbor ferry schedule changes for winter",
+    text=(
+        "The harbor ferry will run every forty minutes from November, the city transit office "
+        "said.\n\nMayor Okonkwo said the winter schedule keeps the early commuter boats and drops "
+        "late trips."
+    ),
+    url="https://example.org/local/ferry-winter-schedule",
+    published=date(2024, 10, 2),
+)
+
+
+@dataclass
+class World:
+    """A running bot connected to the fake, with one server and two members."""
+
+    fake: FakeDiscord
+    bot: NewsBot
+    engine: Engine
+    feedback: FeedbackStore
+    guild: FakeGuild
+    user: int  # an ordinary member
+    admin: int  # a member with the "editors" role
+
+    @property
+    def namespace(self) -> str:
+        return namespace_for_guild(self.guild.id)
+
+    async def command(
+        self,
+        name: str,
+        options: list[Json] | None = None,
+        *,
+        guild: FakeGuild | None = None,
+        user: int | None = None,
+        **kw: object,
+    ) -> FakeInteraction:
+        g = guild or self.guild
+        return await self.fake.slash(name, options, guild_id=g.id, user_id=user or self.user, **kw)  # type: ignore[arg-type]
+
+    async def done(self, inter: FakeInteraction, count: int = 1) -> list[Recorded]:
+        """Wait for `count` follow-ups; returns every request made for the interaction."""
+        await self.fake.wait_request("POST", inter.webhook_path(self.fake.app_id), count=count)
+        return self.fake.for_interaction(inter)
+
+    async def ask(
+        self,
+        question: str,
+        *,
+        guild: FakeGuild | None = None,
+        user: int | None = None,
+        **options: str,
+    ) -> list[Recorded]:
+        """/ask and wait for the follow-up; returns the interaction's requests."""
+        opts = [{"type": 3, "name": "question", "value": question}]
+        opts += [{"type": 3, "name": k, "value": v} for k, v in options.items()]
+        inter = await self.command("ask", opts, guild=guild, user=user)
+        return await self.done(inter)
+
+
+@contextlib.asynccontextmanager
+async def running_bot(bot: NewsBot) -> AsyncIterator[NewsBot]:
+    """Log in, connect to the fake gateway, wait for READY; close cleanly afterwards."""
+    await bot.login("fake-token")
+    task = asyncio.create_task(bot.connect(reconnect=False))
+    ready = asyncio.create_task(bot.wait_until_ready())
+    done, _ = await asyncio.wait({task, ready}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
+    if ready not in done:
+        ready.cancel()
+        if task.done():
+            task.result()  # a bad gateway payload kills connect(): show why
+        raise AssertionError("the bot did not become ready")
+    try:
+        yield bot
+    finally:
+        await bot.close()
+        with contextlib.suppress(asyncio.CancelledError, discord.ConnectionClosed):
+            await asyncio.wait_for(task, 10)
+
+
+def webhook_posts(requests: list[Recorded], app_id: int) -> list[Recorded]:
+    return [r for r in requests if r.method == "POST" and r.path.startswith(f"/webhooks/{app_id}/")]
