@@ -169,9 +169,10 @@ class LLMAnswerer:
         log.info("%s mode=%s usage=%s", template, answer.mode, answer.usage)
         yield answer
 
-    def passage_budget(self, template: str, fill: Mapping[str, str]) -> int:
-        """Tokens left for passages once the system prompt, template and reply are counted."""
-        empty = self.messages(template, {**fill, "passages": ""})
+    def passage_budget(self, template: str, fill: Mapping[str, str], slot: str = "passages"
+                       ) -> int:
+        """Tokens left for `slot` once the system prompt, template and reply are counted."""
+        empty = self.messages(template, {**fill, slot: ""})
         return self.chat.context_tokens - self.chat.reply_tokens - self.prompt_tokens(empty)
 
     def messages(self, template: str, fill: Mapping[str, str]) -> Messages:

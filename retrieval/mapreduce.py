@@ -48,7 +48,7 @@ async def summarize(llm: LLMAnswerer, passages: list[Passage], extractive: Answe
         yield fallback(extractive, f"{why}; {FALLBACK}", usage)
         return
 
-    room = llm.passage_budget("summary_reduce", {**fill, "notes": ""})
+    room = llm.passage_budget("summary_reduce", fill, slot="notes")
     for _ in range(MAX_ROUNDS):
         batches = _batches(llm, notes, room)
         if len(batches) == 1:

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +37,7 @@ class Reply:
     usage: dict[str, int] | None = None
     chunk_chars: int = 8  # streaming: characters per delta
     finish_reason: str | None = "stop"
+    respond: Callable[[dict[str, Any]], Reply] | None = None
 
     @classmethod
     def text(cls, content: str, usage: dict[str, int] | None = None, chunk_chars: int = 8) -> Reply:
@@ -71,6 +74,11 @@ class Reply:
     def cut(cls, content: str) -> Reply:
         """Stream `content` then drop the connection: no finish_reason, no [DONE]."""
         return cls("cut", content=content, finish_reason=None)
+
+    @classmethod
+    def dynamic(cls, respond: Callable[[dict[str, Any]], Reply]) -> Reply:
+        """Decide from the request body (e.g. cite the passage that mentions a word)."""
+        return cls("dynamic", respond=respond)
 
     @classmethod
     def hang(cls) -> Reply:
@@ -119,6 +127,8 @@ class FakeOpenAI:
         if not self.replies:
             return _json_response(500, json.dumps({"error": {"message": "no reply scripted"}}))
         reply = self.replies.pop(0)
+        if reply.respond is not None:
+            reply = reply.respond(body)
         if reply.kind == "hang":
             await self._stop.wait()
             return _json_response(500, "{}")
@@ -193,3 +203,24 @@ def _json_response(status: int, body: str, headers: dict[str, str] | None = None
     # Content-Type exactly application/json (aiohttp's json_response adds a charset).
     return web.Response(status=status, body=body.encode(),
                         headers={"Content-Type": JSON, **(headers or {})})
+
+
+class ThreadedFakeOpenAI:
+    """The same server on its own event loop in a thread, for synchronous callers (the CLI,
+    which runs its own `asyncio.run`). `with ThreadedFakeOpenAI() as server: ...`"""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.server = FakeOpenAI()
+
+    def __enter__(self) -> FakeOpenAI:
+        self.thread.start()
+        asyncio.run_coroutine_threadsafe(self.server.__aenter__(), self.loop).result(10)
+        return self.server
+
+    def __exit__(self, *exc: object) -> None:
+        asyncio.run_coroutine_threadsafe(self.server.__aexit__(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+        self.loop.close()
