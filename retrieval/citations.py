@@ -42,6 +42,7 @@ _INSTRUCTION = re.compile(
     re.IGNORECASE,
 )
 _MENTION = re.compile(r"@(?=(everyone|here)\b)|<@(?=[!&]?\d+>)", re.IGNORECASE)
+_DISCORD_REF = re.compile(r"<[@#][!&]?\u200b?\d+>")
 _MONTHS = "january february march april may june july august september october november december"
 
 STOPWORDS = frozenset(
@@ -79,7 +80,7 @@ def _stem(word: str) -> str:
 
 def key_terms(text: str) -> set[str]:
     """Content words (stemmed, lower case) and numbers of `text`."""
-    text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
+    text = _DISCORD_REF.sub(" ", re.sub(r"(?<=\d),(?=\d{3}\b)", "", text))
     out: set[str] = set()
     for w in _WORD.findall(text):
         if w.lower() in STOPWORDS:
@@ -90,17 +91,18 @@ def key_terms(text: str) -> set[str]:
     return out
 
 
-def entities(text: str) -> set[str]:
-    """Names and numbers: capitalised words past the first, and any number (stemmed)."""
-    text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
-    out: set[str] = set()
-    for i, m in enumerate(_WORD.finditer(text)):
+def entities(text: str) -> tuple[set[str], set[str]]:
+    """Names (capitalised words that are not stopwords) and numbers of `text`, stemmed."""
+    text = _DISCORD_REF.sub(" ", re.sub(r"(?<=\d),(?=\d{3}\b)", "", text))
+    names: set[str] = set()
+    numbers: set[str] = set()
+    for m in _WORD.finditer(text):
         w = m.group(0)
-        if w.lower() in STOPWORDS:
-            continue
-        if any(c.isdigit() for c in w) or (i > 0 and w[0].isupper()):
-            out.add(_stem(w))
-    return out
+        if any(c.isdigit() for c in w):
+            numbers.add(_stem(w))
+        elif w[0].isupper() and w.lower() not in STOPWORDS:
+            names.add(_stem(w))
+    return names, numbers
 
 
 def looks_like_instruction(sentence: str) -> bool:
@@ -128,9 +130,11 @@ def supports(sentence: str, terms: set[str]) -> float:
     wanted = key_terms(sentence)
     if not wanted:
         return 1.0
-    names = entities(sentence)
-    if names and not names & terms:
-        return 0.0  # none of its names or numbers appear in the passage
+    names, numbers = entities(sentence)
+    if not numbers <= terms:
+        return 0.0  # a number the passage does not have
+    if 2 * len(names & terms) < len(names):
+        return 0.0  # most of its names are not in the passage
     shared = wanted & terms
     ratio = len(shared) / len(wanted)
     if len(shared) < min(2, len(wanted)) or ratio < 0.25:

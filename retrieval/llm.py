@@ -116,6 +116,11 @@ class LLMAnswerer:
 
     def conversation(self, history: Sequence[Turn] | None, limit: int = HISTORY_TOKENS) -> str:
         """The latest turns of a thread that fit in `limit` tokens, as a delimited block."""
+        lines = self.history_lines(history, limit)
+        return prompts.render("conversation", history=lines) if lines else ""
+
+    def history_lines(self, history: Sequence[Turn] | None, limit: int) -> str:
+        """'User: …' / 'Assistant: …' lines, newest kept first, within `limit` tokens."""
         lines: list[str] = []
         used = 0
         for turn in reversed(history or []):
@@ -126,7 +131,7 @@ class LLMAnswerer:
                 break
             lines.insert(0, line)
             used += cost
-        return prompts.render("conversation", history="\n".join(lines)) if lines else ""
+        return "\n".join(lines)
 
     # -- summaries ---------------------------------------------------------------------
 
