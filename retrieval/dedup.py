@@ -54,8 +54,8 @@ SHINGLE = 4
 _WORD = re.compile(r"\w+", re.UNICODE)
 # Fixed odd multipliers and offsets: signatures stay comparable across runs and machines.
 _rng = np.random.default_rng(20240304)
-_A = (_rng.integers(1, 2**32, N_HASHES, dtype=np.uint64) | np.uint64(1)).astype(np.uint64)
-_B = _rng.integers(0, 2**32, N_HASHES, dtype=np.uint64)
+_A = _rng.integers(0, 2**64, N_HASHES, dtype=np.uint64) | np.uint64(1)
+_B = _rng.integers(0, 2**64, N_HASHES, dtype=np.uint64)
 del _rng
 
 
@@ -71,7 +71,7 @@ def signature(text: str) -> np.ndarray:
         dtype=np.uint64,
         count=len(shingles),
     )
-    # multiply-shift hashing: (a·x + b) mod 2^64, keep the high 32 bits
+    # multiply-add-shift hashing of 32-bit keys with 64-bit a, b: (a·x + b) mod 2^64 >> 32
     hashed = (_A[:, None] * base[None, :] + _B[:, None]) >> np.uint64(32)
     return hashed.min(axis=1).astype(np.uint32)
 

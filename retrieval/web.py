@@ -15,10 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal, Protocol
 
-import numpy as np
-
 from retrieval.articles import Article, source_of
-from retrieval.dedup import StoryIndex, signature, similarity
+from retrieval.dedup import StoryIndex, signature
 from retrieval.errors import NewsdeskError
 from retrieval.feeds import FeedEntry
 from retrieval.fetch import Fetcher, FetchError, FetchPolicy, build_http_client
@@ -127,6 +125,17 @@ async def article_from_url(
     return Fetched(url, None, note=reason)
 
 
+def story_body(article: Article) -> str:
+    """The text that identifies a story: the body without a leading copy of the headline.
+
+    Outlets retitle syndicated copies, so the headline is left out of the comparison.
+    """
+    first, _, rest = article.text.partition("\n")
+    if " ".join(first.lower().split()) == " ".join(article.title.lower().split()):
+        return rest
+    return article.text
+
+
 class WebIngestor:
     """Ingests web articles into the engine, storing a syndicated story once with all its URLs."""
 
@@ -137,48 +146,33 @@ class WebIngestor:
         self.stories = stories
         self.clock = clock
 
-    def _exists(self, namespace: str) -> Callable[[str], bool]:
-        def exists(article_id: str) -> bool:
-            return bool(self.engine.catalog.content_hashes(namespace, [article_id]))
-
-        return exists
-
     def ingest(self, articles: Sequence[Article], namespace: str) -> list[IngestOutcome]:
         """Synchronous (CPU-bound embedding): async callers use asyncio.to_thread."""
         known = self.engine.catalog.content_hashes(namespace, [a.id for a in articles])
         outcomes: list[IngestOutcome] = []
         todo: list[tuple[Article, IngestOutcome]] = []
-        batch_sigs: dict[str, np.ndarray] = {}
+        pending: set[str] = set()  # stories of this batch, remembered before the engine has them
+
+        def exists(article_id: str) -> bool:
+            return article_id in pending or bool(self.engine.catalog.content_hashes(namespace, [article_id]))
+
         now = self.clock()
         for a in articles:
-            out = IngestOutcome(url=a.url, status="added", article_id=a.id, title=a.title, article=a)
+            out = IngestOutcome(a.url, "added", article_id=a.id, title=a.title, article=a)
             outcomes.append(out)
-            sig = signature(a.title + "\n" + a.text)
+            sig = signature(story_body(a))
             if a.id in known:  # same URL seen before: an unchanged story or an edit in place
                 out.status = "unchanged" if known[a.id] == a.content_hash else "updated"
             else:
-                dup = self.stories.find_duplicate(
-                    namespace, sig, exclude=a.id, exists=self._exists(namespace)
-                )
-                if dup is None:  # a copy of something earlier in this same batch?
-                    dup_id = next(
-                        (
-                            aid
-                            for aid, s in batch_sigs.items()
-                            if similarity(s, sig) >= self.stories.threshold
-                        ),
-                        None,
-                    )
-                else:
-                    dup_id = dup.article_id
-                if dup_id is not None:
-                    out.status, out.article_id = "duplicate", dup_id
-                    out.detail = f"same story as {dup_id}; URL remembered"
-                    self.stories.add_url(namespace, dup_id, a.url, a.source, now)
+                dup = self.stories.find_duplicate(namespace, sig, exclude=a.id, exists=exists)
+                if dup is not None:
+                    out.status, out.article_id = "duplicate", dup.article_id
+                    out.detail = f"same story as {dup.article_id}; URL remembered"
+                    self.stories.add_url(namespace, dup.article_id, a.url, a.source, now)
                     continue
-                batch_sigs[a.id] = sig
             if out.status != "unchanged":
                 todo.append((a, out))
+                pending.add(a.id)
             self.stories.remember(namespace, a.id, sig)
             self.stories.add_url(namespace, a.id, a.url, a.source, now)
         if todo:
