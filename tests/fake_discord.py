@@ -101,7 +101,7 @@ class FakeDiscord:
         self.channels: dict[int, Json] = {}
         self.messages: dict[int, Json] = {}
         self.users: dict[int, Json] = {}
-        self.files: dict[str, bytes] = {}
+        self.files: dict[str, tuple[bytes, str]] = {}  # name -> (content, content type)
         self.commands: dict[str, list[Json]] = {}  # "global" or guild id -> last synced commands
         self.requests: list[Recorded] = []
         self.identify: Json | None = None
@@ -458,7 +458,7 @@ class FakeDiscord:
     def attachment(self, name: str, content: bytes, content_type: str = "text/plain") -> Json:
         """Store a file and return its attachment payload (for `resolved.attachments`)."""
         aid = self.next_id()
-        self.files[f"{aid}-{name}"] = content
+        self.files[f"{aid}-{name}"] = (content, content_type)
         url = f"http://127.0.0.1:{self.port}/attachments/{aid}-{name}"
         return {
             "id": str(aid),
@@ -541,10 +541,11 @@ class FakeDiscord:
     # -- REST -------------------------------------------------------------------------------
 
     async def _attachment(self, request: web.Request) -> web.StreamResponse:
-        data = self.files.get(request.match_info["name"])
-        if data is None:
+        found = self.files.get(request.match_info["name"])
+        if found is None:
             return web.Response(status=404)
-        return web.Response(body=data, content_type="application/octet-stream")
+        content, content_type = found
+        return web.Response(body=content, headers={"Content-Type": content_type})
 
     async def _rest(self, request: web.Request) -> web.StreamResponse:
         path = "/" + request.match_info["tail"]

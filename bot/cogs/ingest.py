@@ -81,6 +81,8 @@ class Ingest(commands.Cog):
         require_manager(interaction, self.bot.settings, "ingest")
         if (url is None) == (file is None):
             raise BadInputError("give either a url or a file to /ingest, not both or neither")
+        if file is not None:
+            self._check_file(file)
         await defer(interaction)
         namespace = namespace_of(interaction)
         if file is not None:
@@ -96,12 +98,14 @@ class Ingest(commands.Cog):
             allowed_mentions=render.NO_MENTIONS,
         )
 
-    async def _ingest_file(self, file: discord.Attachment, namespace: str) -> IngestReport:
+    def _check_file(self, file: discord.Attachment) -> None:
         if not suffix_ok(file.filename):
             raise BadInputError(f"can't read {file.filename}: attach a {', '.join(SUPPORTED_SUFFIXES)} file")
         cap = self.bot.settings.fetch_max_bytes
         if file.size > cap:
             raise BadInputError(f"{file.filename} is larger than the {cap // (1024 * 1024)} MB limit")
+
+    async def _ingest_file(self, file: discord.Attachment, namespace: str) -> IngestReport:
         data = await file.read()
         with tempfile.TemporaryDirectory(prefix="newsdesk-upload-") as tmp:
             path = Path(tmp) / safe_filename(file.filename)
