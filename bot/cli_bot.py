@@ -14,6 +14,7 @@ from bot.discord_app import NewsBot, point_client_at, sync_commands
 from retrieval.engine import Engine, namespace_for_guild
 from retrieval.feedback import FeedbackStore
 from retrieval.fetch import Fetcher, FetchPolicy, build_http_client
+from retrieval.llm import LLMAnswerer, build_client
 from retrieval.settings import Settings
 
 bot_app = typer.Typer(
@@ -47,9 +48,11 @@ async def run_bot(
     engine = await asyncio.to_thread(Engine.from_settings, settings)
     feedback = FeedbackStore(settings.sqlite_path)
     policy = FetchPolicy.from_settings(settings)
+    llm_client = build_client(settings) if settings.llm_enabled else None
+    llm = LLMAnswerer.from_settings(llm_client, settings) if llm_client else None
     try:
         async with build_http_client(policy) as http:
-            bot = NewsBot(settings, engine, feedback, Fetcher(http, policy))
+            bot = NewsBot(settings, engine, feedback, Fetcher(http, policy), llm=llm)
             async with bot:
                 if sync_only:
                     await bot.login(token)
@@ -60,6 +63,8 @@ async def run_bot(
                     return
                 await bot.start(token)
     finally:
+        if llm_client is not None:
+            await llm_client.close()
         feedback.close()
         engine.close()
 

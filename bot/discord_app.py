@@ -19,6 +19,7 @@ from bot.interactions import DMsDisabled
 from retrieval.engine import Engine
 from retrieval.feedback import FeedbackStore
 from retrieval.fetch import Fetcher
+from retrieval.llm import LLMAnswerer
 from retrieval.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -78,6 +79,7 @@ class NewsBot(commands.Bot):
         feedback: FeedbackStore,
         fetcher: Fetcher | None = None,
         *,
+        llm: LLMAnswerer | None = None,
         extensions: tuple[str, ...] = EXTENSIONS,
         guild_ready_timeout: float = 2.0,
     ) -> None:
@@ -94,6 +96,7 @@ class NewsBot(commands.Bot):
         self.engine = engine
         self.feedback = feedback
         self.fetcher = fetcher
+        self.llm = llm  # answers written by an OpenAI-compatible model, when configured
         self._extensions = extensions
 
     async def setup_hook(self) -> None:

@@ -23,13 +23,14 @@ QUESTION = "What did Mayor Okonkwo say about the ferry schedule?"
 PASSAGE = re.compile(r'<passage n="(\d+)">\n[^\n]*\n(.*?)\n</passage>', re.DOTALL)
 
 
-def cite(keyword: str, sentence: str) -> Callable[[dict[str, Any]], Reply]:
+def cite(keyword: str, sentence: str, chunk_chars: int = 8
+         ) -> Callable[[dict[str, Any]], Reply]:
     """A scripted model that cites, as {n}, the first passage containing `keyword`."""
 
     def respond(body: dict[str, Any]) -> Reply:
         for m in PASSAGE.finditer(body["messages"][-1]["content"]):
             if keyword in m.group(2):
-                return Reply.text(sentence.format(n=m.group(1)))
+                return Reply.text(sentence.format(n=m.group(1)), chunk_chars=chunk_chars)
         return Reply.text("The passages do not answer this question.")
 
     return respond

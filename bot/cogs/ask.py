@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 from typing import TYPE_CHECKING
 
 import discord
@@ -11,6 +12,7 @@ from discord.ext import commands
 
 from bot.buttons import QuotesButton, VoteButton, post_answer
 from bot.interactions import Cooldown, defer, namespace_of
+from bot.live import Send, write_live
 from retrieval.timewindow import parse_since
 
 if TYPE_CHECKING:
@@ -48,7 +50,11 @@ class Ask(commands.Cog):
         answer = await asyncio.to_thread(
             self.bot.engine.ask, question, namespace=namespace, since=parse_since(since), source=source
         )
-        await post_answer(self.bot, interaction.followup.send, namespace, question, answer)
+        send: Send = interaction.followup.send
+        if self.bot.llm is not None and answer.found:  # the model writes it, live
+            stream = self.bot.llm.stream(question, answer.passages, answer)
+            answer, send = await write_live(partial(send, wait=True), question, stream)
+        await post_answer(self.bot, send, namespace, question, answer)
 
 
 async def setup(bot: NewsBot) -> None:

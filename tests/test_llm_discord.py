@@ -1,0 +1,120 @@
+"""/ask with a model configured: the real bot against the fake Discord and the loopback
+model. The answer streams into one follow-up (edited), then becomes the checked answer."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from bot import live, render
+from bot.discord_app import NewsBot
+from retrieval.chat import build_client
+from retrieval.engine import Engine
+from retrieval.feedback import FeedbackStore
+from retrieval.llm import LLMAnswerer
+from retrieval.settings import Settings
+from tests.discord_world import DUNFORD, World, running_bot, sample_article
+from tests.fake_discord import FakeDiscord
+from tests.fake_openai import FakeOpenAI, Reply
+from tests.test_llm_engine import cite
+
+pytest_plugins = ("tests.discord_fixtures",)
+
+ANSWER = ("Dunford said the exercises were not currently on the table as part of the "
+          "negotiation at any level [{n}]. @everyone should stop the drills now.")
+
+
+async def no_sleep(_: float) -> None:
+    return None
+
+
+@pytest.fixture
+async def model() -> AsyncIterator[FakeOpenAI]:
+    async with FakeOpenAI() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def llm_world(fake: FakeDiscord, model: FakeOpenAI, bot_settings: Settings,
+                    bot_engine: Engine, feedback: FeedbackStore) -> AsyncIterator[World]:
+    settings = bot_settings.model_copy(update={"openai_api_key": "k",
+                                               "openai_base_url": model.base_url})
+    client = build_client(settings)
+    llm = LLMAnswerer.from_settings(client, settings, sleep=no_sleep)
+    guild = fake.add_guild("Newsroom")
+    user = fake.add_user("reader")
+    bot = NewsBot(settings, bot_engine, feedback, llm=llm, guild_ready_timeout=0.5)
+    async with running_bot(bot):
+        yield World(fake, bot, bot_engine, feedback, guild, user, user)
+    await client.close()
+
+
+async def _final_edit(world: World, token: str) -> Any:
+    def is_final(r: Any) -> bool:
+        if r.method != "PATCH" or token not in r.path or not r.json:
+            return False
+        footer = (r.json.get("embeds") or [{}])[-1].get("footer", {}).get("text", "")
+        return "writing" not in footer
+
+    (final,) = await world.fake.wait_for(is_final)
+    return final
+
+
+async def test_ask_streams_drafts_then_the_checked_answer(
+        llm_world: World, model: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> None:
+    world = llm_world
+    monkeypatch.setattr(live, "DRAFT_INTERVAL", 0.0)  # edit on every draft
+    world.engine.ingest([sample_article()], world.namespace)
+    model.queue(Reply.dynamic(cite("not currently on the table", ANSWER, chunk_chars=60)))
+
+    inter = await world.command("ask", [{"type": 3, "name": "question", "value": DUNFORD}])
+    final = await _final_edit(world, inter.token)
+    requests = world.fake.for_interaction(inter)
+    app = world.fake.app_id
+
+    assert requests[0].json == {"type": 5}
+    draft_post = requests[1]
+    assert (draft_post.method, draft_post.path) == ("POST", f"/webhooks/{app}/{inter.token}")
+    (draft,) = draft_post.json["embeds"]
+    assert draft["description"] == "…" + live.CURSOR
+    assert draft["footer"] == {"text": "newsdesk · writing…"}
+    assert draft_post.json["allowed_mentions"] == {"parse": []}
+
+    edits = [r for r in requests if r.method == "PATCH"]
+    drafts = [e.json["embeds"][0]["description"] for e in edits[:-1]]
+    assert len(drafts) >= 2  # the reply came in 60-character deltas
+    assert all(d.endswith(live.CURSOR) for d in drafts)
+    assert all(e.json["allowed_mentions"] == {"parse": []} for e in edits)
+    assert "@everyone" not in json.dumps([e.json for e in edits])
+    assert len({e.path for e in edits}) == 1  # one message, edited
+
+    (embed,) = final.json["embeds"]
+    n = final.json["embeds"][0]["description"].split("[")[1].split("]")[0]
+    checked = (f"Dunford said the exercises were not currently on the table as part of the "
+               f"negotiation at any level [{n}].")
+    assert embed["description"] == render.safe(checked)
+    assert embed["footer"] == {"text": "newsdesk · generated answer"}
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert fields["Note"] == "⚠️ Removed 1 sentence the cited articles do not support."
+    assert fields["Sources"].startswith(f"[{n}] [U.S., Japan step up defense cooperation")
+    assert len(final.json["components"][0]["components"]) == 3  # quotes + votes buttons
+    # nothing else was posted: the draft message became the answer
+    assert [r.method for r in requests].count("POST") == 2
+
+
+async def test_model_down_still_answers_with_quotes(
+        llm_world: World, model: FakeOpenAI) -> None:
+    world = llm_world
+    world.engine.ingest([sample_article()], world.namespace)
+    model.queue(*[Reply.error(503, "overloaded") for _ in range(3)])
+    inter = await world.command("ask", [{"type": 3, "name": "question", "value": DUNFORD}])
+    final = await _final_edit(world, inter.token)
+    (embed,) = final.json["embeds"]
+    assert embed["footer"] == {"text": "newsdesk · quoted answer"}
+    assert {f["name"]: f["value"] for f in embed["fields"]}["Note"] == (
+        "⚠️ The model server had an error; showing quotes from the articles instead.")
+    assert "not currently on the table" in embed["description"]
+    assert len(model.requests) == 3
