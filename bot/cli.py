@@ -17,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from bot.cli_bot import bot_app
+from bot.cli_feeds import digest_app, feeds_app, fetch_app
 from bot.cli_eval import eval_command
 from bot.llm_cli import generate_answer, generate_summary
 from bot.terminal import print_answer
@@ -33,6 +34,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(bot_app, name="bot")
+app.add_typer(feeds_app, name="feeds")
+app.add_typer(digest_app, name="digest")
+app.add_typer(fetch_app, name="fetch")
 app.command("eval")(eval_command)
 T = TypeVar("T")
 

@@ -12,7 +12,9 @@ Every request is logged in `site.hits` as (path, headers) so tests can assert wh
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import threading
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import TracebackType
 
@@ -146,3 +148,30 @@ class LoopbackSite:
             return response
 
         self.routes[path] = handler
+
+
+@contextmanager
+def site_in_thread() -> Iterator[LoopbackSite]:
+    """A LoopbackSite on its own event loop in a thread, for code that calls asyncio.run itself
+    (the CLI). Routes may be added from the test thread."""
+    loop = asyncio.new_event_loop()
+    site = LoopbackSite()
+    ready = threading.Event()
+
+    def serve() -> None:
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(site.start())
+        ready.set()
+        loop.run_forever()
+
+    thread = threading.Thread(target=serve, name="loopback-site", daemon=True)
+    thread.start()
+    if not ready.wait(10):
+        raise RuntimeError("the loopback site did not start")
+    try:
+        yield site
+    finally:
+        asyncio.run_coroutine_threadsafe(site.stop(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        loop.close()

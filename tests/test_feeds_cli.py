@@ -1,0 +1,127 @@
+"""`newsdesk feeds …`, `newsdesk digest`, `newsdesk fetch` against a loopback news site."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner, Result
+
+import bot.cli_feeds
+from bot.cli import app
+from retrieval.embedding import LocalEmbedder
+from retrieval.engine import Engine
+from tests.feed_samples import HTML_NOT_A_FEED, MALFORMED_XML, article_page
+from tests.http_server import LoopbackSite, site_in_thread
+from tests.test_feeds import COUNCIL, publish_news
+
+
+@pytest.fixture
+def site() -> Iterator[LoopbackSite]:
+    with site_in_thread() as s:
+        yield s
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, site: LoopbackSite, embedder: LocalEmbedder) -> Any:
+    monkeypatch.setenv("NEWSDESK_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("NEWSDESK_FETCH_ALLOW", site.host)
+    monkeypatch.setenv("COLUMNS", "250")
+    real = Engine.from_settings.__func__  # type: ignore[attr-defined]
+
+    def with_shared_model(cls: type[Engine], settings: Any, **kw: Any) -> Engine:
+        return real(cls, settings, embedder=embedder)
+
+    monkeypatch.setattr(bot.cli_feeds.Engine, "from_settings", classmethod(with_shared_model))
+    runner = CliRunner()
+
+    def run(*args: str) -> Result:
+        return runner.invoke(app, list(args), catch_exceptions=False)
+
+    return run
+
+
+def test_feeds_lifecycle_digest_and_fetch(cli: Any, site: LoopbackSite) -> None:
+    publish_news(site)
+    site.page("/homepage", HTML_NOT_A_FEED)
+    site.feed("/broken", MALFORMED_XML)
+
+    r = cli("feeds", "add", site.url("/rss"))
+    assert (r.exit_code, r.stdout.strip()) == (0, "following #1 The Test Times every 15m")
+    r = cli("feeds", "add", site.url("/atom"), "--every", "1h")
+    assert r.stdout.strip() == "following #2 Test Wire every 1h"
+    r = cli("feeds", "add", site.url("/homepage"))
+    assert r.exit_code == 1
+    assert " ".join(r.stderr.split()) == (
+        f"error: {site.url('/homepage')}: this is an HTML web page, not an RSS or Atom feed; "
+        "the page points to a feed at http://example.test/rss.xml"
+    )
+    r = cli("feeds", "add", site.url("/rss"))
+    assert r.exit_code == 1 and "already followed here" in r.stderr
+    r = cli("feeds", "add", "http://169.254.169.254/latest/meta-data/")
+    assert r.exit_code == 1 and "169.254.169.254 is link-local" in r.stderr
+    r = cli("feeds", "add", site.url("/broken"), "--no-check", "--guild", "42")
+    assert r.stdout.strip() == f"following #3 {site.url('/broken')} every 15m"
+
+    r = cli("feeds", "poll", "--once")  # every namespace: one feed fails, so exit code 1
+    assert r.exit_code == 1
+    lines = sorted(r.stdout.strip().splitlines())
+    assert lines[0].startswith("✓ Test Wire: ")
+    assert "1 skipped" in lines[0]
+    assert lines[1].startswith("✓ The Test Times: ")
+    assert lines[2].startswith(f"✗ {site.url('/broken')}: malformed feed XML")
+    r = cli("feeds", "poll", "--once", "--guild", "42")
+    assert r.exit_code == 1
+    assert r.stdout.startswith(f"✗ {site.url('/broken')}: malformed feed XML")
+
+    r = cli("feeds", "list", "--guild", "42")
+    assert "2 failure(s): malformed feed XML" in r.stdout
+    r = cli("feeds", "list")
+    assert "The Test Times" in r.stdout and "Test Wire" in r.stdout
+    assert "broken" not in r.stdout  # another namespace
+
+    r = cli("feeds", "poll", "--once")
+    lines = sorted(r.stdout.strip().splitlines())
+    assert lines[:2] == ["· Test Wire: not modified", "· The Test Times: not modified"]
+    assert lines[2].startswith("✗")
+
+    r = cli("digest", "--since", "2024-03-01")
+    assert r.exit_code == 0
+    assert r.stdout.startswith("News digest since 2024-03-01: 3 top stories from 3 articles")
+    # whichever copy of the syndicated ferry story came first heads it; both URLs count
+    assert re.search(
+        r"^1\. (Harbour f|F)erry to run every 20 minutes \(1 outlet, 2 reports\)$",
+        r.stdout,
+        re.MULTILINE,
+    )
+    assert re.search(
+        r"^\[1\] (Harbour f|F)erry to run every 20 minutes — 127\.0\.0\.1, 2024-03-04$",
+        r.stdout,
+        re.MULTILINE,
+    )
+    assert "Bridge closed to lorries (1 outlet, 1 report)" in r.stdout
+
+    r = cli("feeds", "remove", "2")
+    assert r.stdout.strip() == "stopped following #2 Test Wire"
+    r = cli("feeds", "remove", "2")
+    assert r.exit_code == 1 and "no feed '2'" in r.stderr
+
+    site.page(
+        "/articles/library-2",
+        article_page(
+            "Library petition grows",
+            [
+                *COUNCIL[1:],
+                "Organisers said they would present the petition to the mayor on Friday morning "
+                "with a march from the east side branch to city hall.",
+            ],
+        ),
+    )
+    r = cli("fetch", site.url("/articles/library-2"), site.url("/nothing-here"))
+    assert r.exit_code == 1
+    out = r.stdout.strip().splitlines()
+    assert out[0] == f"✓ added: Library petition grows — {site.url('/articles/library-2')}"
+    assert out[1] == f"✗ {site.url('/nothing-here')}: the server answered HTTP 404"
