@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import signal
 from typing import Annotated
 
 import discord
@@ -61,6 +63,9 @@ async def run_bot(
                     names = ", ".join(sorted(c.name for c in commands))
                     typer.echo(f"synced {len(commands)} commands to {where}: {names}")
                     return
+                loop = asyncio.get_running_loop()
+                with contextlib.suppress(NotImplementedError):  # not on Windows
+                    loop.add_signal_handler(signal.SIGTERM, lambda: asyncio.ensure_future(bot.close()))
                 await bot.start(token)
     finally:
         if llm_client is not None:

@@ -1,9 +1,10 @@
 """Follow-up questions in a thread: earlier questions give a short follow-up its context.
 
 "and what did Mattis say?" after "what did Dunford say about the drills?" becomes
-"what did Mattis say about the drills?": the topic of the earlier question ("about …",
-"on …") is carried over when the follow-up names none. Otherwise the earlier question's
-content words are appended, which is what the search needs.
+"what did Mattis say about the drills?": the topic of the latest earlier question that has
+one ("about …", "on …") is carried over when a short follow-up names none. Otherwise the
+previous question's content words are appended, which is what the search needs. The thread
+remembers the questions as resolved, so the topic carries through a chain of follow-ups.
 """
 
 from __future__ import annotations
@@ -90,11 +91,11 @@ def with_context(question: str, earlier: list[str]) -> str:
     q = q[:1].upper() + q[1:] if q and question.strip()[:1].isupper() else q
     if not earlier or len(q.split()) > FOLLOW_UP_WORDS or TOPIC.search(q):
         return q[:MAX_CHARS]
-    previous = earlier[-1]
-    m = TOPIC.search(previous)
-    if m:
-        topic = m.group(0).strip().rstrip("?.! ")
-        core = q.rstrip("?.! ")
-        return f"{core} {topic}?"[:MAX_CHARS]
-    extra = [w for w in content_words(previous) if w.lower() not in q.lower()]
+    for previous in reversed(earlier):
+        m = TOPIC.search(previous)
+        if m:
+            topic = m.group(0).strip().rstrip("?.! ")
+            core = q.rstrip("?.! ")
+            return f"{core} {topic}?"[:MAX_CHARS]
+    extra = [w for w in content_words(earlier[-1]) if w.lower() not in q.lower()]
     return (q + " " + " ".join(extra)).strip()[:MAX_CHARS]

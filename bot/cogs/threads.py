@@ -21,7 +21,10 @@ from bot import render
 from bot.buttons import post_answer
 from bot.conversation import with_context
 from bot.interactions import user_message
+from bot.live import Send, write_live
 from retrieval.engine import namespace_for_guild
+from retrieval.llm import Turn
+from retrieval.rewrite import standalone_question
 
 if TYPE_CHECKING:
     from bot.discord_app import NewsBot
@@ -109,6 +112,9 @@ class Threads(commands.Cog):
     async def _follow_up(self, message: discord.Message, thread: discord.Thread, question: str) -> None:
         earlier = await self._earlier_questions(thread)
         search = with_context(question, earlier)
+        if self.bot.llm is not None and earlier:  # the model rewrites it, the heuristic is the fallback
+            history = [Turn("user", q) for q in earlier]
+            search = (await standalone_question(self.bot.llm, question, history, search)).query
         self._remember(thread.id, question)
         await self._answer(thread, message.guild, question, search)
 
@@ -118,7 +124,11 @@ class Threads(commands.Cog):
         namespace = namespace_for_guild(guild.id if guild else None)
         async with channel.typing():
             answer = await asyncio.to_thread(self.bot.engine.ask, search, namespace=namespace)
-        await post_answer(self.bot, channel.send, namespace, shown, answer)
+        send: Send = channel.send
+        if self.bot.llm is not None and answer.found:
+            stream = self.bot.llm.stream(search, answer.passages, answer)
+            answer, send = await write_live(send, shown, stream)
+        await post_answer(self.bot, send, namespace, shown, answer)
 
 
 async def setup(bot: NewsBot) -> None:
