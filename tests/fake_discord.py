@@ -15,6 +15,7 @@ import asyncio
 import itertools
 import json
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +40,7 @@ class Recorded:
     path: str  # without the /api/v10 prefix
     query: dict[str, str]
     body: Any  # parsed JSON, or a dict of multipart fields, or None
+    at: float = field(default_factory=time.perf_counter)  # when the request arrived
 
     @property
     def json(self) -> Json:
@@ -633,6 +635,12 @@ class FakeDiscord:
                 return 200, self._store_bot_message(cid, body)
             msgs = sorted(self.channel_messages(cid), key=lambda x: int(x["id"]), reverse=True)
             return 200, msgs[: int(query.get("limit", 50))]
+        m = re.fullmatch(r"/channels/(\d+)/messages/(\d+)", path)
+        if m and method == "GET":
+            msg = self.messages.get(int(m.group(2)))
+            if msg is None or int(msg["channel_id"]) != int(m.group(1)):
+                return 404, {"message": "Unknown Message", "code": 10008}
+            return 200, msg
         m = re.fullmatch(r"/channels/(\d+)/typing", path)
         if m:
             return None

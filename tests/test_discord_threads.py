@@ -129,3 +129,36 @@ def test_follow_up_context() -> None:
         "Tillerson in Beijing?"
     )
     assert with_context("and Kono?", ["Dunford drills readiness"]) == "Kono? Dunford drills readiness"
+
+
+async def test_follow_up_after_restart_reads_the_thread(
+    fake: FakeDiscord,
+    bot_settings: Settings,
+    bot_engine: Engine,
+    feedback: FeedbackStore,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    guild = fake.add_guild("Newsroom")
+    reader = fake.add_user("reader")
+    channel = guild.channel_ids[0]
+    bot_engine.ingest([sample_article()], namespace_for_guild(guild.id))
+    asked = spy_on_ask(bot_engine, monkeypatch)
+    settings = bot_settings.model_copy(update={"discord_message_content": True})
+    async with running_bot(NewsBot(settings, bot_engine, feedback, guild_ready_timeout=0.5)) as bot:
+        question = await fake.post_message(
+            channel, f"<@{fake.app_id}> {DUNFORD}", author_id=reader, mention_bot=True
+        )
+        thread = int(question["id"])
+        await answers_in(fake, thread, 1)
+        threads = bot.get_cog("Threads")
+        assert threads is not None
+        threads.questions.clear()  # type: ignore[attr-defined]  # as after a restart
+        await fake.post_message(thread, "and what did Fan Changlong say?", author_id=reader)
+        await answers_in(fake, thread, 2)
+    assert asked == [DUNFORD, "what did Fan Changlong say about the drills?"]
+    assert fake.sent("GET", f"/channels/{channel}/messages/{thread}")  # the starter message
+    assert [
+        r.path
+        for r in fake.requests
+        if r.method == "GET" and r.path.startswith(f"/channels/{thread}/messages")
+    ] == [f"/channels/{thread}/messages"]
