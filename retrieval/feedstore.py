@@ -35,6 +35,7 @@ CREATE TABLE IF NOT EXISTS feeds (
     failures INTEGER NOT NULL DEFAULT 0,
     last_error TEXT,
     items_ingested INTEGER NOT NULL DEFAULT 0,
+    channel_id INTEGER,
     UNIQUE (namespace, url)
 );
 CREATE TABLE IF NOT EXISTS feed_items (
@@ -45,6 +46,12 @@ CREATE TABLE IF NOT EXISTS feed_items (
     url TEXT NOT NULL DEFAULT '',
     seen_at REAL NOT NULL,
     PRIMARY KEY (feed_id, item_id)
+);
+CREATE TABLE IF NOT EXISTS digest_schedules (
+    channel_id INTEGER PRIMARY KEY,
+    namespace TEXT NOT NULL,
+    minute_of_day INTEGER NOT NULL,
+    last_sent_day TEXT
 );
 """
 
@@ -91,6 +98,7 @@ class Feed:
     failures: int
     last_error: str | None
     items_ingested: int
+    channel_id: int | None = None  # where new articles are announced (Discord)
 
     @property
     def label(self) -> str:
@@ -129,13 +137,20 @@ class FeedStore:
 
     # --- subscriptions --------------------------------------------------------------------
 
-    def add(self, namespace: str, url: str, every_seconds: int, now: float) -> Feed:
+    def add(
+        self,
+        namespace: str,
+        url: str,
+        every_seconds: int,
+        now: float,
+        channel_id: int | None = None,
+    ) -> Feed:
         with self._tx() as db:
             try:
                 cur = db.execute(
-                    "INSERT INTO feeds (namespace, url, every_seconds, added_at, next_poll)"
-                    " VALUES (?, ?, ?, ?, ?)",
-                    (namespace, url, every_seconds, now, now),
+                    "INSERT INTO feeds (namespace, url, every_seconds, added_at, next_poll,"
+                    " channel_id) VALUES (?, ?, ?, ?, ?, ?)",
+                    (namespace, url, every_seconds, now, now, channel_id),
                 )
             except sqlite3.IntegrityError:
                 raise BadInputError(f"{url} is already followed here") from None
@@ -272,6 +287,39 @@ class FeedStore:
                 " updated = excluded.updated, article_id = excluded.article_id,"
                 " url = excluded.url, seen_at = excluded.seen_at",
                 (feed_id, item_id, updated, article_id, url, now),
+            )
+
+    # --- daily digests ----------------------------------------------------------------------
+
+    def set_digest(self, namespace: str, channel_id: int, minute_of_day: int) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO digest_schedules (channel_id, namespace, minute_of_day)"
+                " VALUES (?, ?, ?) ON CONFLICT (channel_id) DO UPDATE SET"
+                " namespace = excluded.namespace, minute_of_day = excluded.minute_of_day",
+                (channel_id, namespace, minute_of_day),
+            )
+
+    def drop_digest(self, channel_id: int) -> bool:
+        with self._tx() as db:
+            cur = db.execute("DELETE FROM digest_schedules WHERE channel_id = ?", (channel_id,))
+            return cur.rowcount > 0
+
+    def digests_due(self, day: str, minute_of_day: int) -> list[tuple[int, str]]:
+        """(channel id, namespace) of the daily digests due at this time and not sent today."""
+        with self.lock:
+            rows = self.db.execute(
+                "SELECT channel_id, namespace FROM digest_schedules WHERE minute_of_day <= ?"
+                " AND (last_sent_day IS NULL OR last_sent_day < ?) ORDER BY channel_id",
+                (minute_of_day, day),
+            ).fetchall()
+        return [(int(r[0]), str(r[1])) for r in rows]
+
+    def digest_sent(self, channel_id: int, day: str) -> None:
+        with self._tx() as db:
+            db.execute(
+                "UPDATE digest_schedules SET last_sent_day = ? WHERE channel_id = ?",
+                (day, channel_id),
             )
 
     def item_count(self, feed_id: int) -> int:

@@ -12,7 +12,6 @@ Concurrency: one semaphore bounds HTTP requests across all feeds and their pages
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -75,6 +74,11 @@ class Poller:
         self.max_items = max_items
         self.http_slots = asyncio.Semaphore(max(1, concurrency))
         self.ingest_lock = asyncio.Lock()
+        self._wake = asyncio.Event()
+
+    def nudge(self) -> None:
+        """Make a running `run()` look for due feeds now (after a feed was added)."""
+        self._wake.set()
 
     async def _fetch(self, url: str, **kwargs: object) -> FetchResult:
         async with self.http_slots:
@@ -186,6 +190,15 @@ class Poller:
             rounds += 1
             next_due = self.feeds.next_due()
             wait = max_sleep if next_due is None else next_due - self.clock()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=min(max(wait, 0.05), max_sleep))
+            await self._sleep(stop, min(max(wait, 0.05), max_sleep))
         return rounds
+
+    async def _sleep(self, stop: asyncio.Event, seconds: float) -> None:
+        """Wait `seconds`, or less when stopped or nudged."""
+        waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
+        try:
+            await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for w in waiters:
+                w.cancel()
+        self._wake.clear()

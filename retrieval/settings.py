@@ -57,7 +57,9 @@ class Settings(BaseSettings):
     fetch_allow: str = Field(default="", alias="NEWSDESK_FETCH_ALLOW")
     fetch_max_bytes: int = Field(default=5 * 1024 * 1024, alias="NEWSDESK_FETCH_MAX_BYTES")
     fetch_timeout: float = Field(default=15.0, alias="NEWSDESK_FETCH_TIMEOUT")
-    feed_concurrency: int = Field(default=8, alias="NEWSDESK_FEED_CONCURRENCY")
+    feed_concurrency: int = Field(default=8, alias="NEWSDESK_FEED_CONCURRENCY", ge=1, le=64)
+    feeds_poll_in_bot: bool = Field(default=True, alias="NEWSDESK_FEEDS_POLL_IN_BOT")
+    feeds_channel: int | None = Field(default=None, alias="NEWSDESK_FEEDS_CHANNEL")
 
     @property
     def sqlite_path(self) -> Path:

@@ -1,0 +1,330 @@
+"""/feeds add|list|remove, /digest, and the feed poller running in the background.
+
+Following feeds and posting digests to a channel need Manage Server or the admin role from
+settings (checked here whatever the server's command permissions say). New articles from a
+feed are announced in the feed's channel (or NEWSDESK_FEEDS_CHANNEL when it is in the same
+server). The poller and the daily-digest clock start with the cog and stop with it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import time
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import render
+from bot.interactions import defer, namespace_of, require_manager
+from retrieval.dedup import StoryIndex
+from retrieval.digest import Digest, build_digest, collect_articles
+from retrieval.engine import namespace_for_guild
+from retrieval.errors import BadInputError
+from retrieval.feeds import parse_feed
+from retrieval.feedstore import Feed, FeedStore, format_every, parse_every
+from retrieval.fetch import check_url
+from retrieval.poller import FeedPollResult, Poller
+from retrieval.timewindow import parse_since
+from retrieval.web import WebIngestor
+
+if TYPE_CHECKING:
+    from bot.discord_app import NewsBot
+
+log = logging.getLogger(__name__)
+
+ANNOUNCE_MAX = 10  # articles listed per announcement
+DIGEST_TICK = 60.0  # seconds between checks of the daily-digest clock
+
+
+def parse_time_of_day(value: str) -> int:
+    """'07:30' (UTC) → minutes after midnight."""
+    m = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*(utc)?\s*", value.lower())
+    if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
+        raise BadInputError(f"can't read the time {value!r}: use HH:MM in UTC, e.g. 07:30")
+    return int(m.group(1)) * 60 + int(m.group(2))
+
+
+def digest_embeds(digest: Digest) -> list[discord.Embed]:
+    """The digest as embeds within Discord's limits: stories in the text, sources in fields."""
+    if digest.empty:
+        return [render.notice(render.safe(digest.to_text()))]
+    parts = []
+    for i, story in enumerate(digest.stories, 1):
+        head = render.clip(render.safe(story.headline), 200)
+        coverage = f"{len(story.outlets)} outlet(s), {story.reports} report(s)"
+        parts.append(f"**{i}. {head}** ({coverage})\n{render.safe(story.summary)}")
+    embed = discord.Embed(
+        title=render.clip(digest.heading(), render.TITLE_MAX),
+        description=render.clip("\n\n".join(parts), render.DESCRIPTION_MAX),
+        colour=render.FOUND,
+    )
+    lines = [render.citation_line(c) for c in digest.citations]
+    values: list[str] = []
+    for line in lines:
+        line = render.clip(line, render.FIELD_VALUE_MAX)
+        if values and len(values[-1]) + 1 + len(line) <= render.FIELD_VALUE_MAX:
+            values[-1] += "\n" + line
+        else:
+            values.append(line)
+    for n, value in enumerate(values[:4]):
+        embed.add_field(name="Sources" if n == 0 else "Sources (cont.)", value=value, inline=False)
+    embed.set_footer(text="newsdesk · daily digest")
+    return [embed]
+
+
+def announcement(feed: Feed, result: FeedPollResult) -> discord.Embed | None:
+    new = result.new_articles
+    if not new:
+        return None
+    lines = [f"• {render.link(render.clip(o.title or o.url, 150), o.url)}" for o in new[:ANNOUNCE_MAX]]
+    if len(new) > ANNOUNCE_MAX:
+        lines.append(f"…and {len(new) - ANNOUNCE_MAX} more")
+    return discord.Embed(
+        title=render.clip(f"New from {feed.label}", render.TITLE_MAX),
+        description="\n".join(lines),
+        colour=render.FOUND,
+    )
+
+
+def feed_line(f: Feed, now: float) -> str:
+    state = "ok" if not f.failures else f"⚠️ {f.failures} failure(s)"
+    line = (
+        f"**#{f.id}** {render.link(render.clip(f.label, 100), f.url)} · every "
+        f"{format_every(f.every_seconds)} · {f.items_ingested} article(s) · {state}"
+    )
+    if f.channel_id:
+        line += f" · <#{f.channel_id}>"
+    if f.last_error:
+        line += f"\n  last problem: {render.safe(render.clip(f.last_error, 300))}"
+    return line
+
+
+class Feeds(commands.Cog):
+    feeds = app_commands.Group(
+        name="feeds",
+        description="Follow RSS/Atom feeds in this server",
+        guild_only=True,
+        default_permissions=discord.Permissions(manage_guild=True),
+    )
+
+    def __init__(self, bot: NewsBot) -> None:
+        self.bot = bot
+        self.store = FeedStore(bot.settings.sqlite_path)
+        self.stories = StoryIndex(bot.settings.sqlite_path)
+        self.poller: Poller | None = None
+        if bot.fetcher is not None:
+            self.poller = Poller(
+                self.store,
+                bot.fetcher,
+                WebIngestor(bot.engine, self.stories),
+                concurrency=bot.settings.feed_concurrency,
+            )
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def cog_load(self) -> None:
+        if self.poller is not None and self.bot.settings.feeds_poll_in_bot:
+            self._tasks.append(asyncio.create_task(self._poll_forever(), name="feed-poller"))
+        self._tasks.append(asyncio.create_task(self._digest_clock(), name="digest-clock"))
+
+    async def cog_unload(self) -> None:
+        self._stop.set()
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self.stories.close()
+        self.store.close()
+
+    # --- background ----------------------------------------------------------------------
+
+    async def _poll_forever(self) -> None:
+        assert self.poller is not None
+        await self.bot.wait_until_ready()
+        await self.poller.run(self._stop, self.announce)
+
+    async def announce(self, result: FeedPollResult) -> None:
+        """Post a poll's new articles to the feed's channel (or the configured one)."""
+        embed = announcement(result.feed, result)
+        if embed is None:
+            return
+        channel = self._channel_for(result.feed.namespace, result.feed.channel_id)
+        if channel is None:
+            return
+        await channel.send(embed=embed, allowed_mentions=render.NO_MENTIONS)
+
+    def _channel_for(self, namespace: str, channel_id: int | None) -> discord.abc.Messageable | None:
+        for cid in (channel_id, self.bot.settings.feeds_channel):
+            if not cid:
+                continue
+            channel = self.bot.get_channel(cid)
+            guild = getattr(channel, "guild", None)
+            if guild is not None and namespace_for_guild(guild.id) == namespace:
+                return channel  # type: ignore[return-value]
+        return None
+
+    async def _digest_clock(self) -> None:
+        await self.bot.wait_until_ready()
+        while not self._stop.is_set():
+            try:
+                await self.post_due_digests(datetime.now(tz=UTC))
+            except Exception:
+                log.exception("posting the daily digests failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), DIGEST_TICK)
+
+    async def post_due_digests(self, now: datetime) -> int:
+        """Post every daily digest whose time has come today; returns how many were posted."""
+        day = now.date().isoformat()
+        posted = 0
+        for channel_id, namespace in self.store.digests_due(day, now.hour * 60 + now.minute):
+            channel = self._channel_for(namespace, channel_id)
+            if channel is not None:
+                digest = await self._digest(namespace, "24h")
+                await channel.send(embeds=digest_embeds(digest), allowed_mentions=render.NO_MENTIONS)
+                posted += 1
+            self.store.digest_sent(channel_id, day)
+        return posted
+
+    async def _digest(self, namespace: str, since: str) -> Digest:
+        first_day = parse_since(since)
+        assert first_day is not None
+
+        def build() -> Digest:
+            articles = collect_articles(self.bot.engine.catalog, self.stories, namespace, first_day)
+            return build_digest(articles, since=first_day)
+
+        return await asyncio.to_thread(build)
+
+    # --- /feeds ---------------------------------------------------------------------------
+
+    @feeds.command(name="add")
+    @app_commands.describe(
+        url="The feed's address (RSS or Atom)",
+        every="How often to check it: 15m, 1h, 1d (default 15m)",
+        channel="Where to announce its new articles (default: none)",
+    )
+    async def feeds_add(
+        self,
+        interaction: discord.Interaction,
+        url: app_commands.Range[str, 1, 2000],
+        every: app_commands.Range[str, 1, 10] = "15m",
+        channel: discord.TextChannel | None = None,
+    ) -> None:
+        """Follow a feed: its new articles are indexed for this server."""
+        require_manager(interaction, self.bot.settings, "feeds add")
+        if self.bot.fetcher is None:
+            raise BadInputError("fetching from the web is not set up on this bot")
+        seconds = parse_every(every)
+        checked = str(check_url(url, self.bot.fetcher.policy))
+        await defer(interaction, ephemeral=True)
+        result = await self.bot.fetcher.fetch(checked, kind="feed")
+        parsed = parse_feed(result.content, result.url, result.content_type)
+        now = time.time()
+        feed = self.store.add(
+            namespace_of(interaction), checked, seconds, now, channel.id if channel else None
+        )
+        self.store.record_success(feed, now - seconds, None, None, title=parsed.title)
+        self.store.make_due(feed.namespace, now)  # first poll right away
+        if self.poller is not None:
+            self.poller.nudge()
+        where = f"; new articles go to <#{channel.id}>" if channel else ""
+        text = (
+            f"Following **#{feed.id}** {render.link(render.clip(parsed.title or checked, 150), checked)}"
+            f" every {format_every(seconds)}{where}."
+        )
+        await interaction.followup.send(
+            embed=render.notice(text, colour=render.FOUND), allowed_mentions=render.NO_MENTIONS
+        )
+
+    @feeds.command(name="list")
+    async def feeds_list(self, interaction: discord.Interaction) -> None:
+        """The feeds this server follows, and the last problem of each."""
+        require_manager(interaction, self.bot.settings, "feeds list")
+        feeds = self.store.list_feeds(namespace_of(interaction))
+        now = time.time()
+        text = (
+            "\n".join(feed_line(f, now) for f in feeds)
+            if feeds
+            else "No feeds followed here yet: add one with `/feeds add`."
+        )
+        await interaction.response.send_message(
+            embed=render.notice(text, title="Feeds"),
+            ephemeral=True,
+            allowed_mentions=render.NO_MENTIONS,
+        )
+
+    @feeds.command(name="remove")
+    @app_commands.describe(feed="The feed's number (see /feeds list) or its address")
+    async def feeds_remove(
+        self, interaction: discord.Interaction, feed: app_commands.Range[str, 1, 2000]
+    ) -> None:
+        """Stop following a feed (its articles stay indexed)."""
+        require_manager(interaction, self.bot.settings, "feeds remove")
+        gone = self.store.remove(namespace_of(interaction), feed)
+        text = f"Stopped following **#{gone.id}** {render.link(render.clip(gone.label, 150), gone.url)}."
+        await interaction.response.send_message(
+            embed=render.notice(text, colour=render.FOUND),
+            ephemeral=True,
+            allowed_mentions=render.NO_MENTIONS,
+        )
+
+    # --- /digest --------------------------------------------------------------------------
+
+    @app_commands.command(name="digest")
+    @app_commands.describe(
+        since="The window: 24h (default), 7d or a date",
+        channel="Post it in this channel instead of here",
+        time="Post it every day at this time (HH:MM, UTC), or 'off' to stop",
+    )
+    @app_commands.guild_only()
+    async def digest(
+        self,
+        interaction: discord.Interaction,
+        since: app_commands.Range[str, 1, 40] = "24h",
+        channel: discord.TextChannel | None = None,
+        time: app_commands.Range[str, 1, 10] | None = None,
+    ) -> None:
+        """The most covered stories, grouped by story, each sentence cited."""
+        namespace = namespace_of(interaction)
+        target = channel or interaction.channel
+        if time is not None or channel is not None:
+            require_manager(interaction, self.bot.settings, "digest")
+        if time is not None:
+            target_id = target.id if target is not None else 0
+            if time.strip().lower() == "off":
+                removed = self.store.drop_digest(target_id)
+                text = "Daily digest stopped." if removed else "No daily digest was set here."
+            else:
+                minute = parse_time_of_day(time)
+                self.store.set_digest(namespace, target_id, minute)
+                at = f"{minute // 60:02d}:{minute % 60:02d}"
+                text = f"The last 24 hours' digest will be posted in <#{target_id}> daily at {at} UTC."
+            await interaction.response.send_message(
+                embed=render.notice(text, colour=render.FOUND),
+                ephemeral=True,
+                allowed_mentions=render.NO_MENTIONS,
+            )
+            return
+        parse_since(since)  # a bad window is refused before deferring
+        await defer(interaction, ephemeral=channel is not None)
+        result = await self._digest(namespace, since)
+        embeds = digest_embeds(result)
+        if channel is None:
+            await interaction.followup.send(embeds=embeds, allowed_mentions=render.NO_MENTIONS)
+            return
+        await channel.send(embeds=embeds, allowed_mentions=render.NO_MENTIONS)
+        await interaction.followup.send(
+            embed=render.notice(f"Digest posted in <#{channel.id}>.", colour=render.FOUND),
+            allowed_mentions=render.NO_MENTIONS,
+        )
+
+
+async def setup(bot: NewsBot) -> None:
+    await bot.add_cog(Feeds(bot))
