@@ -75,6 +75,9 @@ async def write_live(send: Send, title: str, stream: AnswerStream,
             return await send(**kwargs)
         replaced = True
         kwargs.setdefault("view", None)
-        return await draft.edit(**kwargs)
+        try:
+            return await draft.edit(**kwargs)
+        except discord.NotFound:  # the draft was deleted meanwhile: post the answer anew
+            return await send(**kwargs)
 
     return answer, send_final

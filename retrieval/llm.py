@@ -13,7 +13,9 @@ extractive fallback.
 
 Whatever the endpoint does, the result is an `Answer`: mode "llm" when the checked reply
 has at least one supported, cited sentence; otherwise the extractive answer with a short
-note saying why. Token usage (all calls and attempts) is on `Answer.usage`.
+note saying why. The model is asked whenever passages were retrieved, even when the
+extractive answerer found no quote that fits (mode "none"): it may still find the answer,
+and its reply is checked like any other. Token usage (all calls and attempts) is on `Answer.usage`.
 """
 
 from __future__ import annotations
@@ -149,8 +151,8 @@ class LLMAnswerer:
     async def generate(self, template: str, fill: Mapping[str, str], passages: list[Passage],
                        extractive: Answer, live: bool) -> Events:
         """Drafts, then the checked `Answer` for one templated request over `passages`."""
-        if not extractive.found or not passages:
-            yield extractive  # nothing relevant: no call, the engine already said so
+        if not passages:
+            yield extractive  # nothing retrieved: no call, the engine already said so
             return
         packed = Packed(text="")
 
@@ -195,12 +197,12 @@ class LLMAnswerer:
                extractive: Answer, notes: list[str]) -> Answer:
         """The checked answer from a reply, or the extractive one with a note."""
         if isinstance(reply, Failure):
-            return fallback(extractive, f"{reply.note}; {FALLBACK}", reply.usage)
+            return fallback(extractive, reply.note, reply.usage)
         checked = check(reply.text, numbered)
         if checked.empty:
             why = ("The model found no answer in these passages" if checked.no_answer
                    else "The generated answer could not be tied to its sources")
-            return fallback(extractive, f"{why}; {FALLBACK}", reply.usage)
+            return fallback(extractive, why, reply.usage)
         return Answer(
             text=defuse_mentions(checked.text),
             citations=citations_for(checked, numbered),
@@ -211,10 +213,21 @@ class LLMAnswerer:
         )
 
 
-def fallback(extractive: Answer, note: str, usage: Mapping[str, int]) -> Answer:
-    """The extractive answer, with a visible note and the tokens the attempt cost."""
-    return replace(extractive, text=defuse_mentions(extractive.text),
-                   notes=[*extractive.notes, note], usage=dict(usage),
+def fallback(extractive: Answer, why: str, usage: Mapping[str, int]) -> Answer:
+    """The extractive answer, with a visible note and the tokens the attempt cost.
+
+    When the engine found nothing either, its "nothing found" answer stands: the note
+    then only says what went wrong with the model, if anything did.
+    """
+    if extractive.found:
+        note = f"{why}; {FALLBACK}"
+    elif why.startswith("The model found no answer"):
+        note = ""
+    else:
+        note = f"{why}."
+    notes = [*extractive.notes, note] if note else list(extractive.notes)
+    return replace(extractive, text=defuse_mentions(extractive.text), notes=notes,
+                   usage=dict(usage),
                    citations=list(extractive.citations), passages=list(extractive.passages))
 
 

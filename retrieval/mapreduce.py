@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 
 from retrieval.chat import Failure, Messages, Reply, add_usage
 from retrieval.citations import check, defuse_mentions
-from retrieval.llm import FALLBACK, Events, LLMAnswerer, fallback, with_usage
+from retrieval.llm import Events, LLMAnswerer, fallback, with_usage
 from retrieval.packing import count_tokens, defang, format_passage, pack
 from retrieval.results import Answer, Passage
 
@@ -45,7 +45,7 @@ async def summarize(llm: LLMAnswerer, passages: list[Passage], extractive: Answe
     if not notes:
         first = next((r for r in results if isinstance(r, Failure)), None)
         why = first.note if first else "The model's notes could not be tied to their sources"
-        yield fallback(extractive, f"{why}; {FALLBACK}", usage)
+        yield fallback(extractive, why, usage)
         return
 
     room = llm.passage_budget("summary_reduce", fill, slot="notes")

@@ -260,7 +260,26 @@ async def test_no_answer_in_the_passages(server: FakeOpenAI) -> None:
                             "showing quotes from the articles instead."]
 
 
-async def test_nothing_found_means_no_call(server: FakeOpenAI) -> None:
+async def test_engine_found_no_quote_but_the_model_answers(server: FakeOpenAI) -> None:
+    passages = make_passages()
+    none = Answer(text="I couldn't find anything Okonkwo said about that.", citations=[],
+                  passages=passages, mode="none")
+    server.queue(Reply.text("Okonkwo said the ferry schedule will change in June [2]."),
+                 Reply.text("The passages do not answer this question."),
+                 *[Reply.hang() for _ in range(2)])
+    llm = answerer(server, attempts=2, llm_timeout=0.2)
+    answered = await llm.answer("What did Okonkwo say?", passages, none)
+    assert (answered.mode, answered.text) == (
+        "llm", "Okonkwo said the ferry schedule will change in June [2].")
+    # the model agrees there is nothing: the engine's answer stands, without a note
+    agreed = await llm.answer("What did Okonkwo say?", passages, none)
+    assert (agreed.mode, agreed.text, agreed.notes) == ("none", none.text, [])
+    # the model fails: the engine's answer, and what went wrong
+    failed = await llm.answer("What did Okonkwo say?", passages, none)
+    assert (failed.mode, failed.notes) == ("none", ["The model did not answer in time."])
+
+
+async def test_no_passages_means_no_call(server: FakeOpenAI) -> None:
     llm = answerer(server)
     none = Answer(text="Nothing in the indexed articles matches that.", citations=[],
                   passages=[], mode="none")

@@ -118,3 +118,46 @@ async def test_model_down_still_answers_with_quotes(
         "⚠️ The model server had an error; showing quotes from the articles instead.")
     assert "not currently on the table" in embed["description"]
     assert len(model.requests) == 3
+
+
+async def test_thread_follow_up_is_rewritten_by_the_model_then_answered(
+        fake: FakeDiscord, model: FakeOpenAI, bot_settings: Settings, bot_engine: Engine,
+        feedback: FeedbackStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.test_discord_threads import answers_in, spy_on_ask
+
+    guild = fake.add_guild("Newsroom")
+    reader = fake.add_user("reader")
+    channel = guild.channel_ids[0]
+    bot_engine.ingest([sample_article()], f"g{guild.id}")
+    asked = spy_on_ask(bot_engine, monkeypatch)
+    standalone = "What did Jim Mattis say about North Korea at the Washington meeting?"
+    model.queue(
+        Reply.dynamic(cite("not currently on the table", ANSWER)),
+        Reply.text(standalone),  # the rewrite
+        Reply.dynamic(cite("Mattis", "Mattis and Tillerson agreed with their Japanese "
+                                     "counterparts to work more closely on North Korea [{n}].")),
+    )
+    settings = bot_settings.model_copy(update={
+        "discord_message_content": True, "openai_api_key": "k", "openai_base_url": model.base_url})
+    client = build_client(settings)
+    llm = LLMAnswerer.from_settings(client, settings, sleep=no_sleep)
+    bot = NewsBot(settings, bot_engine, feedback, llm=llm, guild_ready_timeout=0.5)
+    async with running_bot(bot):
+        question = await fake.post_message(
+            channel, f"<@{fake.app_id}> {DUNFORD}", author_id=reader, mention_bot=True)
+        thread = int(question["id"])
+        await answers_in(fake, thread, 1)
+        await fake.post_message(thread, "and what did Mattis say?", author_id=reader)
+        await answers_in(fake, thread, 2)
+        final = (await answers_in(fake, thread, 2))[1]
+    await client.close()
+
+    assert asked == [DUNFORD, standalone]
+    rewrite = model.requests[1]["messages"][1]["content"]
+    assert "<conversation>\nUser: what did Dunford say about the drills?\n</conversation>" in rewrite
+    assert "Follow-up question: and what did Mattis say?" in rewrite
+    assert f"Question: {standalone}" in model.requests[2]["messages"][1]["content"]
+    (embed,) = final["embeds"]
+    assert embed["title"] == "and what did Mattis say?"
+    assert embed["footer"] == {"text": "newsdesk · generated answer"}
+    assert embed["description"].startswith("Mattis and Tillerson agreed with their Japanese")

@@ -51,7 +51,7 @@ class Ask(commands.Cog):
             self.bot.engine.ask, question, namespace=namespace, since=parse_since(since), source=source
         )
         send: Send = interaction.followup.send
-        if self.bot.llm is not None and answer.found:  # the model writes it, live
+        if self.bot.llm is not None and answer.passages:  # the model writes it, live
             stream = self.bot.llm.stream(question, answer.passages, answer)
             answer, send = await write_live(partial(send, wait=True), question, stream)
         await post_answer(self.bot, send, namespace, question, answer)

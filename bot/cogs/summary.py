@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 from typing import TYPE_CHECKING
 
 import discord
@@ -11,6 +12,7 @@ from discord.ext import commands
 
 from bot.buttons import post_answer
 from bot.interactions import defer, namespace_of
+from bot.live import Send, write_live
 from retrieval.timewindow import parse_since
 
 if TYPE_CHECKING:
@@ -44,7 +46,11 @@ class Summary(commands.Cog):
         what = f"Summary: {url or topic or ''}".strip().rstrip(":")
         if not (url or topic) and since:
             what = f"Summary of the news since {day.isoformat() if day else since}"
-        await post_answer(self.bot, interaction.followup.send, namespace, what, answer)
+        send: Send = interaction.followup.send
+        if self.bot.llm is not None and answer.found:  # the model writes it (map-reduce if long)
+            stream = self.bot.llm.summarize(answer.passages, answer, topic=topic)
+            answer, send = await write_live(partial(send, wait=True), what, stream)
+        await post_answer(self.bot, send, namespace, what, answer)
 
 
 async def setup(bot: NewsBot) -> None:

@@ -21,7 +21,6 @@ from bot import render
 from bot.buttons import post_answer
 from bot.conversation import with_context
 from bot.interactions import user_message
-from bot.live import Send, write_live
 from retrieval.engine import namespace_for_guild
 from retrieval.llm import Turn
 from retrieval.rewrite import standalone_question
@@ -124,11 +123,9 @@ class Threads(commands.Cog):
         namespace = namespace_for_guild(guild.id if guild else None)
         async with channel.typing():
             answer = await asyncio.to_thread(self.bot.engine.ask, search, namespace=namespace)
-        send: Send = channel.send
-        if self.bot.llm is not None and answer.found:
-            stream = self.bot.llm.stream(search, answer.passages, answer)
-            answer, send = await write_live(send, shown, stream)
-        await post_answer(self.bot, send, namespace, shown, answer)
+            if self.bot.llm is not None and answer.passages:  # written by the model, not streamed
+                answer = await self.bot.llm.answer(search, answer.passages, answer)
+        await post_answer(self.bot, channel.send, namespace, shown, answer)
 
 
 async def setup(bot: NewsBot) -> None:
