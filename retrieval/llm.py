@@ -109,11 +109,7 @@ class LLMAnswerer:
     def stream(self, question: str, passages: Sequence[Passage], extractive: Answer,
                history: Sequence[Turn] | None = None, live: bool = True) -> AnswerStream:
         """The answer as a stream of drafts (`live=False`: one request, no drafts)."""
-        fill = {
-            "question": defang(question.strip()),
-            "max_sentences": str(self.max_sentences),
-            "conversation": self.conversation(history),
-        }
+        fill = self.answer_fill(question, history)
         return AnswerStream(lambda: self.generate("answer", fill, list(passages), extractive, live))
 
     def conversation(self, history: Sequence[Turn] | None, limit: int = HISTORY_TOKENS) -> str:
@@ -158,8 +154,8 @@ class LLMAnswerer:
 
         def build(budget: int) -> Messages:
             nonlocal packed
-            packed = pack(passages, self.encoding, budget)
-            return self.messages(template, {**fill, "passages": packed.text})
+            messages, packed = self.prepare(template, fill, passages, budget)
+            return messages
 
         result: Reply | Failure = Failure("empty")
         async for item in self.chat.run(build, self.passage_budget(template, fill), stream=live):
@@ -175,6 +171,22 @@ class LLMAnswerer:
         answer = self.finish(result, numbered, extractive, notes)
         log.info("%s mode=%s usage=%s", template, answer.mode, answer.usage)
         yield answer
+
+    def prepare(self, template: str, fill: Mapping[str, str], passages: Sequence[Passage],
+                budget: int | None = None) -> tuple[Messages, Packed]:
+        """The messages of one request and what was packed into them (no call is made)."""
+        if budget is None:
+            budget = self.passage_budget(template, fill)
+        packed = pack(list(passages), self.encoding, budget)
+        return self.messages(template, {**fill, "passages": packed.text}), packed
+
+    def answer_fill(self, question: str, history: Sequence[Turn] | None = None
+                    ) -> dict[str, str]:
+        return {
+            "question": defang(question.strip()),
+            "max_sentences": str(self.max_sentences),
+            "conversation": self.conversation(history),
+        }
 
     def passage_budget(self, template: str, fill: Mapping[str, str], slot: str = "passages"
                        ) -> int:
