@@ -100,6 +100,8 @@ class StoryIndex:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self.db.execute("PRAGMA busy_timeout=10000")
+        self.db.execute("PRAGMA journal_mode=WAL")  # as the engine's catalog, same file
+        self.db.execute("PRAGMA synchronous=NORMAL")
         self.lock = threading.RLock()
         self.threshold = threshold
         with self.lock:

@@ -115,6 +115,8 @@ class FeedStore:
         self.db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA busy_timeout=10000")
+        self.db.execute("PRAGMA journal_mode=WAL")  # as the engine's catalog, same file
+        self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA foreign_keys=ON")
         self.lock = threading.RLock()
         self.rng = rng or random.Random()
