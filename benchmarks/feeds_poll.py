@@ -116,7 +116,7 @@ class CountingEngine:
 async def run(args: argparse.Namespace, port: int, data: Path) -> dict[str, Any]:
     from retrieval.settings import Settings
 
-    settings = Settings(NEWSDESK_DATA_DIR=data)  # type: ignore[call-arg]
+    settings = Settings(NEWSDESK_DATA_DIR=data)
     engine: Any
     if args.engine:
         from retrieval.engine import Engine

@@ -122,6 +122,9 @@ class FeedStore:
         self.rng = rng or random.Random()
         with self.lock:
             self.db.executescript(SCHEMA)
+            columns = {r[1] for r in self.db.execute("PRAGMA table_info(feeds)")}
+            if "channel_id" not in columns:  # databases made before announcements existed
+                self.db.execute("ALTER TABLE feeds ADD COLUMN channel_id INTEGER")
 
     def close(self) -> None:
         self.db.close()

@@ -240,9 +240,7 @@ def check_url(url: str | httpx.URL, policy: FetchPolicy) -> httpx.URL:
     ip = _ip_literal(host)
     if ip is None and _NUMERIC_LABEL.fullmatch(host.rsplit(".", 1)[-1]):
         # WHATWG and libc read "2130706433", "0177.0.0.1" and "0x7f.1" as IPv4 addresses.
-        raise FetchRefused(
-            text, f"the host {host!r} is a non-standard numeric address; write it as a.b.c.d"
-        )
+        raise FetchRefused(text, f"the host {host!r} is a non-standard numeric address; write it as a.b.c.d")
     if ip is not None:
         problem = address_problem(ip)
         if problem:
@@ -289,9 +287,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
             for address in addresses:
                 problem = address_problem(address)
                 if problem:
-                    raise FetchRefused(
-                        target, f"{host} resolves to {address}, which is {problem}; refusing"
-                    )
+                    raise FetchRefused(target, f"{host} resolves to {address}, which is {problem}; refusing")
         last: Exception | None = None
         for address in addresses:
             try:
@@ -414,13 +410,9 @@ class Fetcher:
             async with asyncio.timeout(self.policy.timeout):
                 return await self._fetch(url, kind, etag, last_modified)
         except TimeoutError:
-            raise FetchTimeout(
-                url, f"no complete answer within {self.policy.timeout:g} s"
-            ) from None
+            raise FetchTimeout(url, f"no complete answer within {self.policy.timeout:g} s") from None
 
-    async def _fetch(
-        self, url: str, kind: Kind, etag: str | None, last_modified: str | None
-    ) -> FetchResult:
+    async def _fetch(self, url: str, kind: Kind, etag: str | None, last_modified: str | None) -> FetchResult:
         headers = {"Accept": ACCEPT_HEADER[kind]}
         if etag:
             headers["If-None-Match"] = etag
@@ -446,9 +438,7 @@ class Fetcher:
                         raise FetchNetworkError(str(current), "a redirect without a Location")
                     redirects.append(str(current))
                     if len(redirects) > self.policy.max_redirects:
-                        raise FetchTooManyRedirects(
-                            url, f"more than {self.policy.max_redirects} redirects"
-                        )
+                        raise FetchTooManyRedirects(url, f"more than {self.policy.max_redirects} redirects")
                     try:
                         target = current.join(location)
                     except httpx.InvalidURL as exc:
@@ -456,17 +446,13 @@ class Fetcher:
                     try:
                         current = check_url(target, self.policy)
                     except FetchRefused as exc:
-                        raise FetchRefused(
-                            url, f"redirected to {target}, refused: {exc.reason}"
-                        ) from None
+                        raise FetchRefused(url, f"redirected to {target}, refused: {exc.reason}") from None
                     continue
                 return await self._read(response, kind, redirects)
             finally:
                 await response.aclose()
 
-    async def _read(
-        self, response: httpx.Response, kind: Kind, redirects: list[str]
-    ) -> FetchResult:
+    async def _read(self, response: httpx.Response, kind: Kind, redirects: list[str]) -> FetchResult:
         url = str(response.url)
         media, charset = _media_type(response.headers.get("content-type"))
         result = FetchResult(
@@ -484,9 +470,7 @@ class Fetcher:
         if response.status_code >= 400 or response.status_code < 200:
             raise FetchStatusError(url, response.status_code)
         if media and media not in ACCEPTED_TYPES[kind]:
-            raise FetchContentTypeError(
-                url, f"the content type {media} is not a web page, a feed or text"
-            )
+            raise FetchContentTypeError(url, f"the content type {media} is not a web page, a feed or text")
         cap = self.policy.max_bytes
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > cap:

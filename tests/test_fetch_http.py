@@ -168,9 +168,7 @@ async def test_gzip_bodies_count_against_the_cap_after_decoding(site: LoopbackSi
 def _gzip_handler(body: bytes) -> Handler:
 
     async def handler(request: web.Request) -> web.StreamResponse:
-        return web.Response(
-            body=body, headers={"Content-Type": "text/html", "Content-Encoding": "gzip"}
-        )
+        return web.Response(body=body, headers={"Content-Type": "text/html", "Content-Encoding": "gzip"})
 
     return handler
 
