@@ -110,9 +110,7 @@ def day(d: date | None) -> str:
 def citation_line(c: Citation) -> str:
     """`[n] Title — source, date`, the title linking to the article."""
     title = clip(c.title.strip() or c.url or "untitled", 150)
-    return (
-        f"[{c.n}] {link(title, c.url)} — {safe(c.source or 'unknown source')}, {day(c.published)}"
-    )
+    return f"[{c.n}] {link(title, c.url)} — {safe(c.source or 'unknown source')}, {day(c.published)}"
 
 
 def _lines_to_values(lines: Sequence[str], limit: int = FIELD_VALUE_MAX) -> list[str]:
@@ -172,9 +170,7 @@ def answer_messages(question: str, answer: Answer, *, footer: str = "newsdesk") 
         notes.append(f"The answer was cut at {ANSWER_TEXT_MAX:,} of {len(text):,} characters.")
         text = clip(split_text(text, ANSWER_TEXT_MAX)[0], ANSWER_TEXT_MAX)
     chunks = split_text(safe(text), CHUNK)
-    embeds = [
-        discord.Embed(title=clip(safe(question), TITLE_MAX), description=chunks[0], colour=colour)
-    ]
+    embeds = [discord.Embed(title=clip(safe(question), TITLE_MAX), description=chunks[0], colour=colour)]
     embeds += [discord.Embed(description=c, colour=colour) for c in chunks[1:]]
 
     citations = answer.citations
@@ -195,9 +191,7 @@ def answer_messages(question: str, answer: Answer, *, footer: str = "newsdesk") 
 def quote_messages(citations: Sequence[Citation]) -> list[Message]:
     """The quoted passages behind an answer, one embed per citation."""
     if not citations:
-        return [
-            Message([discord.Embed(description="This answer quotes no passages.", colour=NOTHING)])
-        ]
+        return [Message([discord.Embed(description="This answer quotes no passages.", colour=NOTHING)])]
     embeds = []
     for c in citations[:QUOTES_MAX]:
         quote = "\n".join(f"> {line}" for line in split_text(safe(c.quote), 3900)[0].splitlines())
@@ -225,19 +219,14 @@ def sources_embed(
     if not infos:
         return discord.Embed(title=title, description="Nothing indexed yet.", colour=NOTHING)
     lines = [
-        f"{link(clip(i.title or i.url, 150), i.url)} — {safe(i.source)}, {day(i.published)}"
-        for i in infos
+        f"{link(clip(i.title or i.url, 150), i.url)} — {safe(i.source)}, {day(i.published)}" for i in infos
     ]
-    e = discord.Embed(
-        title=title, description=clip("\n".join(lines), DESCRIPTION_MAX), colour=FOUND
-    )
+    e = discord.Embed(title=title, description=clip("\n".join(lines), DESCRIPTION_MAX), colour=FOUND)
     e.set_footer(text=f"Page {page}/{pages} · {total} article{'s' if total != 1 else ''}")
     return e
 
 
-def notice(
-    text: str, *, colour: discord.Colour = NOTHING, title: str | None = None
-) -> discord.Embed:
+def notice(text: str, *, colour: discord.Colour = NOTHING, title: str | None = None) -> discord.Embed:
     """A short message in an embed (text already safe or our own)."""
     return discord.Embed(title=title, description=clip(text, DESCRIPTION_MAX), colour=colour)
 

@@ -65,9 +65,7 @@ def test_small_answer_is_one_embed_with_sources_field() -> None:
     (embed,) = message.embeds
     assert embed.title == "what did Dunford say about the drills?"
     assert embed.description == "Dunford said the drills are not on the table [1]."
-    assert [(f.name, f.value) for f in embed.fields] == [
-        ("Sources", render.citation_line(citation(1)))
-    ]
+    assert [(f.name, f.value) for f in embed.fields] == [("Sources", render.citation_line(citation(1)))]
     assert embed.footer.text == "newsdesk · quoted answer"
     assert embed.colour == render.FOUND
 
@@ -90,10 +88,7 @@ def test_nothing_found_is_grey_and_notes_are_visible() -> None:
 def test_huge_answer_is_split_and_cut_with_a_note_within_limits() -> None:
     sentence = "The drills involve tens of thousands of troops @everyone [1]. "
     text = sentence * 2000  # ~124k characters
-    cites = [
-        citation(i, title="T" * 400, url=f"https://example.com/{'p' * 300}/{i}")
-        for i in range(1, 61)
-    ]
+    cites = [citation(i, title="T" * 400, url=f"https://example.com/{'p' * 300}/{i}") for i in range(1, 61)]
     answer = Answer(text=text, citations=cites, passages=[])
     messages = render.answer_messages("Q" * 500, answer)
     assert all(render.within_limits(m) for m in messages)
