@@ -13,12 +13,13 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from bot.cli_bot import bot_app
-from bot.cli_feeds import digest_app, feeds_app, fetch_app
 from bot.cli_eval import eval_command
+from bot.cli_feeds import digest_app, feeds_app, fetch_app
 from bot.llm_cli import generate_answer, generate_summary
 from bot.terminal import print_answer
 from retrieval.engine import Engine, namespace_for_guild
@@ -91,29 +92,49 @@ def _count_inputs(paths: list[Path]) -> int:
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders: .jsonl(.gz), .txt, .md, .html")],
+    sources_: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="PATH_OR_URL...", help="Files or folders (.jsonl(.gz), .txt, .md, .html) or article URLs"
+        ),
+    ],
     guild: GuildOpt = None,
 ) -> None:
     """Add articles to the index (unchanged articles are skipped, changed ones replaced)."""
+    from bot.cli_feeds import describe_outcome
+    from retrieval.web import ingest_urls, is_url
+
     console = _console()
+    urls = [s for s in sources_ if is_url(s)]
+    paths = [Path(s) for s in sources_ if not is_url(s)]
 
     def go() -> int:
         namespace = namespace_for_guild(guild)
-        with engine_for() as engine:
-            total = _count_inputs([p for p in paths if p.exists()]) + sum(1 for p in paths if not p.exists())
-            columns = (TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-            with Progress(*columns, console=_console(stderr=True), transient=True) as bar:
-                task = bar.add_task("ingest", total=total)
-                report = engine.ingest_paths(paths, namespace, progress=lambda n: bar.advance(task, n))
-        for problem in report.problems:
-            _console(stderr=True).print(f"[yellow]skipped:[/yellow] {problem}")
-        console.print(
-            f"articles: {report.articles_added} added, {report.articles_updated} updated, "
-            f"{report.articles_skipped} unchanged; chunks: {report.chunks_added} added, "
-            f"{report.chunks_removed} removed"
-            + (f"; {len(report.problems)} problem(s)" if report.problems else "")
-        )
-        return 1 if report.problems else 0
+        settings = Settings()
+        failed = 0
+        with engine_for(settings) as engine:
+            if paths:
+                total = _count_inputs([p for p in paths if p.exists()]) + sum(
+                    1 for p in paths if not p.exists()
+                )
+                columns = (TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+                with Progress(*columns, console=_console(stderr=True), transient=True) as bar:
+                    task = bar.add_task("ingest", total=total)
+                    report = engine.ingest_paths(paths, namespace, progress=lambda n: bar.advance(task, n))
+                for problem in report.problems:
+                    _console(stderr=True).print(f"[yellow]skipped:[/yellow] {escape(problem)}")
+                console.print(
+                    f"articles: {report.articles_added} added, {report.articles_updated} updated, "
+                    f"{report.articles_skipped} unchanged; chunks: {report.chunks_added} added, "
+                    f"{report.chunks_removed} removed"
+                    + (f"; {len(report.problems)} problem(s)" if report.problems else "")
+                )
+                failed += len(report.problems)
+            if urls:
+                for outcome in ingest_urls(engine, urls, namespace, settings):
+                    console.print(describe_outcome(outcome))
+                    failed += outcome.status == "failed"
+        return 1 if failed else 0
 
     code = run_or_exit(go)
     if code:
@@ -177,8 +198,9 @@ def summarize(
                 max_sentences=sentences,
             )
         if settings.llm_enabled:
-            answer = generate_summary(settings, answer, _console(), topic=topic,
-                                      max_sentences=sentences, stream=not as_json)
+            answer = generate_summary(
+                settings, answer, _console(), topic=topic, max_sentences=sentences, stream=not as_json
+            )
         if as_json:
             sys.stdout.write(json.dumps(answer.to_json(), ensure_ascii=False) + "\n")
         else:

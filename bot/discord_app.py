@@ -32,6 +32,7 @@ EXTENSIONS = (
     "bot.cogs.ingest",
     "bot.cogs.threads",
     "bot.cogs.help",
+    "bot.cogs.feeds",
 )
 
 

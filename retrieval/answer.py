@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from retrieval.catalog import query_terms
+from retrieval.embedding import Embedder
 from retrieval.results import Answer, Citation, Passage
 from retrieval.sentences import Sentence, split_sentences
 from retrieval.textstats import IdfSource, Terms, idf_weights
@@ -125,15 +126,26 @@ class ExtractiveAnswerer:
     def __init__(
         self,
         doc_frequency: IdfSource | None = None,
+        embedder: Embedder | None = None,
         max_sentences: int = 3,
-        min_coverage: float = 0.34,
-        min_dense: float = 0.45,
+        max_generic: int = 2,
+        min_coverage: float = 0.25,
+        min_dense: float = 0.35,
+        dense_weight: float = 0.0,
+        rank_weight: float = 0.3,
+        rerank_top: int = 24,
     ):
         self.doc_frequency = doc_frequency
+        self.embedder = embedder
         self.terms = Terms()
         self.max_sentences = max_sentences
+        self.max_generic = max_generic
         self.min_coverage = min_coverage
         self.min_dense = min_dense
+        self.dense_weight = dense_weight
+        self.rank_weight = rank_weight
+        self.rerank_top = rerank_top
+        self._question = ""
 
     def _weights(self, text: str) -> dict[str, float]:
         words = query_terms(text)
@@ -158,6 +170,7 @@ class ExtractiveAnswerer:
 
     def answer(self, question: str, passages: list[Passage]) -> Answer:
         q = parse_question(question)
+        self._question = question
         if not passages:
             return Answer(NOTHING_FOUND, [], passages, mode="none")
         weights = self._weights(q.text)
@@ -229,8 +242,16 @@ class ExtractiveAnswerer:
             cov = self._coverage(weights, stems)
             if cov <= 0:
                 continue
-            scored.append(Scored(i, s, cov + 0.3 / (1 + i) + 0.2 * passages[i].dense))
+            scored.append(Scored(i, s, cov + self.rank_weight / (1 + i) + 0.2 * passages[i].dense))
         scored.sort(key=lambda x: -x.score)
+        if self.embedder is not None and self.dense_weight > 0 and scored:
+            # rerank the best lexical candidates by their meaning's closeness to the question
+            top = scored[: self.rerank_top]
+            vecs = self.embedder.embed([self._question] + [x.sentence.text for x in top])
+            sims = vecs[1:] @ vecs[0]
+            for x, sim in zip(top, sims, strict=True):
+                x.score += self.dense_weight * float(sim)
+            scored = sorted(top, key=lambda x: -x.score) + scored[self.rerank_top :]
         chosen: list[Scored] = []
         covered: set[str] = set()
         seen: set[tuple[int, int]] = set()
@@ -244,7 +265,7 @@ class ExtractiveAnswerer:
             seen.add(key)
             chosen.append(x)
             covered |= stems
-            if len(chosen) >= min(2, self.max_sentences):
+            if len(chosen) >= min(self.max_generic, self.max_sentences):
                 break
         return chosen
 

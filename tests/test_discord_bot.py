@@ -42,7 +42,17 @@ async def test_login_identify_and_sync_payload(world: World) -> None:
     await sync_commands(world.bot, world.guild.id)
     (put,) = fake.sent("PUT", f"/applications/{fake.app_id}/guilds/{world.guild.id}/commands")
     commands = {c["name"]: c for c in put.body}
-    assert sorted(commands) == ["ask", "forget", "help", "ingest", "newsdesk", "sources", "summary"]
+    assert sorted(commands) == [
+        "ask",
+        "digest",
+        "feeds",
+        "forget",
+        "help",
+        "ingest",
+        "newsdesk",
+        "sources",
+        "summary",
+    ]
     ask = commands["ask"]
     assert ask["description"] == (
         "Ask a question about the news indexed in this server; the answer cites its sources."

@@ -74,7 +74,7 @@ async def fw(
                 bot_engine,
                 feedback,
                 Fetcher(client, policy),
-                extensions=(*EXTENSIONS, "bot.cogs.feeds"),
+                extensions=EXTENSIONS,
                 guild_ready_timeout=0.5,
             )
             async with running_bot(bot):

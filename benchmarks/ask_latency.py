@@ -1,0 +1,91 @@
+"""`ask` latency, warm, at 10k and 100k chunks (extractive mode, CPU).
+
+    .venv/bin/python -m benchmarks.ask_latency [--chunks 10000 100000] [--questions 50]
+
+The index holds real chunk texts cut from the 2023 benchmark corpus (repeated with new ids when
+more are needed) with random unit vectors: BM25, Chroma's HNSW, SQLite lookups and the answerer
+do their real work, and only building the index skips the embedder (100k chunks would take over
+an hour to embed here). Each query embeds the question with the real model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.common import BENCH, peak_rss_mb, percentile, read_corpus
+from retrieval.articles import Article
+from retrieval.chunking import Chunk
+from retrieval.engine import Engine
+from retrieval.loaders import article_from_record
+from retrieval.settings import Settings
+
+
+def build(engine: Engine, n_chunks: int, corpus: Path, rng: np.random.Generator) -> int:
+    base = [article_from_record(r) for r in read_corpus(corpus, 4000)]
+    written, copy = 0, 0
+    while written < n_chunks:
+        batch: list[tuple[Article, list[Chunk]]] = []
+        for art in base:
+            if written >= n_chunks:
+                break
+            a = Article(
+                title=art.title, text=art.text, url=f"{art.url}?copy={copy}", source=art.source,
+                published=art.published or date(2023, 1, 1),
+            )
+            chunks = engine.chunker.chunk(a.id, a.text)[: n_chunks - written]
+            batch.append((a, chunks))
+            written += len(chunks)
+            if len(batch) == 200:
+                _write(engine, batch, rng)
+                batch = []
+        if batch:
+            _write(engine, batch, rng)
+        copy += 1
+    return written
+
+
+def _write(engine: Engine, batch: list[tuple[Article, list[Chunk]]], rng: np.random.Generator) -> None:
+    n = sum(len(c) for _, c in batch)
+    vecs = rng.normal(size=(n, 384)).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    engine.store.write("default", batch, vecs)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--chunks", type=int, nargs="+", default=[10_000, 100_000])
+    ap.add_argument("--questions", type=int, default=50)
+    ap.add_argument("--corpus", type=Path, default=BENCH / "realtimeqa-2023" / "corpus.jsonl.gz")
+    a = ap.parse_args()
+    qpath = a.corpus.parent / "questions.jsonl"
+    questions = [json.loads(line)["question"] for line in qpath.open(encoding="utf-8")][: a.questions]
+    rng = np.random.default_rng(7)
+    for n in a.chunks:
+        with tempfile.TemporaryDirectory() as tmp:
+            engine = Engine.from_settings(Settings(NEWSDESK_DATA_DIR=Path(tmp)))
+            t0 = time.perf_counter()
+            written = build(engine, n, a.corpus, rng)
+            t_build = time.perf_counter() - t0
+            engine.ask(questions[0])  # warm-up: model, caches
+            times = []
+            for q in questions:
+                t0 = time.perf_counter()
+                engine.ask(q, k=5)
+                times.append((time.perf_counter() - t0) * 1000)
+            engine.close()
+        print(
+            f"{written:>7} chunks (built in {t_build:.0f} s): ask p50 {percentile(times, 50):.1f} ms, "
+            f"p95 {percentile(times, 95):.1f} ms, max {max(times):.1f} ms over {len(times)} questions"
+        )
+    print(f"peak RSS: {peak_rss_mb():.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
