@@ -164,8 +164,15 @@ def ask(
                 source=source,
                 as_of=parse_day(as_of),
             )
-        if settings.llm_enabled:  # an OpenAI-compatible endpoint writes the answer
-            answer = generate_answer(settings, question, answer, _console(), stream=not as_json)
+            if settings.llm_enabled:  # an OpenAI-compatible endpoint writes the answer
+                answer = generate_answer(
+                    settings,
+                    question,
+                    answer,
+                    _console(),
+                    stream=not as_json,
+                    on_usage=engine.catalog.record_usage,
+                )
         if as_json:
             sys.stdout.write(json.dumps(answer.to_json(), ensure_ascii=False) + "\n")
         else:
@@ -197,10 +204,16 @@ def summarize(
                 as_of=parse_day(as_of),
                 max_sentences=sentences,
             )
-        if settings.llm_enabled:
-            answer = generate_summary(
-                settings, answer, _console(), topic=topic, max_sentences=sentences, stream=not as_json
-            )
+            if settings.llm_enabled:
+                answer = generate_summary(
+                    settings,
+                    answer,
+                    _console(),
+                    topic=topic,
+                    max_sentences=sentences,
+                    stream=not as_json,
+                    on_usage=engine.catalog.record_usage,
+                )
         if as_json:
             sys.stdout.write(json.dumps(answer.to_json(), ensure_ascii=False) + "\n")
         else:

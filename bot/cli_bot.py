@@ -51,7 +51,11 @@ async def run_bot(
     feedback = FeedbackStore(settings.sqlite_path)
     policy = FetchPolicy.from_settings(settings)
     llm_client = build_client(settings) if settings.llm_enabled else None
-    llm = LLMAnswerer.from_settings(llm_client, settings) if llm_client else None
+    llm = (
+        LLMAnswerer.from_settings(llm_client, settings, on_usage=engine.catalog.record_usage)
+        if llm_client
+        else None
+    )
     try:
         async with build_http_client(policy) as http:
             bot = NewsBot(settings, engine, feedback, Fetcher(http, policy), llm=llm)

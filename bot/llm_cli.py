@@ -12,7 +12,7 @@ from rich.live import Live
 from rich.text import Text
 
 from retrieval.chat import build_client
-from retrieval.llm import LLMAnswerer
+from retrieval.llm import LLMAnswerer, UsageSink
 from retrieval.results import Answer
 from retrieval.settings import Settings
 
@@ -28,13 +28,13 @@ async def _show(console: Console, drafts: AsyncIterable[str], live: bool) -> Non
 
 
 def generate_answer(settings: Settings, question: str, extractive: Answer,
-                    console: Console, stream: bool = True) -> Answer:
+                    console: Console, stream: bool = True, on_usage: UsageSink | None = None) -> Answer:
     """The model's answer to `question` from the extractive answer's passages."""
 
     async def go() -> Answer:
         client = build_client(settings)
         try:
-            llm = LLMAnswerer.from_settings(client, settings)
+            llm = LLMAnswerer.from_settings(client, settings, on_usage=on_usage)
             answer_stream = llm.stream(" ".join(question.split()), extractive.passages,
                                        extractive, live=stream)
             await _show(console, answer_stream, stream and console.is_terminal)
@@ -48,13 +48,13 @@ def generate_answer(settings: Settings, question: str, extractive: Answer,
 
 def generate_summary(settings: Settings, extractive: Answer, console: Console,
                      topic: str | None = None, max_sentences: int = 6,
-                     stream: bool = True) -> Answer:
+                     stream: bool = True, on_usage: UsageSink | None = None) -> Answer:
     """A model-written summary of the extractive summary's passages (map-reduce if long)."""
 
     async def go() -> Answer:
         client = build_client(settings)
         try:
-            llm = LLMAnswerer.from_settings(client, settings)
+            llm = LLMAnswerer.from_settings(client, settings, on_usage=on_usage)
             summary = llm.summarize(extractive.passages, extractive, topic=topic,
                                     max_sentences=max_sentences, live=stream)
             await _show(console, summary, stream and console.is_terminal)

@@ -10,7 +10,7 @@ import json
 import re
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -52,6 +52,12 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
     title, body, tokenize = 'porter unicode61 remove_diacritics 2'
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS llm_usage (
+    at TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    prompt_tokens INTEGER NOT NULL,
+    completion_tokens INTEGER NOT NULL
+);
 """
 
 STOPWORDS = frozenset(
@@ -277,6 +283,30 @@ class Catalog:
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 (key, value),
             )
+
+    # --- LLM token usage ------------------------------------------------------------------
+
+    def record_usage(self, kind: str, usage: Mapping[str, int]) -> None:
+        """One generated answer's (or map/reduce step's) token usage, for `stats`."""
+        with self.lock:
+            self.db.execute(
+                "INSERT INTO llm_usage(at, kind, prompt_tokens, completion_tokens) VALUES (?, ?, ?, ?)",
+                (
+                    datetime.now(UTC).isoformat(timespec="seconds"),
+                    kind,
+                    int(usage.get("prompt_tokens", 0)),
+                    int(usage.get("completion_tokens", 0)),
+                ),
+            )
+
+    def usage_totals(self) -> dict[str, int]:
+        with self.lock:
+            row = self.db.execute(
+                "SELECT COUNT(*) AS n, COALESCE(SUM(prompt_tokens), 0) AS p,"
+                " COALESCE(SUM(completion_tokens), 0) AS c FROM llm_usage"
+            ).fetchone()
+        return {"llm_requests": int(row["n"]), "llm_prompt_tokens": int(row["p"]),
+                "llm_completion_tokens": int(row["c"])}
 
     # --- articles -------------------------------------------------------------------------
 

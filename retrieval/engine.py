@@ -326,6 +326,7 @@ class Engine:
             **counts,
             "vectors": sum(self.store.vectors.count(ns) for ns in namespaces),
             "namespaces": len(namespaces),
+            **self.catalog.usage_totals(),
             "embedding_model": self.embedder.model_id,
             "data_dir": str(self.settings.data_dir),
             "backend": f"chroma server {self.settings.chroma_host}"

@@ -46,6 +46,9 @@ HISTORY_TOKENS = 400  # room for earlier turns of a thread in an answer prompt
 Events = AsyncIterator[str | Answer]
 
 
+UsageSink = Callable[[str, Mapping[str, int]], None]
+
+
 @dataclass(frozen=True)
 class Turn:
     """One message of a thread: role "user" or "assistant"."""
@@ -87,18 +90,19 @@ class LLMAnswerer:
     """Answers and summaries written by an OpenAI-compatible model from given passages."""
 
     def __init__(self, chat: Chat, encoding: tiktoken.Encoding, max_sentences: int = 5,
-                 map_concurrency: int = 2) -> None:
+                 map_concurrency: int = 2, on_usage: UsageSink | None = None) -> None:
         self.chat = chat
+        self.on_usage = on_usage  # e.g. Catalog.record_usage, so `stats` can show the totals
         self.encoding = encoding
         self.max_sentences = max_sentences
         self.map_concurrency = map_concurrency
 
     @classmethod
     def from_settings(cls, client: AsyncOpenAI, settings: Settings,
-                      encoding: tiktoken.Encoding | None = None, **chat_options: Any
-                      ) -> LLMAnswerer:
+                      encoding: tiktoken.Encoding | None = None, on_usage: UsageSink | None = None,
+                      **chat_options: Any) -> LLMAnswerer:
         chat = Chat.from_settings(client, settings, **chat_options)
-        return cls(chat, encoding or load_encoding())
+        return cls(chat, encoding or load_encoding(), on_usage=on_usage)
 
     # -- answers -----------------------------------------------------------------------
 
@@ -170,6 +174,8 @@ class LLMAnswerer:
         numbered = dict(zip(packed.numbers, packed.passages, strict=True))
         answer = self.finish(result, numbered, extractive, notes)
         log.info("%s mode=%s usage=%s", template, answer.mode, answer.usage)
+        if self.on_usage is not None and answer.usage:
+            self.on_usage(template, answer.usage)
         yield answer
 
     def prepare(self, template: str, fill: Mapping[str, str], passages: Sequence[Passage],

@@ -150,3 +150,7 @@ def test_cli_ask_streams_and_prints_the_checked_answer(tmp_path: Path,
     assert j.exit_code == 0
     assert '"mode": "extractive"' in j.output
     assert "The model server had an error; showing quotes from the articles instead." in j.output
+    # token usage of the answered request is kept for `newsdesk stats`
+    stats = runner.invoke(app, ["stats"], catch_exceptions=False).output
+    assert "llm_requests: 1\n" in stats
+    assert "llm_prompt_tokens: 100\n" in stats  # what the loopback server reports per request
