@@ -69,10 +69,13 @@ async def test_newsdesk_bot_process_syncs_and_answers(
     out, err = await asyncio.wait_for(sync.communicate(), 180)
     assert sync.returncode == 0, err.decode()
     assert out.decode() == (
-        f"synced 7 commands to server {guild.id}: ask, forget, help, ingest, newsdesk, sources, summary\n"
+        f"synced 9 commands to server {guild.id}: "
+        "ask, digest, feeds, forget, help, ingest, newsdesk, sources, summary\n"
     )
     assert sorted(c["name"] for c in fake.commands[str(guild.id)]) == [
         "ask",
+        "digest",
+        "feeds",
         "forget",
         "help",
         "ingest",
