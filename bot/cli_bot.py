@@ -48,7 +48,7 @@ async def run_bot(
     """Build every client once, run the bot until it stops, then close them all."""
     point_client_at(settings)
     engine = await asyncio.to_thread(Engine.from_settings, settings)
-    feedback = FeedbackStore(settings.sqlite_path)
+    feedback = FeedbackStore(settings.state_db)
     policy = FetchPolicy.from_settings(settings)
     llm_client = build_client(settings) if settings.llm_enabled else None
     llm = (
@@ -114,7 +114,7 @@ def sync(
 def feedback(guild: Annotated[str | None, typer.Option("--guild", help="One server only.")] = None) -> None:
     """Answers the bot posted and their 👍/👎 counts."""
     settings = Settings()
-    store = FeedbackStore(settings.sqlite_path)
+    store = FeedbackStore(settings.state_db)
     try:
         counts = store.counts(namespace_for_guild(guild) if guild else None)
     finally:

@@ -64,7 +64,7 @@ def _run(fn: Callable[[], T]) -> T:
 
 @contextmanager
 def _feed_store(settings: Settings) -> Iterator[FeedStore]:
-    store = FeedStore(settings.sqlite_path)
+    store = FeedStore(settings.state_db)
     try:
         yield store
     finally:
@@ -201,8 +201,8 @@ class PollServices:
 @contextmanager
 def poll_services(settings: Settings) -> Iterator[PollServices]:
     engine = Engine.from_settings(settings)
-    feeds = FeedStore(settings.sqlite_path)
-    stories = StoryIndex(settings.sqlite_path)
+    feeds = FeedStore(settings.state_db)
+    stories = StoryIndex(settings.state_db)
     try:
         yield PollServices(settings, engine, feeds, stories)
     finally:
@@ -283,7 +283,7 @@ def feeds_poll(
 
 
 def make_digest(engine: Engine, settings: Settings, namespace: str, since: date, stories: int = 5) -> Digest:
-    index = StoryIndex(settings.sqlite_path)
+    index = StoryIndex(settings.state_db)
     try:
         articles = collect_articles(engine.catalog, index, namespace, since)
     finally:

@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
-import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from retrieval.articles import Article, parse_date
 from retrieval.chunking import Chunk
 from retrieval.results import ArticleInfo
+from retrieval.sqldb import Database, is_postgres_url, open_database
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -240,34 +240,27 @@ class StoredChunk:
 
 
 class Catalog:
-    """Articles, chunks and BM25 in one SQLite file. Thread-safe through one lock."""
+    """Articles, chunks and BM25 in the state database. Thread-safe through one lock.
 
-    def __init__(self, path: Path | str):
-        self.path = str(path)
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute("PRAGMA busy_timeout=10000")
-        self.lock = threading.RLock()
-        with self.lock:
-            self.db.executescript(SCHEMA)
+    This class is the embedded (SQLite FTS5) catalog; `open_catalog` returns the PostgreSQL one
+    (`retrieval/catalog_pg.py`) for a `postgresql://` URL.
+    """
+
+    schema = SCHEMA
+
+    def __init__(self, target: Path | str | Database):
+        self.db = target if isinstance(target, Database) else open_database(target)
+        self.path = str(target) if not isinstance(target, Database) else ""
+        self.lock = self.db.lock
+        self.db.create_schema(self.schema)
 
     def close(self) -> None:
         self.db.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        with self.lock:
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.db
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
-            self.db.execute("COMMIT")
+    def transaction(self) -> Iterator[Database]:
+        with self.db.transaction() as db:
+            yield db
 
     # --- meta -----------------------------------------------------------------------------
 
@@ -305,8 +298,11 @@ class Catalog:
                 "SELECT COUNT(*) AS n, COALESCE(SUM(prompt_tokens), 0) AS p,"
                 " COALESCE(SUM(completion_tokens), 0) AS c FROM llm_usage"
             ).fetchone()
-        return {"llm_requests": int(row["n"]), "llm_prompt_tokens": int(row["p"]),
-                "llm_completion_tokens": int(row["c"])}
+        return {
+            "llm_requests": int(row["n"]),
+            "llm_prompt_tokens": int(row["p"]),
+            "llm_completion_tokens": int(row["c"]),
+        }
 
     # --- articles -------------------------------------------------------------------------
 
@@ -323,9 +319,7 @@ class Catalog:
                 out.update({r["id"]: r["content_hash"] for r in rows})
         return out
 
-    def put_article(
-        self, conn: sqlite3.Connection, namespace: str, article: Article, chunks: Sequence[Chunk]
-    ) -> None:
+    def put_article(self, conn: Database, namespace: str, article: Article, chunks: Sequence[Chunk]) -> None:
         """Replace an article and its chunks (call inside `transaction()`)."""
         self._delete_rows(conn, namespace, article.id)
         conn.execute(
@@ -348,17 +342,17 @@ class Catalog:
             ),
         )
         for ch in chunks:
-            cur = conn.execute(
+            rowid = conn.execute(
                 'INSERT INTO chunks(namespace, article_id, position, start, "end", n_tokens)'
-                " VALUES (?,?,?,?,?,?)",
+                " VALUES (?,?,?,?,?,?) RETURNING rowid",
                 (namespace, article.id, ch.position, ch.start, ch.end, ch.n_tokens),
-            )
+            ).fetchone()[0]
             conn.execute(
                 "INSERT INTO chunks_fts(rowid, title, body) VALUES (?, ?, ?)",
-                (cur.lastrowid, article.title if ch.position == 0 else "", ch.text),
+                (rowid, article.title if ch.position == 0 else "", ch.text),
             )
 
-    def _delete_rows(self, conn: sqlite3.Connection, namespace: str, article_id: str) -> int:
+    def _delete_rows(self, conn: Database, namespace: str, article_id: str) -> int:
         rows = conn.execute(
             "SELECT rowid FROM chunks WHERE namespace = ? AND article_id = ?", (namespace, article_id)
         ).fetchall()
@@ -380,9 +374,9 @@ class Catalog:
             ).fetchone()
         return self._info(row) if row else None
 
-    def article(self, namespace: str, article_id: str) -> sqlite3.Row | None:
+    def article(self, namespace: str, article_id: str) -> Any | None:
         with self.lock:
-            row: sqlite3.Row | None = self.db.execute(
+            row: Any | None = self.db.execute(
                 "SELECT * FROM articles WHERE namespace = ? AND id = ?", (namespace, article_id)
             ).fetchone()
             return row
@@ -390,7 +384,7 @@ class Catalog:
     _info_cols = "id, title, url, source, published, n_chunks, ingested_at"
 
     @staticmethod
-    def _info(row: sqlite3.Row) -> ArticleInfo:
+    def _info(row: Any) -> ArticleInfo:
         return ArticleInfo(
             id=row["id"],
             title=row["title"],
@@ -405,7 +399,11 @@ class Catalog:
         if not query:
             return "", []
         like = f"%{query.strip()}%"
-        return " AND (title LIKE ? OR url LIKE ? OR source LIKE ?)", [like, like, like]
+        op = self.like_operator
+        return f" AND (title {op} ? OR url {op} ? OR source {op} ?)", [like, like, like]
+
+    body_sql, body_join = "f.body", " JOIN chunks_fts f ON f.rowid = c.rowid"  # where chunk text is
+    like_operator = "LIKE"  # case-insensitive for ASCII in SQLite; PostgreSQL needs ILIKE
 
     def list_articles(
         self, namespace: str, query: str | None = None, limit: int = 20, offset: int = 0
@@ -443,7 +441,7 @@ class Catalog:
             ).fetchall()
         return [r["id"] for r in rows]
 
-    def iter_articles(self, namespace: str) -> Iterator[sqlite3.Row]:
+    def iter_articles(self, namespace: str) -> Iterator[Any]:
         with self.lock:
             rows = self.db.execute(
                 "SELECT * FROM articles WHERE namespace = ? ORDER BY id", (namespace,)
@@ -518,7 +516,7 @@ class Catalog:
             for article_id, position in keys:
                 row = self.db.execute(
                     'SELECT c.rowid AS rowid, c.article_id, c.position, c.start, c."end" AS "end",'
-                    " f.body AS body FROM chunks c JOIN chunks_fts f ON f.rowid = c.rowid"
+                    f" {self.body_sql} AS body FROM chunks c{self.body_join}"
                     " WHERE c.namespace = ? AND c.article_id = ? AND c.position = ?",
                     (namespace, article_id, position),
                 ).fetchone()
@@ -537,7 +535,7 @@ class Catalog:
         with self.lock:
             rows = self.db.execute(
                 'SELECT c.rowid AS rowid, c.article_id, c.position, c.start, c."end" AS "end",'
-                " f.body AS body FROM chunks c JOIN chunks_fts f ON f.rowid = c.rowid"
+                f" {self.body_sql} AS body FROM chunks c{self.body_join}"
                 " WHERE c.namespace = ? AND c.article_id = ? ORDER BY c.position",
                 (namespace, article_id),
             ).fetchall()
@@ -545,6 +543,11 @@ class Catalog:
             StoredChunk(r["rowid"], r["article_id"], r["position"], r["start"], r["end"], r["body"])
             for r in rows
         ]
+
+    def lexical_rows(self) -> int:
+        """Chunks in the lexical index (every namespace)."""
+        with self.lock:
+            return int(self.db.execute("SELECT COUNT(*) FROM chunks_fts").fetchone()[0])
 
     def doc_frequency(self, terms: Sequence[str]) -> tuple[int, dict[str, int]]:
         """(number of chunks, chunks containing each term) over the whole index, for IDF weights."""
@@ -557,3 +560,12 @@ class Catalog:
                     "SELECT COUNT(*) AS n FROM chunks_fts WHERE chunks_fts MATCH ?", (q,)
                 ).fetchone()["n"]
         return int(total), df
+
+
+def open_catalog(target: Path | str) -> Catalog:
+    """The catalog in the state database: SQLite FTS5 for a path, PostgreSQL for a URL."""
+    if is_postgres_url(target):
+        from retrieval.catalog_pg import PostgresCatalog
+
+        return PostgresCatalog(target)
+    return Catalog(target)

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import sqlite3
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from retrieval.articles import normalize_url
+from retrieval.sqldb import Database, open_database
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS story_sigs (
@@ -94,18 +93,11 @@ class Duplicate:
 class StoryIndex:
     """Signatures and URLs of stored web stories, per namespace. Thread-safe (one lock)."""
 
-    def __init__(self, path: Path | str, threshold: float = 0.6) -> None:
-        self.path = str(path)
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self.db.execute("PRAGMA busy_timeout=10000")
-        self.db.execute("PRAGMA journal_mode=WAL")  # as the engine's catalog, same file
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.lock = threading.RLock()
+    def __init__(self, path: Path | str | Database, threshold: float = 0.6) -> None:
+        self.db = path if isinstance(path, Database) else open_database(path)
+        self.lock = self.db.lock
         self.threshold = threshold
-        with self.lock:
-            self.db.executescript(SCHEMA)
+        self.db.create_schema(SCHEMA)
 
     def close(self) -> None:
         self.db.close()
@@ -149,25 +141,20 @@ class StoryIndex:
         return None
 
     def remember(self, namespace: str, article_id: str, sig: np.ndarray) -> None:
-        with self.lock:
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                self.db.execute(
-                    "DELETE FROM story_bands WHERE namespace = ? AND article_id = ?",
-                    (namespace, article_id),
-                )
-                self.db.execute(
-                    "INSERT OR REPLACE INTO story_sigs (namespace, article_id, signature) VALUES (?, ?, ?)",
-                    (namespace, article_id, sig.astype(np.uint32).tobytes()),
-                )
-                self.db.executemany(
-                    "INSERT INTO story_bands (namespace, band, bucket, article_id) VALUES (?, ?, ?, ?)",
-                    [(namespace, i, b, article_id) for i, b in enumerate(_buckets(sig))],
-                )
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
-            self.db.execute("COMMIT")
+        with self.db.transaction() as db:
+            db.execute(
+                "DELETE FROM story_bands WHERE namespace = ? AND article_id = ?",
+                (namespace, article_id),
+            )
+            db.execute(
+                "INSERT INTO story_sigs (namespace, article_id, signature) VALUES (?, ?, ?)"
+                " ON CONFLICT (namespace, article_id) DO UPDATE SET signature = excluded.signature",
+                (namespace, article_id, sig.astype(np.uint32).tobytes()),
+            )
+            db.executemany(
+                "INSERT INTO story_bands (namespace, band, bucket, article_id) VALUES (?, ?, ?, ?)",
+                [(namespace, i, b, article_id) for i, b in enumerate(_buckets(sig))],
+            )
 
     def forget(self, namespace: str, article_id: str) -> None:
         with self.lock:

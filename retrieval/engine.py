@@ -11,7 +11,7 @@ from typing import Any
 
 from retrieval.answer import ExtractiveAnswerer
 from retrieval.articles import Article, normalize_url, parse_date, url_id
-from retrieval.catalog import Catalog, day_number
+from retrieval.catalog import Catalog, day_number, open_catalog
 from retrieval.chunking import Chunk, Chunker
 from retrieval.embedding import Embedder, LocalEmbedder, OpenAIEmbedder
 from retrieval.errors import BadInputError, ModelMismatchError, NotFoundError
@@ -76,7 +76,7 @@ class Engine:
     ) -> Engine:
         embedder = embedder or build_embedder(settings)
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        catalog = Catalog(settings.sqlite_path)
+        catalog = open_catalog(settings.state_db)
         vectors = Vectors(chroma_client or build_chroma_client(settings), embedder.model_id)
         store = Store(catalog, vectors)
         chunker = Chunker(load_encoding(), settings.chunk_tokens, settings.chunk_overlap)

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import json
 import secrets
-import sqlite3
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from retrieval.articles import parse_date
 from retrieval.results import Answer, Citation
+from retrieval.sqldb import Database, open_database
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback_answers (
@@ -46,14 +45,10 @@ def _now() -> str:
 class FeedbackStore:
     """Answers posted and the votes on them. Thread-safe; one connection, built once."""
 
-    def __init__(self, path: Path | str) -> None:
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), check_same_thread=False)
-        self._db.execute("PRAGMA foreign_keys = ON")
-        self._lock = threading.Lock()
-        with self._lock, self._db:
-            self._db.executescript(SCHEMA)
+    def __init__(self, path: Path | str | Database) -> None:
+        self._db = path if isinstance(path, Database) else open_database(path)
+        self._lock = self._db.lock
+        self._db.create_schema(SCHEMA)
 
     def close(self) -> None:
         self._db.close()
@@ -62,7 +57,7 @@ class FeedbackStore:
         """Store an answer that was posted; returns its reference (12 hex characters)."""
         ref = secrets.token_hex(6)
         citations = json.dumps([c.to_json() | {"chunk_id": c.chunk_id} for c in answer.citations])
-        with self._lock, self._db:
+        with self._db.transaction():
             self._db.execute(
                 "INSERT INTO feedback_answers VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (ref, namespace, question, answer.text, answer.mode, citations, _now()),
@@ -94,7 +89,7 @@ class FeedbackStore:
         """Record +1 or -1 from a user; False if the answer is unknown."""
         if vote not in (-1, 1):
             raise ValueError("vote must be +1 or -1")
-        with self._lock, self._db:
+        with self._db.transaction():
             known = self._db.execute("SELECT 1 FROM feedback_answers WHERE ref = ?", (ref,)).fetchone()
             if known is None:
                 return False
@@ -112,7 +107,7 @@ class FeedbackStore:
         with self._lock:
             answers = self._db.execute(f"SELECT COUNT(*) FROM feedback_answers a {where}", args).fetchone()[0]
             up, down = self._db.execute(
-                "SELECT COALESCE(SUM(v.vote = 1), 0), COALESCE(SUM(v.vote = -1), 0) "
+                "SELECT COUNT(*) FILTER (WHERE v.vote = 1), COUNT(*) FILTER (WHERE v.vote = -1) "
                 f"FROM feedback_votes v JOIN feedback_answers a ON a.ref = v.ref {where}",
                 args,
             ).fetchone()

@@ -1,4 +1,4 @@
-"""Feed subscriptions and polling state in SQLite (own tables in the data dir's database).
+"""Feed subscriptions and polling state in the state database (SQLite, or PostgreSQL when shared).
 
 `feeds` holds one row per (namespace, url): how often to poll, the validators for conditional
 GET (ETag / Last-Modified), when to poll next, and the failure count with the last error, which
@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import random
 import re
-import sqlite3
-import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from retrieval.errors import BadInputError, NotFoundError
+from retrieval.sqldb import Database, open_database
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS feeds (
@@ -108,37 +107,22 @@ class Feed:
 class FeedStore:
     """Thread-safe (one lock) access to the feed tables."""
 
-    def __init__(self, path: Path | str, rng: random.Random | None = None) -> None:
-        self.path = str(path)
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA busy_timeout=10000")
-        self.db.execute("PRAGMA journal_mode=WAL")  # as the engine's catalog, same file
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute("PRAGMA foreign_keys=ON")
-        self.lock = threading.RLock()
+    def __init__(self, path: Path | str | Database, rng: random.Random | None = None) -> None:
+        self.db = path if isinstance(path, Database) else open_database(path)
+        self.lock = self.db.lock
         self.rng = rng or random.Random()
         with self.lock:
-            self.db.executescript(SCHEMA)
-            columns = {r[1] for r in self.db.execute("PRAGMA table_info(feeds)")}
-            if "channel_id" not in columns:  # databases made before announcements existed
+            self.db.create_schema(SCHEMA)
+            if "channel_id" not in self.db.columns("feeds"):  # databases made before announcements
                 self.db.execute("ALTER TABLE feeds ADD COLUMN channel_id INTEGER")
 
     def close(self) -> None:
         self.db.close()
 
     @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self.lock:
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.db
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
-            self.db.execute("COMMIT")
+    def _tx(self) -> Iterator[Database]:
+        with self.db.transaction() as db:
+            yield db
 
     # --- subscriptions --------------------------------------------------------------------
 
@@ -152,14 +136,15 @@ class FeedStore:
     ) -> Feed:
         with self._tx() as db:
             try:
-                cur = db.execute(
-                    "INSERT INTO feeds (namespace, url, every_seconds, added_at, next_poll,"
-                    " channel_id) VALUES (?, ?, ?, ?, ?, ?)",
-                    (namespace, url, every_seconds, now, now, channel_id),
+                feed_id = int(
+                    db.execute(
+                        "INSERT INTO feeds (namespace, url, every_seconds, added_at, next_poll,"
+                        " channel_id) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                        (namespace, url, every_seconds, now, now, channel_id),
+                    ).fetchone()[0]
                 )
-            except sqlite3.IntegrityError:
+            except db.integrity_error:
                 raise BadInputError(f"{url} is already followed here") from None
-            feed_id = int(cur.lastrowid or 0)
         return self.get(feed_id)
 
     def get(self, feed_id: int) -> Feed:

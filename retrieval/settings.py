@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     chroma_port: int = Field(default=8000, alias="CHROMA_PORT")
     chroma_ssl: bool = Field(default=False, alias="CHROMA_SSL")
     chroma_auth_token: str | None = Field(default=None, alias="CHROMA_AUTH_TOKEN")
+    # Shared state (articles, BM25, feeds, feedback, leases) for several processes: a
+    # postgresql:// URL. Unset: SQLite in the data dir (one process, or processes on one host).
+    database_url: str | None = Field(default=None, alias="NEWSDESK_DATABASE_URL")
 
     # Chunking and embedding
     chunk_tokens: int = Field(default=220, alias="NEWSDESK_CHUNK_TOKENS", ge=32, le=1000)
@@ -51,6 +54,8 @@ class Settings(BaseSettings):
     discord_admin_role: str | None = Field(default=None, alias="NEWSDESK_ADMIN_ROLE")
     discord_allow_dms: bool = Field(default=False, alias="NEWSDESK_ALLOW_DMS")
     ask_cooldown_seconds: float = Field(default=5.0, alias="NEWSDESK_ASK_COOLDOWN")
+    discord_shards: str | None = Field(default=None, alias="NEWSDESK_SHARDS")  # "auto" or a number
+    discord_shard_ids: str | None = Field(default=None, alias="NEWSDESK_SHARD_IDS")  # "0,1": this process's
     discord_message_content: bool = Field(default=False, alias="NEWSDESK_DISCORD_MESSAGE_CONTENT")
 
     # Web fetching and feeds
@@ -60,10 +65,16 @@ class Settings(BaseSettings):
     feed_concurrency: int = Field(default=8, alias="NEWSDESK_FEED_CONCURRENCY", ge=1, le=64)
     feeds_poll_in_bot: bool = Field(default=True, alias="NEWSDESK_FEEDS_POLL_IN_BOT")
     feeds_channel: int | None = Field(default=None, alias="NEWSDESK_FEEDS_CHANNEL")
+    poller_lease_seconds: float = Field(default=60.0, alias="NEWSDESK_POLLER_LEASE", ge=1, le=3600)
 
     @property
     def sqlite_path(self) -> Path:
         return self.data_dir / "newsdesk.sqlite3"
+
+    @property
+    def state_db(self) -> Path | str:
+        """Where articles, BM25, feeds and feedback live: the PostgreSQL URL, or the SQLite file."""
+        return self.database_url or self.sqlite_path
 
     @property
     def chroma_path(self) -> Path:

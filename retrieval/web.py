@@ -215,7 +215,7 @@ def ingest_urls(
 ) -> list[IngestOutcome]:
     """Blocking entry point for the CLI: fetch, extract and ingest `urls` into `namespace`."""
     policy = FetchPolicy.from_settings(settings)
-    path = getattr(settings, "sqlite_path", None)
+    path = getattr(settings, "state_db", None)
     if path is None:
         raise NewsdeskError("settings without a data directory")
     stories = StoryIndex(path)

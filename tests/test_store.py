@@ -24,7 +24,7 @@ def art(n: int, text: str | None = None, **kw) -> Article:  # type: ignore[no-un
 
 
 def _fts_rows(engine: Engine) -> int:
-    return int(engine.catalog.db.execute("SELECT COUNT(*) FROM chunks_fts").fetchone()[0])
+    return engine.catalog.lexical_rows()
 
 
 def test_ingesting_twice_changes_nothing(engine: Engine) -> None:

@@ -115,8 +115,8 @@ class Feeds(commands.Cog):
 
     def __init__(self, bot: NewsBot) -> None:
         self.bot = bot
-        self.store = FeedStore(bot.settings.sqlite_path)
-        self.stories = StoryIndex(bot.settings.sqlite_path)
+        self.store = FeedStore(bot.settings.state_db)
+        self.stories = StoryIndex(bot.settings.state_db)
         self.poller: Poller | None = None
         if bot.fetcher is not None:
             self.poller = Poller(
