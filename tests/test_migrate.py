@@ -16,7 +16,6 @@ from retrieval.embedding import LocalEmbedder
 from retrieval.engine import Engine
 from retrieval.feedback import FeedbackStore
 from retrieval.feedstore import FeedStore
-from retrieval.loaders import load_path
 from retrieval.settings import Settings
 from tests.conftest import SAMPLE_NEWS, drop_collections
 from tests.servers import ChromaServer, PostgresServer
@@ -136,7 +135,9 @@ def test_migrate_needs_an_embedded_store(tmp_path: Path, server: ChromaServer) -
         timeout=120,
     )
     assert result.returncode == 1
-    assert result.stderr == f"error: no embedded store in {tmp_path / 'nothing'} (newsdesk.sqlite3 is missing)\n"
+    assert (
+        result.stderr == f"error: no embedded store in {tmp_path / 'nothing'} (newsdesk.sqlite3 is missing)\n"
+    )
 
 
 def test_a_bad_server_address_is_refused(tmp_path: Path) -> None:
