@@ -17,7 +17,7 @@ from retrieval.embedding import Embedder, LocalEmbedder, OpenAIEmbedder
 from retrieval.errors import BadInputError, ModelMismatchError, NotFoundError
 from retrieval.loaders import LoadProblem, load_path
 from retrieval.results import Answer, ArticleInfo, IngestReport, Passage
-from retrieval.search import Searcher, SearchFilters
+from retrieval.search import Searcher, SearchFilters, passage_from
 from retrieval.settings import Settings
 from retrieval.store import Store
 from retrieval.summary import NOTHING_TO_SUMMARIZE, Summarizer
@@ -276,21 +276,7 @@ class Engine:
         row = self.catalog.article(namespace, article_id)
         if row is None:
             return []
-        return [
-            Passage(
-                chunk_id=f"{article_id}:{c.position}",
-                article_id=article_id,
-                position=c.position,
-                start=c.start,
-                end=c.end,
-                text=c.text,
-                title=row["title"],
-                url=row["url"],
-                source=row["source"],
-                published=parse_date(row["published"]),
-            )
-            for c in self.catalog.article_chunks(namespace, article_id)
-        ]
+        return [passage_from(row, c) for c in self.catalog.article_chunks(namespace, article_id)]
 
     # --- what is indexed ------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from retrieval.articles import parse_date
-from retrieval.catalog import Catalog, day_number
+from retrieval.catalog import Catalog, StoredChunk, day_number
 from retrieval.embedding import Embedder
 from retrieval.results import Passage
 from retrieval.vectors import Vectors
@@ -42,6 +42,27 @@ class _Candidate:
     score: float = 0.0
     dense: float = 0.0
     lexical: float = 0.0
+
+
+def passage_from(
+    row: Any, chunk: StoredChunk, score: float = 0.0, dense: float = 0.0, lexical: float = 0.0
+) -> Passage:
+    """A Passage from an article row and one of its stored chunks."""
+    return Passage(
+        chunk_id=f"{chunk.article_id}:{chunk.position}",
+        article_id=chunk.article_id,
+        position=chunk.position,
+        start=chunk.start,
+        end=chunk.end,
+        text=chunk.text,
+        title=row["title"],
+        url=row["url"],
+        source=row["source"],
+        published=parse_date(row["published"]),
+        score=score,
+        dense=dense,
+        lexical=lexical,
+    )
 
 
 class Searcher:
@@ -107,23 +128,7 @@ class Searcher:
             stored = texts.get((c.article_id, c.position))
             if row is None or stored is None:
                 continue
-            out.append(
-                Passage(
-                    chunk_id=f"{c.article_id}:{c.position}",
-                    article_id=c.article_id,
-                    position=c.position,
-                    start=stored.start,
-                    end=stored.end,
-                    text=stored.text,
-                    title=row["title"],
-                    url=row["url"],
-                    source=row["source"],
-                    published=parse_date(row["published"]),
-                    score=c.score,
-                    dense=c.dense,
-                    lexical=c.lexical,
-                )
-            )
+            out.append(passage_from(row, stored, score=c.score, dense=c.dense, lexical=c.lexical))
         return out
 
     def _diversify(self, ranked: list[_Candidate], k: int) -> list[_Candidate]:
