@@ -12,8 +12,9 @@ from typing import Annotated
 import discord
 import typer
 
-from bot.discord_app import NewsBot, point_client_at, sync_commands
+from bot.discord_app import build_bot, point_client_at, shard_options, sync_commands
 from retrieval.engine import Engine, namespace_for_guild
+from retrieval.errors import NewsdeskError
 from retrieval.feedback import FeedbackStore
 from retrieval.fetch import Fetcher, FetchPolicy, build_http_client
 from retrieval.llm import LLMAnswerer, build_client
@@ -39,6 +40,11 @@ def _settings_or_exit() -> tuple[Settings, str]:
     if not settings.discord_token:
         typer.echo(f"error: {NO_TOKEN}", err=True)
         raise typer.Exit(2)
+    try:
+        shard_options(settings)
+    except NewsdeskError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
     return settings, settings.discord_token
 
 
@@ -58,7 +64,7 @@ async def run_bot(
     )
     try:
         async with build_http_client(policy) as http:
-            bot = NewsBot(settings, engine, feedback, Fetcher(http, policy), llm=llm)
+            bot = build_bot(settings, engine, feedback, fetcher=Fetcher(http, policy), llm=llm)
             async with bot:
                 if sync_only:
                     await bot.login(token)
@@ -85,6 +91,10 @@ def bot(ctx: typer.Context) -> None:
         return
     settings, token = _settings_or_exit()
     discord.utils.setup_logging(level=logging.INFO, root=False)
+    for name in ("bot", "retrieval"):  # newsdesk's own INFO lines (poller lease, LLM usage) too
+        logging.getLogger(name).setLevel(logging.INFO)
+        for handler in logging.getLogger("discord").handlers:
+            logging.getLogger(name).addHandler(handler)
     try:
         asyncio.run(run_bot(settings, token))
     except discord.LoginFailure:

@@ -9,6 +9,7 @@ of discord.py's examples/advanced_startup.py). Commands are not synced on start:
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import discord
 import yarl
@@ -17,6 +18,7 @@ from discord.ext import commands
 
 from bot.interactions import DMsDisabled
 from retrieval.engine import Engine
+from retrieval.errors import BadInputError
 from retrieval.feedback import FeedbackStore
 from retrieval.fetch import Fetcher
 from retrieval.llm import LLMAnswerer
@@ -83,6 +85,7 @@ class NewsBot(commands.Bot):
         llm: LLMAnswerer | None = None,
         extensions: tuple[str, ...] = EXTENSIONS,
         guild_ready_timeout: float = 2.0,
+        **options: Any,
     ) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,  # unused: no prefix commands
@@ -92,6 +95,7 @@ class NewsBot(commands.Bot):
             tree_cls=NewsTree,
             guild_ready_timeout=guild_ready_timeout,
             chunk_guilds_at_startup=False,
+            **options,
         )
         self.settings = settings
         self.engine = engine
@@ -109,6 +113,46 @@ class NewsBot(commands.Bot):
 
     async def on_ready(self) -> None:
         log.info("connected as %s to %d server(s)", self.user, len(self.guilds))
+
+
+class ShardedNewsBot(NewsBot, commands.AutoShardedBot):
+    """The same bot on discord.py's AutoShardedBot: one gateway connection per shard.
+
+    Several processes can each run some of the shards (NEWSDESK_SHARD_IDS) against one Chroma
+    server and one state database; the feed poller runs in whichever holds its lease."""
+
+
+def shard_options(settings: Settings) -> dict[str, Any] | None:
+    """NEWSDESK_SHARDS=auto|N and NEWSDESK_SHARD_IDS=0,1 → AutoShardedBot's options (None: unsharded)."""
+    ids_text = (settings.discord_shard_ids or "").strip()
+    ids: list[int] | None = None
+    if ids_text:
+        if not all(p.strip().isdigit() for p in ids_text.split(",")):
+            raise BadInputError(f"NEWSDESK_SHARD_IDS={ids_text!r}: use shard numbers, e.g. 0,1")
+        ids = sorted({int(p) for p in ids_text.split(",")})
+    value = (settings.discord_shards or "").strip().lower()
+    if not value:
+        if ids:
+            raise BadInputError("NEWSDESK_SHARD_IDS needs NEWSDESK_SHARDS=N (the total number of shards)")
+        return None
+    if value == "auto":
+        if ids:
+            raise BadInputError("NEWSDESK_SHARD_IDS needs NEWSDESK_SHARDS=N, not auto: the ids must add up")
+        return {"shard_count": None}  # Discord's recommendation, from GET /gateway/bot
+    if not value.isdigit() or int(value) < 1:
+        raise BadInputError(f"NEWSDESK_SHARDS={value!r}: use auto or a number of shards")
+    count = int(value)
+    if ids and ids[-1] >= count:
+        raise BadInputError(f"NEWSDESK_SHARD_IDS: shard ids run from 0 to {count - 1} with {count} shards")
+    return {"shard_count": count, "shard_ids": ids}
+
+
+def build_bot(settings: Settings, engine: Engine, feedback: FeedbackStore, **kwargs: Any) -> NewsBot:
+    """NewsBot, or ShardedNewsBot when NEWSDESK_SHARDS is set."""
+    options = shard_options(settings)
+    if options is None:
+        return NewsBot(settings, engine, feedback, **kwargs)
+    return ShardedNewsBot(settings, engine, feedback, **kwargs, **options)
 
 
 async def sync_commands(bot: NewsBot, guild_id: int | None = None) -> list[app_commands.AppCommand]:

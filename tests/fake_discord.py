@@ -107,6 +107,9 @@ class FakeDiscord:
         self.commands: dict[str, list[Json]] = {}  # "global" or guild id -> last synced commands
         self.requests: list[Recorded] = []
         self.identify: Json | None = None
+        self.identifies: list[Json] = []  # every IDENTIFY, e.g. one per shard
+        self._shard_ws: dict[int, web.WebSocketResponse] = {}
+        self._shard_count = 1
         self.port = 0
         self._ids = itertools.count(1_200_000_000_000_000_000)
         self._seq = itertools.count(1)
@@ -151,13 +154,25 @@ class FakeDiscord:
         self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
     async def close(self) -> None:
-        if self._ws is not None and not self._ws.closed:
-            await self._ws.close()
+        for ws in {id(w): w for w in [self._ws, *self._shard_ws.values()] if w is not None}.values():
+            if not ws.closed:
+                await ws.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
-    async def wait_identified(self, timeout: float = 30) -> None:
-        await asyncio.wait_for(self._identified.wait(), timeout)
+    async def wait_identified(self, timeout: float = 30, count: int = 1) -> None:
+        """Until `count` gateway sessions (shards) have identified."""
+
+        async def enough() -> None:
+            await self._identified.wait()
+            while len(self.identifies) < count:
+                await asyncio.sleep(0.05)
+
+        await asyncio.wait_for(enough(), timeout)
+
+    def shard_of(self, guild_id: int) -> int:
+        """Discord's rule: (guild_id >> 22) % shard_count."""
+        return (guild_id >> 22) % self._shard_count
 
     # -- world ------------------------------------------------------------------------------
 
@@ -169,8 +184,8 @@ class FakeDiscord:
         self.users[uid] = user_payload(uid, name)
         return uid
 
-    def add_guild(self, name: str, *, roles: tuple[str, ...] = ()) -> FakeGuild:
-        gid = self.next_id()
+    def add_guild(self, name: str, *, roles: tuple[str, ...] = (), guild_id: int | None = None) -> FakeGuild:
+        gid = guild_id or self.next_id()
         cid = self.next_id()
         guild = FakeGuild(gid, name, [cid], {r: self.next_id() for r in roles})
         self.guilds[gid] = guild
@@ -329,30 +344,39 @@ class FakeDiscord:
                 await ws.send_str(json.dumps({"op": 11, "d": None}))
             elif op == 2:
                 self.identify = data["d"]
-                await self._send_ready(ws)
+                self.identifies.append(data["d"])
+                shard = list(data["d"].get("shard") or [0, 1])
+                self._shard_ws[shard[0]] = ws
+                self._shard_count = shard[1]
+                await self._send_ready(ws, shard)
                 self._identified.set()
         return ws
 
-    async def _send_ready(self, ws: web.WebSocketResponse) -> None:
+    async def _send_ready(self, ws: web.WebSocketResponse, shard: list[int]) -> None:
+        mine = [g for g in self.guilds.values() if (g.id >> 22) % shard[1] == shard[0]]
         ready = {
             "v": 10,
             "user": self.bot_user,
-            "session_id": "fake-session",
-            "shard": [0, 1],
+            "session_id": f"fake-session-{shard[0]}",
+            "shard": shard,
             "resume_gateway_url": self.gateway_url,
-            "guilds": [{"id": str(g), "unavailable": True} for g in self.guilds],
+            "guilds": [{"id": str(g.id), "unavailable": True} for g in mine],
             "application": {"id": str(self.app_id), "flags": 0},
         }
         await self._send_event(ws, "READY", ready)
-        for guild in self.guilds.values():
+        for guild in mine:
             await self._send_event(ws, "GUILD_CREATE", self._guild_create(guild))
 
     async def _send_event(self, ws: web.WebSocketResponse, event: str, data: Json) -> None:
         await ws.send_str(json.dumps({"op": 0, "t": event, "s": next(self._seq), "d": data}))
 
     async def dispatch(self, event: str, data: Json) -> None:
-        assert self._ws is not None, "the bot has not connected to the gateway"
-        await self._send_event(self._ws, event, data)
+        """Send an event on the gateway session of the shard that owns its guild."""
+        ws = self._ws
+        if len(self._shard_ws) > 1 and data.get("guild_id"):
+            ws = self._shard_ws.get(self.shard_of(int(data["guild_id"])), ws)
+        assert ws is not None, "the bot has not connected to the gateway"
+        await self._send_event(ws, event, data)
 
     @property
     def intents(self) -> int:
@@ -611,6 +635,9 @@ class FakeDiscord:
                 "rpc_origins": [],
                 "tags": [],
             }
+        if method == "GET" and path == "/gateway/bot":  # AutoShardedBot with shard_count=None
+            limit = {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
+            return 200, {"url": self.gateway_url, "shards": 2, "session_start_limit": limit}
         m = re.fullmatch(rf"/applications/{app}(?:/guilds/(\d+))?/commands", path)
         if m:
             scope = m.group(1) or "global"

@@ -29,6 +29,7 @@ from retrieval.errors import BadInputError
 from retrieval.feeds import parse_feed
 from retrieval.feedstore import Feed, FeedStore, format_every, parse_every
 from retrieval.fetch import check_url
+from retrieval.lease import Lease, process_id
 from retrieval.poller import FeedPollResult, Poller
 from retrieval.timewindow import parse_since
 from retrieval.web import WebIngestor
@@ -125,6 +126,13 @@ class Feeds(commands.Cog):
                 WebIngestor(bot.engine, self.stories),
                 concurrency=bot.settings.feed_concurrency,
             )
+        # the poller runs in one process of several (shards): whoever holds this lease
+        self.lease = Lease(
+            self.store.db,
+            "feed-poller",
+            process_id(bot.settings.discord_shard_ids or ""),
+            bot.settings.poller_lease_seconds,
+        )
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -145,35 +153,87 @@ class Feeds(commands.Cog):
     # --- background ----------------------------------------------------------------------
 
     async def _poll_forever(self) -> None:
-        assert self.poller is not None
+        """Poll while this process holds the poller lease; stand by (and retry) while another does."""
         await self.bot.wait_until_ready()
-        await self.poller.run(self._stop, self.announce)
+        try:
+            await self._lease_loop()
+        finally:  # a clean stop hands the lease on at once
+            with contextlib.suppress(Exception):
+                self.lease.release()
+
+    async def _lease_loop(self) -> None:
+        renew_every = self.lease.ttl / 3
+        standing_by = False
+        while not self._stop.is_set():
+            if await asyncio.to_thread(self.lease.acquire):
+                log.info("feed poller: running in this process (%s)", self.lease.holder)
+                standing_by = False
+                await self._poll_while_held(renew_every)
+            elif not standing_by:
+                holder = await asyncio.to_thread(self.lease.current_holder)
+                log.info("feed poller: standing by; %s runs it", holder)
+                standing_by = True
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), renew_every)
+
+    async def _poll_while_held(self, renew_every: float) -> None:
+        assert self.poller is not None
+        lost = asyncio.Event()
+        # feeds added by other processes (other shards, the CLI) are seen within renew_every
+        polling = asyncio.create_task(
+            self.poller.run(lost, self.announce, max_sleep=min(60.0, renew_every)), name="feed-poll"
+        )
+        try:
+            while not self._stop.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stop.wait(), renew_every)
+                if self._stop.is_set():
+                    break
+                try:
+                    held = await asyncio.to_thread(self.lease.acquire)
+                except Exception:
+                    log.exception("renewing the feed poller lease failed")
+                    held = False
+                if not held:
+                    log.warning("feed poller: lease lost; polling stops here")
+                    break
+        finally:
+            lost.set()
+            await polling
 
     async def announce(self, result: FeedPollResult) -> None:
         """Post a poll's new articles to the feed's channel (or the configured one)."""
         embed = announcement(result.feed, result)
         if embed is None:
             return
-        channel = self._channel_for(result.feed.namespace, result.feed.channel_id)
+        channel = await self._channel_for(result.feed.namespace, result.feed.channel_id)
         if channel is None:
             return
         await channel.send(embed=embed, allowed_mentions=render.NO_MENTIONS)
 
-    def _channel_for(self, namespace: str, channel_id: int | None) -> discord.abc.Messageable | None:
+    async def _channel_for(self, namespace: str, channel_id: int | None) -> discord.abc.Messageable | None:
+        """The channel, from the cache or else over REST: with several shards the poller's process
+        does not see every server's channels."""
         for cid in (channel_id, self.bot.settings.feeds_channel):
             if not cid:
                 continue
-            channel = self.bot.get_channel(cid)
+            channel: object = self.bot.get_channel(cid)
+            if channel is None:
+                with contextlib.suppress(discord.HTTPException, discord.InvalidData):
+                    channel = await self.bot.fetch_channel(cid)
             guild = getattr(channel, "guild", None)
             if guild is not None and namespace_for_guild(guild.id) == namespace:
                 return channel  # type: ignore[return-value]
         return None
 
     async def _digest_clock(self) -> None:
+        """Daily digests are posted by one process of several: the holder of their own lease."""
         await self.bot.wait_until_ready()
+        lease = Lease(self.store.db, "digest-clock", self.lease.holder, DIGEST_TICK * 2.5)
         while not self._stop.is_set():
             try:
-                await self.post_due_digests(datetime.now(tz=UTC))
+                if await asyncio.to_thread(lease.acquire):
+                    await self.post_due_digests(datetime.now(tz=UTC))
             except Exception:
                 log.exception("posting the daily digests failed")
             with contextlib.suppress(TimeoutError):
@@ -184,7 +244,7 @@ class Feeds(commands.Cog):
         day = now.date().isoformat()
         posted = 0
         for channel_id, namespace in self.store.digests_due(day, now.hour * 60 + now.minute):
-            channel = self._channel_for(namespace, channel_id)
+            channel = await self._channel_for(namespace, channel_id)
             if channel is not None:
                 digest = await self._digest(namespace, "24h")
                 await channel.send(embeds=digest_embeds(digest), allowed_mentions=render.NO_MENTIONS)
