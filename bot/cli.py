@@ -20,6 +20,7 @@ from rich.table import Table
 from bot.cli_bot import bot_app
 from bot.cli_eval import eval_command
 from bot.cli_feeds import digest_app, feeds_app, fetch_app
+from bot.cli_health import health_command
 from bot.cli_migrate import migrate_command
 from bot.llm_cli import generate_answer, generate_summary
 from bot.terminal import print_answer
@@ -41,6 +42,7 @@ app.add_typer(digest_app, name="digest")
 app.add_typer(fetch_app, name="fetch")
 app.command("eval")(eval_command)
 app.command("migrate")(migrate_command)
+app.command("health")(health_command)
 T = TypeVar("T")
 
 GuildOpt = Annotated[str | None, typer.Option("--guild", help="Namespace: a Discord server id.")]
