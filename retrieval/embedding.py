@@ -44,7 +44,9 @@ class LocalEmbedder:
     model_id = "all-MiniLM-L6-v2-int8"
     dimension = 384
 
-    def __init__(self, batch_size: int = 32, threads: int = 0, max_tokens: int = 256):
+    def __init__(
+        self, batch_size: int = 32, threads: int = 0, max_tokens: int = 256, max_batch_tokens: int = 2048
+    ):
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -59,15 +61,33 @@ class LocalEmbedder:
             str(model_path), sess_options=opts, providers=["CPUExecutionProvider"]
         )
         self.batch_size = batch_size
+        # padded tokens per batch: bounds the attention buffers (and onnxruntime's arena, which
+        # keeps its peak) whatever the text lengths; long chunks go 8 at a time, short ones 32
+        self.max_batch_tokens = max(max_tokens, max_batch_tokens)
+
+    def _batches(self, lengths: list[int]) -> list[list[int]]:
+        """Indices sorted by length, cut into batches within batch_size and max_batch_tokens."""
+        order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+        batches: list[list[int]] = []
+        current: list[int] = []
+        for i in order:
+            width = lengths[i]  # sorted: the newest item is the widest of the batch
+            if current and (
+                len(current) >= self.batch_size or (len(current) + 1) * width > self.max_batch_tokens
+            ):
+                batches.append(current)
+                current = []
+            current.append(i)
+        if current:
+            batches.append(current)
+        return batches
 
     def embed(self, texts: list[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         if not texts:
             return out
         encodings = self.tokenizer.encode_batch(texts)
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
-        for b in range(0, len(order), self.batch_size):
-            idx = order[b : b + self.batch_size]
+        for idx in self._batches([len(e.ids) for e in encodings]):
             width = max(len(encodings[i].ids) for i in idx)
             ids = np.zeros((len(idx), width), dtype=np.int64)
             mask = np.zeros((len(idx), width), dtype=np.int64)
