@@ -115,6 +115,11 @@ def _continues_quote(sentence: str) -> bool:
     )
 
 
+def _is_fragment(text: str) -> bool:
+    """A line that is not a full sentence: too short, or without closing punctuation."""
+    return len(text.split()) < 5 or not re.search(r"[.!?][\"'”’)\]]*$", text.strip())
+
+
 @dataclass
 class Scored:
     passage: int
@@ -242,7 +247,10 @@ class ExtractiveAnswerer:
             cov = self._coverage(weights, stems)
             if cov <= 0:
                 continue
-            scored.append(Scored(i, s, cov + self.rank_weight / (1 + i) + 0.2 * passages[i].dense))
+            score = cov + self.rank_weight / (1 + i) + 0.2 * passages[i].dense
+            if _is_fragment(s.text):
+                score *= 0.5  # headlines, captions, "2.9 million": rarely a whole answer
+            scored.append(Scored(i, s, score))
         scored.sort(key=lambda x: -x.score)
         if self.embedder is not None and self.dense_weight > 0 and scored:
             # rerank the best lexical candidates by their meaning's closeness to the question
