@@ -160,9 +160,9 @@ class PostgresCatalog(Catalog):
         fsql, fargs = self._article_filter(since_day, until_day, source)
         raw_idf = "ln((s.n - i.nh + 0.5) / (i.nh + 0.5))"
         sql = (
-            "WITH stats AS (SELECT COUNT(*)::float8 AS n, COALESCE(SUM(lex_len), 0)::float8 AS t"
+            "WITH stats AS MATERIALIZED (SELECT COUNT(*)::float8 AS n, COALESCE(SUM(lex_len), 0)::float8 AS t"
             f" FROM chunks), {ctes},"
-            " idf AS (SELECT k, COUNT(*)::float8 AS nh FROM hits GROUP BY k)"
+            " idf AS MATERIALIZED (SELECT k, COUNT(*)::float8 AS nh FROM hits GROUP BY k)"
             " SELECT c.rowid AS rowid, c.article_id AS article_id, c.position AS position,"
             f" SUM(CASE WHEN {raw_idf} <= 0 THEN 1e-6 ELSE {raw_idf} END"
             f" * (h.f * {K1 + 1.0}) / (h.f + {K1} * (1 - {B} + {B} * c.lex_len / (s.t / s.n)))) AS score"
