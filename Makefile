@@ -17,6 +17,7 @@ demo: $(STAMP)
 	NEWSDESK_DATA_DIR=$${NEWSDESK_DATA_DIR:-./data/demo} $(BIN)/newsdesk ask "What did Mayor Okonkwo say about the ferry schedule?"
 
 test: $(STAMP)
+	bash scripts/ensure-postgres.sh
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
