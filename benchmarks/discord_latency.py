@@ -42,7 +42,7 @@ QUESTIONS = [
 
 
 def build_index(data_dir: Path, guild_id: int, n_articles: int) -> int:
-    settings = Settings(NEWSDESK_DATA_DIR=data_dir)  # type: ignore[call-arg]
+    settings = Settings(NEWSDESK_DATA_DIR=data_dir)
     engine = Engine.from_settings(settings)
     try:
         ns = namespace_for_guild(guild_id)

@@ -36,10 +36,10 @@ from tests.servers import chroma_server, postgres_server
 @contextlib.contextmanager
 def backend_settings(name: str, tmp: Path) -> Iterator[Settings]:
     if name == "embedded":
-        yield Settings(NEWSDESK_DATA_DIR=tmp / "data")  # type: ignore[call-arg]
+        yield Settings(NEWSDESK_DATA_DIR=tmp / "data")
         return
     with chroma_server(tmp) as chroma, postgres_server() as pg:
-        yield Settings(  # type: ignore[call-arg]
+        yield Settings(
             NEWSDESK_DATA_DIR=tmp / "data",
             CHROMA_HOST=chroma.host,
             CHROMA_PORT=chroma.port,

@@ -74,7 +74,13 @@ class Searcher:
         candidates: int = 50,
         per_article: int = 2,
         recency_days: float = 0.0,
+        dense_weight: float = 1.0,
+        lexical_weight: float = 1.0,
+        rrf_k: int = RRF_K,
     ):
+        self.dense_weight = dense_weight
+        self.lexical_weight = lexical_weight
+        self.rrf_k = rrf_k
         self.catalog = catalog
         self.vectors = vectors
         self.embedder = embedder
@@ -93,7 +99,7 @@ class Searcher:
         for rank, hit in enumerate(dense):
             c = pool.setdefault((hit.article_id, hit.position), _Candidate(hit.article_id, hit.position))
             c.dense = hit.similarity
-            c.score += 1.0 / (RRF_K + rank + 1)
+            c.score += self.dense_weight / (self.rrf_k + rank + 1)
 
         lexical = self.catalog.bm25(
             namespace,
@@ -106,7 +112,7 @@ class Searcher:
         for rank, lhit in enumerate(lexical):
             c = pool.setdefault((lhit.article_id, lhit.position), _Candidate(lhit.article_id, lhit.position))
             c.lexical = lhit.score
-            c.score += 1.0 / (RRF_K + rank + 1)
+            c.score += self.lexical_weight / (self.rrf_k + rank + 1)
 
         articles = {
             aid: self.catalog.article(namespace, aid) for aid in {c.article_id for c in pool.values()}

@@ -151,7 +151,7 @@ class FakeDiscord:
         await site.start()
         server = site._server
         assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined,union-attr,unused-ignore]
 
     async def close(self) -> None:
         for ws in {id(w): w for w in [self._ws, *self._shard_ws.values()] if w is not None}.values():
