@@ -80,7 +80,7 @@ class Engine:
         vectors = Vectors(chroma_client or build_chroma_client(settings), embedder.model_id)
         store = Store(catalog, vectors)
         chunker = Chunker(load_encoding(), settings.chunk_tokens, settings.chunk_overlap)
-        searcher = Searcher(catalog, vectors, embedder)
+        searcher = Searcher(catalog, vectors, embedder, recency_days=settings.recency_days)
         answerer = ExtractiveAnswerer(doc_frequency=catalog.doc_frequency)
         engine = cls(settings, store, embedder, chunker, searcher, answerer, Summarizer())
         engine.check_chunking()

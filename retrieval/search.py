@@ -77,7 +77,9 @@ class Searcher:
         dense_weight: float = 1.0,
         lexical_weight: float = 1.0,
         rrf_k: int = RRF_K,
+        recency_plateau_days: int = 0,
     ):
+        self.recency_plateau_days = recency_plateau_days
         self.dense_weight = dense_weight
         self.lexical_weight = lexical_weight
         self.rrf_k = rrf_k
@@ -124,6 +126,8 @@ class Searcher:
             for c in ranked:
                 published = parse_date(articles[c.article_id]["published"])  # type: ignore[index]
                 age = max(0, (ref - published).days) if published else 365
+                # this week's news counts in full; older news fades (half weight after ~a month)
+                age = max(0, age - self.recency_plateau_days)
                 c.score *= 1.0 / (1.0 + age / self.recency_days)
         ranked.sort(key=lambda c: (-c.score, c.article_id, c.position))
         chosen = self._diversify(ranked, k)

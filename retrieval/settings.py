@@ -36,6 +36,9 @@ class Settings(BaseSettings):
 
     # Search and answers
     top_k: int = Field(default=5, alias="NEWSDESK_TOP_K", ge=1, le=50)
+    # news fades: a passage's fused score is weighted 1 / (1 + age_days / N), age counted from
+    # the question's "as of" date (today by default); 0 turns the weighting off
+    recency_days: float = Field(default=30.0, alias="NEWSDESK_RECENCY_DAYS", ge=0)
     max_question_chars: int = Field(default=1000, alias="NEWSDESK_MAX_QUESTION_CHARS")
     max_article_chars: int = Field(default=2_000_000, alias="NEWSDESK_MAX_ARTICLE_CHARS")
 

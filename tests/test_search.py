@@ -67,3 +67,32 @@ def test_results_are_diverse_across_articles(engine: Engine) -> None:
     per_article = [p.url for p in top].count("https://c.example/history")
     assert per_article == 2  # at most two chunks of one article while others are available
     assert len({p.url for p in top}) == 3
+
+
+def test_recent_news_comes_first_as_of_the_question_date(engine: Engine) -> None:
+    same = "The harbour board approved the new ferry timetable after a long debate."
+    engine.ingest(
+        [
+            Article(
+                title="Ferry timetable approved",
+                url="https://a.example/old",
+                published=date(2026, 1, 5),
+                text=same,
+            ),
+            Article(
+                title="Ferry timetable approved",
+                url="https://a.example/new",
+                published=date(2026, 3, 5),
+                text=same,
+            ),
+        ]
+    )
+    assert engine.searcher.recency_days == 30
+    assert [p.url for p in engine.search("ferry timetable approved", k=2)] == [
+        "https://a.example/new",
+        "https://a.example/old",
+    ]
+    # as of February, the March article does not exist yet
+    assert [p.url for p in engine.search("ferry timetable", k=2, as_of=date(2026, 2, 1))] == [
+        "https://a.example/old"
+    ]
