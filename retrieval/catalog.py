@@ -221,6 +221,19 @@ def query_terms(text: str) -> list[str]:
     return seen
 
 
+def article_from_row(row: Any) -> Article:
+    """The Article stored in an `articles` row (SQLite or PostgreSQL)."""
+    return Article(
+        id=row["id"],
+        title=row["title"],
+        text=row["text"],
+        url=row["url"],
+        source=row["source"],
+        authors=json.loads(row["authors"]),
+        published=parse_date(row["published"]),
+    )
+
+
 @dataclass(frozen=True)
 class LexicalHit:
     rowid: int

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
@@ -10,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from retrieval.answer import ExtractiveAnswerer
-from retrieval.articles import Article, normalize_url, parse_date, url_id
-from retrieval.catalog import Catalog, day_number, open_catalog
+from retrieval.articles import Article, normalize_url, url_id
+from retrieval.catalog import Catalog, article_from_row, day_number, open_catalog
 from retrieval.chunking import Chunk, Chunker
 from retrieval.embedding import Embedder, LocalEmbedder, OpenAIEmbedder
 from retrieval.errors import BadInputError, ModelMismatchError, NotFoundError
@@ -332,7 +331,7 @@ class Engine:
             self.store.drop_namespace(ns)
             batch: list[Article] = []
             for row in self.catalog.iter_articles(ns):
-                batch.append(_article_from_row(row))
+                batch.append(article_from_row(row))
                 if len(batch) >= 32:
                     total += self._rewrite(batch, ns, progress)
                     batch = []
@@ -350,14 +349,3 @@ class Engine:
             progress(len(batch))
         return len(batch)
 
-
-def _article_from_row(row: Any) -> Article:
-    return Article(
-        id=row["id"],
-        title=row["title"],
-        text=row["text"],
-        url=row["url"],
-        source=row["source"],
-        authors=json.loads(row["authors"]),
-        published=parse_date(row["published"]),
-    )

@@ -10,7 +10,6 @@ there kept.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,8 +18,7 @@ from urllib.parse import urlsplit
 
 import chromadb
 
-from retrieval.articles import Article, parse_date
-from retrieval.catalog import Catalog, open_catalog
+from retrieval.catalog import Catalog, article_from_row, open_catalog
 from retrieval.chunking import Chunk
 from retrieval.errors import BadInputError
 from retrieval.sqldb import Database, is_postgres_url
@@ -96,22 +94,10 @@ def copy_vectors(source: Any, target: Any, namespace: str) -> int:
     return copied
 
 
-def _article(row: Any) -> Article:
-    return Article(
-        id=row["id"],
-        title=row["title"],
-        text=row["text"],
-        url=row["url"],
-        source=row["source"],
-        authors=json.loads(row["authors"]),
-        published=parse_date(row["published"]),
-    )
-
-
 def copy_articles(source: Catalog, target: Catalog, namespace: str) -> int:
     n = 0
     for row in source.iter_articles(namespace):
-        article = _article(row)
+        article = article_from_row(row)
         tokens = {
             r["position"]: r["n_tokens"]
             for r in source.db.execute(
