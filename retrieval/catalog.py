@@ -332,9 +332,8 @@ class Catalog:
                 out.update({r["id"]: r["content_hash"] for r in rows})
         return out
 
-    def put_article(self, conn: Database, namespace: str, article: Article, chunks: Sequence[Chunk]) -> None:
-        """Replace an article and its chunks (call inside `transaction()`)."""
-        self._delete_rows(conn, namespace, article.id)
+    @staticmethod
+    def _insert_article_row(conn: Database, namespace: str, article: Article, n_chunks: int) -> None:
         conn.execute(
             "INSERT INTO articles(namespace, id, url, title, source, authors, published,"
             " published_day, text, content_hash, n_chunks, ingested_at)"
@@ -350,10 +349,15 @@ class Catalog:
                 day_number(article.published) if article.published else None,
                 article.text,
                 article.content_hash,
-                len(chunks),
+                n_chunks,
                 datetime.now(UTC).isoformat(timespec="seconds"),
             ),
         )
+
+    def put_article(self, conn: Database, namespace: str, article: Article, chunks: Sequence[Chunk]) -> None:
+        """Replace an article and its chunks (call inside `transaction()`)."""
+        self._delete_rows(conn, namespace, article.id)
+        self._insert_article_row(conn, namespace, article, len(chunks))
         for ch in chunks:
             rowid = conn.execute(
                 'INSERT INTO chunks(namespace, article_id, position, start, "end", n_tokens)'

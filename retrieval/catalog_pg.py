@@ -10,13 +10,11 @@ every chunk, document length = tokens in the row, phrases (a query word FTS5 spl
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 
 from retrieval.articles import Article
-from retrieval.catalog import SCHEMA, Catalog, LexicalHit, day_number, query_terms
+from retrieval.catalog import SCHEMA, Catalog, LexicalHit, query_terms
 from retrieval.chunking import Chunk
 from retrieval.lexicon import Fts5Tokenizer
 from retrieval.sqldb import Database
@@ -57,25 +55,7 @@ class PostgresCatalog(Catalog):
 
     def put_article(self, conn: Database, namespace: str, article: Article, chunks: Sequence[Chunk]) -> None:
         self._delete_rows(conn, namespace, article.id)
-        conn.execute(
-            "INSERT INTO articles(namespace, id, url, title, source, authors, published,"
-            " published_day, text, content_hash, n_chunks, ingested_at)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                namespace,
-                article.id,
-                article.url,
-                article.title,
-                article.source,
-                json.dumps(article.authors),
-                article.published.isoformat() if article.published else None,
-                day_number(article.published) if article.published else None,
-                article.text,
-                article.content_hash,
-                len(chunks),
-                datetime.now(UTC).isoformat(timespec="seconds"),
-            ),
-        )
+        self._insert_article_row(conn, namespace, article, len(chunks))
         rows = [(article.title if ch.position == 0 else "", ch.text) for ch in chunks]
         tokens = self.tokenizer.tokenize_rows(rows)
         postings: list[tuple[str, int, int, list[int]]] = []
