@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.common import BENCH, peak_rss_mb, percentile, read_corpus
+from benchmarks.common import BENCH, peak_rss_mb, percentile, read_corpus, time_asks
 from retrieval.articles import Article
 from retrieval.chunking import Chunk
 from retrieval.engine import Engine
@@ -36,7 +36,10 @@ def build(engine: Engine, n_chunks: int, corpus: Path, rng: np.random.Generator)
             if written >= n_chunks:
                 break
             a = Article(
-                title=art.title, text=art.text, url=f"{art.url}?copy={copy}", source=art.source,
+                title=art.title,
+                text=art.text,
+                url=f"{art.url}?copy={copy}",
+                source=art.source,
                 published=art.published or date(2023, 1, 1),
             )
             chunks = engine.chunker.chunk(a.id, a.text)[: n_chunks - written]
@@ -73,12 +76,7 @@ def main() -> None:
             t0 = time.perf_counter()
             written = build(engine, n, a.corpus, rng)
             t_build = time.perf_counter() - t0
-            engine.ask(questions[0])  # warm-up: model, caches
-            times = []
-            for q in questions:
-                t0 = time.perf_counter()
-                engine.ask(q, k=5)
-                times.append((time.perf_counter() - t0) * 1000)
+            times = time_asks(engine, questions)
             engine.close()
         print(
             f"{written:>7} chunks (built in {t_build:.0f} s): ask p50 {percentile(times, 50):.1f} ms, "

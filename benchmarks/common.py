@@ -7,10 +7,12 @@ import json
 import resource
 import shutil
 import statistics
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from retrieval.embedding import minilm_files
+from retrieval.engine import Engine
 
 REPO = Path(__file__).resolve().parent.parent
 BENCH = REPO.parent / "shared" / "bench"
@@ -33,6 +35,17 @@ def percentile(values: list[float], p: float) -> float:
     if len(values) < 2:
         return values[0] if values else float("nan")
     return statistics.quantiles(values, n=100, method="inclusive")[int(p) - 1]
+
+
+def time_asks(engine: Engine, questions: list[str], k: int = 5) -> list[float]:
+    """Milliseconds per warm `engine.ask` (one untimed warm-up question first)."""
+    engine.ask(questions[0])  # warm-up: model, caches
+    times = []
+    for q in questions:
+        t0 = time.perf_counter()
+        engine.ask(q, k=k)
+        times.append((time.perf_counter() - t0) * 1000)
+    return times
 
 
 def install_chroma_default_model() -> Path:

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.ask_latency import build
-from benchmarks.common import BENCH, percentile, read_corpus
+from benchmarks.common import BENCH, percentile, read_corpus, time_asks
 from retrieval.embedding import LocalEmbedder
 from retrieval.engine import Engine
 from retrieval.loaders import article_from_record
@@ -68,12 +68,7 @@ def main() -> None:
             t0 = time.perf_counter()
             written = build(engine, a.chunks, a.corpus, np.random.default_rng(7))
             t_write = time.perf_counter() - t0
-            engine.ask(questions[0])  # warm-up
-            times = []
-            for q in questions:
-                t0 = time.perf_counter()
-                engine.ask(q, k=5)
-                times.append((time.perf_counter() - t0) * 1000)
+            times = time_asks(engine, questions)
             engine.close()
         print(
             f"{name:>8}: ingest {report.articles_added} articles / {report.chunks_added} chunks in "
