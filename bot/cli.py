@@ -68,6 +68,12 @@ def engine_for(settings: Settings | None = None) -> Iterator[Engine]:
         engine.close()
 
 
+def progress_bar(console: Console) -> Progress:
+    """The progress bar of long commands (ingest, reindex, eval): label, bar, n/total, time."""
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    return Progress(*columns, console=console, transient=True)
+
+
 def run_or_exit(fn: Callable[[], T]) -> T:
     try:
         return fn()
@@ -121,9 +127,8 @@ def ingest(
                 total = _count_inputs([p for p in paths if p.exists()]) + sum(
                     1 for p in paths if not p.exists()
                 )
-                columns = (TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-                with Progress(*columns, console=_console(stderr=True), transient=True) as bar:
-                    task = bar.add_task("ingest", total=total)
+                with progress_bar(_console(stderr=True)) as bar:
+                    task = bar.add_task("ingesting", total=total)
                     report = engine.ingest_paths(paths, namespace, progress=lambda n: bar.advance(task, n))
                 for problem in report.problems:
                     _console(stderr=True).print(f"[yellow]skipped:[/yellow] {escape(problem)}")
@@ -288,9 +293,8 @@ def reindex(guild: GuildOpt = None) -> None:
         with engine_for() as engine:
             ns = namespace_for_guild(guild) if guild else None
             total = engine.count_articles(ns) if ns else engine.stats()["articles"]
-            columns = (TextColumn("reindexing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-            with Progress(*columns, console=_console(stderr=True), transient=True) as bar:
-                task = bar.add_task("reindex", total=total)
+            with progress_bar(_console(stderr=True)) as bar:
+                task = bar.add_task("reindexing", total=total)
                 n = engine.reindex(ns, progress=lambda k: bar.advance(task, k))
         _console().print(f"reindexed {n} article(s)")
 

@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from retrieval.engine import Engine
 from retrieval.errors import BadInputError
@@ -28,10 +27,9 @@ def eval_command(
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="only the first N questions")] = None,
 ) -> None:
     """Ingest a benchmark corpus (reusing the index) and answer its questions as of their dates."""
-    from bot.cli import run_or_exit
+    from bot.cli import progress_bar, run_or_exit
 
     err = Console(stderr=True, highlight=False, soft_wrap=True)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
 
     def go() -> None:
         if not corpus.exists():
@@ -41,14 +39,14 @@ def eval_command(
         settings = Settings(NEWSDESK_DATA_DIR=data_dir or Path("data") / f"eval-{name}")
         engine = Engine.from_settings(settings)
         try:
-            with Progress(*columns, console=err, transient=True) as bar:
+            with progress_bar(err) as bar:
                 task = bar.add_task("indexing corpus", total=None)
                 report = engine.ingest_paths([corpus], progress=lambda n: bar.advance(task, n))
             err.print(
                 f"index {settings.data_dir}: {report.articles_added} added, "
                 f"{report.articles_skipped} reused, {len(report.problems)} problem(s)"
             )
-            with Progress(*columns, console=err, transient=True) as bar:
+            with progress_bar(err) as bar:
                 task = bar.add_task("asking", total=len(qs))
                 asked = run_questions(engine, qs, out, k, progress=lambda n: bar.advance(task, n))
             err.print(f"asked {asked} question(s), {len(qs) - asked} already in {out}")
