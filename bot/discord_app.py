@@ -9,6 +9,8 @@ of discord.py's examples/advanced_startup.py). Commands are not synced on start:
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import discord
@@ -85,6 +87,7 @@ class NewsBot(commands.Bot):
         llm: LLMAnswerer | None = None,
         extensions: tuple[str, ...] = EXTENSIONS,
         guild_ready_timeout: float = 2.0,
+        clock: Callable[[], datetime] | None = None,
         **options: Any,
     ) -> None:
         super().__init__(
@@ -103,6 +106,8 @@ class NewsBot(commands.Bot):
         self.fetcher = fetcher
         self.llm = llm  # answers written by an OpenAI-compatible model, when configured
         self._extensions = extensions
+        # the wall clock the daily-digest schedule reads (tests pass a fixed one)
+        self.clock = clock or (lambda: datetime.now(tz=UTC))
 
     async def setup_hook(self) -> None:
         for name in self._extensions:

@@ -23,6 +23,8 @@ from tests.test_feeds import publish_news
 
 pytest_plugins = ("tests.discord_fixtures",)
 
+MIDNIGHT = datetime(2024, 3, 4, 0, 0, tzinfo=UTC)
+
 
 @dataclass
 class FeedsWorld:
@@ -76,6 +78,8 @@ async def fw(
                 Fetcher(client, policy),
                 extensions=EXTENSIONS,
                 guild_ready_timeout=0.5,
+                # the background digest clock reads midnight: only the test's own calls post
+                clock=lambda: MIDNIGHT,
             )
             async with running_bot(bot):
                 yield FeedsWorld(World(fake, bot, bot_engine, feedback, guild, user, admin), site)

@@ -13,7 +13,7 @@ import contextlib
 import logging
 import re
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import discord
@@ -233,7 +233,7 @@ class Feeds(commands.Cog):
         while not self._stop.is_set():
             try:
                 if await asyncio.to_thread(lease.acquire):
-                    await self.post_due_digests(datetime.now(tz=UTC))
+                    await self.post_due_digests(self.bot.clock())
             except Exception:
                 log.exception("posting the daily digests failed")
             with contextlib.suppress(TimeoutError):
