@@ -116,6 +116,9 @@ def test_the_installed_console_script_runs(tmp_path: Path) -> None:
         check=False,
     )
     assert r.returncode == 0, r.stderr
+    # stderr is a pipe, not a terminal: the progress is a plain line, not a bar
+    assert [line[:16] for line in r.stderr.splitlines() if line] == ["ingesting: 5/5 ("]
+    assert "\x1b" not in r.stderr
     r = subprocess.run(
         [str(exe), "ask", "What did Mayor Okonkwo say about the ferry schedule?"],
         capture_output=True,
