@@ -398,6 +398,22 @@ class Catalog:
             ).fetchone()
             return row
 
+    def article_heads(self, namespace: str, article_ids: Sequence[str]) -> dict[str, Any]:
+        """id → row with title, url, source and published (no text), for the ids that exist."""
+        ids = list(dict.fromkeys(article_ids))
+        out: dict[str, Any] = {}
+        with self.lock:
+            for i in range(0, len(ids), 500):
+                part = ids[i : i + 500]
+                marks = ",".join("?" * len(part))
+                rows = self.db.execute(
+                    "SELECT id, title, url, source, published FROM articles"
+                    f" WHERE namespace = ? AND id IN ({marks})",
+                    [namespace, *part],
+                ).fetchall()
+                out.update({r["id"]: r for r in rows})
+        return out
+
     _info_cols = "id, title, url, source, published, n_chunks, ingested_at"
 
     @staticmethod

@@ -116,15 +116,13 @@ class Searcher:
             c.lexical = lhit.score
             c.score += self.lexical_weight / (self.rrf_k + rank + 1)
 
-        articles = {
-            aid: self.catalog.article(namespace, aid) for aid in {c.article_id for c in pool.values()}
-        }
+        articles = self.catalog.article_heads(namespace, [c.article_id for c in pool.values()])
         # vectors of an interrupted ingest that SQLite never committed are not results
-        ranked = [c for c in pool.values() if articles.get(c.article_id) is not None]
+        ranked = [c for c in pool.values() if c.article_id in articles]
         if self.recency_days > 0:
             ref = filters.until or date.today()
             for c in ranked:
-                published = parse_date(articles[c.article_id]["published"])  # type: ignore[index]
+                published = parse_date(articles[c.article_id]["published"])
                 age = max(0, (ref - published).days) if published else 365
                 # this week's news counts in full; older news fades (half weight after ~a month)
                 age = max(0, age - self.recency_plateau_days)
@@ -136,7 +134,7 @@ class Searcher:
         for c in chosen:
             row = articles[c.article_id]
             stored = texts.get((c.article_id, c.position))
-            if row is None or stored is None:
+            if stored is None:
                 continue
             out.append(passage_from(row, stored, score=c.score, dense=c.dense, lexical=c.lexical))
         return out

@@ -108,12 +108,9 @@ class Vectors:
         col = self.collection(namespace, create=False)
         if col is None:
             return []
-        count = col.count()
-        if count == 0:
-            return []
-        res = col.query(
+        res = col.query(  # n_results above the collection's size returns what there is
             query_embeddings=vector.reshape(1, -1),
-            n_results=min(n, count),
+            n_results=n,
             where=where,
             include=["distances", "metadatas"],
         )
