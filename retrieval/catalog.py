@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -261,11 +263,14 @@ class Catalog:
 
     schema = SCHEMA
 
-    def __init__(self, target: Path | str | Database):
+    def __init__(self, target: Path | str | Database, max_df: float = 0.0):
         self.db = target if isinstance(target, Database) else open_database(target)
         self.path = str(target) if not isinstance(target, Database) else ""
         self.lock = self.db.lock
         self.db.create_schema(self.schema)
+        # BM25 leaves out query terms found in more than this share of all chunks (0: none)
+        self.max_df = max_df
+        self._df_cache = DocFrequencyCache()
 
     def close(self) -> None:
         self.db.close()
@@ -274,6 +279,7 @@ class Catalog:
     def transaction(self) -> Iterator[Database]:
         with self.db.transaction() as db:
             yield db
+        self._df_cache.clear()  # this process wrote: counts changed
 
     # --- meta -----------------------------------------------------------------------------
 
@@ -523,7 +529,7 @@ class Catalog:
         until_day: int | None = None,
         source: str | None = None,
     ) -> list[LexicalHit]:
-        terms = query_terms(query)
+        terms = self.selective_terms(query_terms(query))
         if not terms:
             return []
         match = " OR ".join('"' + t.replace('"', "") + '"' for t in terms)
@@ -583,7 +589,23 @@ class Catalog:
             return int(self.db.execute("SELECT COUNT(*) FROM chunks_fts").fetchone()[0])
 
     def doc_frequency(self, terms: Sequence[str]) -> tuple[int, dict[str, int]]:
-        """(number of chunks, chunks containing each term) over the whole index, for IDF weights."""
+        """(number of chunks, chunks containing each term) over the whole index, for IDF weights.
+        Cached for a few minutes: counting a common word's chunks is most of a query's cost."""
+        return self._df_cache.get(terms, self._count_docs)
+
+    def selective_terms(self, terms: list[str]) -> list[str]:
+        """The query terms BM25 ranks with: those in more than `max_df` of all chunks are left
+        out (they add little to a score and most of its cost), keeping at least the two rarest."""
+        if self.max_df <= 0 or len(terms) <= 2:
+            return terms
+        total, df = self.doc_frequency(terms)
+        keep = [t for t in terms if df.get(t, 0) <= self.max_df * total]
+        if len(keep) < 2:
+            rarest = set(sorted(terms, key=lambda t: df.get(t, 0))[:2])
+            keep = [t for t in terms if t in rarest]
+        return keep
+
+    def _count_docs(self, terms: Sequence[str]) -> tuple[int, dict[str, int]]:
         with self.lock:
             total = self.db.execute("SELECT COUNT(*) AS n FROM chunks").fetchone()["n"]
             df: dict[str, int] = {}
@@ -595,10 +617,41 @@ class Catalog:
         return int(total), df
 
 
-def open_catalog(target: Path | str) -> Catalog:
+class DocFrequencyCache:
+    """Document frequencies per term, kept `ttl` seconds (other processes may write meanwhile)."""
+
+    def __init__(self, ttl: float = 300.0) -> None:
+        self.ttl = ttl
+        self._lock = threading.Lock()
+        self._df: dict[str, tuple[float, int]] = {}
+        self._total: tuple[float, int] | None = None
+
+    def clear(self) -> None:
+        with self._lock:
+            self._df.clear()
+            self._total = None
+
+    def get(
+        self, terms: Sequence[str], count: Callable[[Sequence[str]], tuple[int, dict[str, int]]]
+    ) -> tuple[int, dict[str, int]]:
+        now = time.monotonic()
+        with self._lock:
+            fresh = {t: v[1] for t in terms if (v := self._df.get(t)) and now - v[0] < self.ttl}
+            total = self._total[1] if self._total and now - self._total[0] < self.ttl else None
+        missing = [t for t in dict.fromkeys(terms) if t not in fresh]
+        if missing or total is None:
+            total, counted = count(missing)
+            with self._lock:
+                self._total = (now, total)
+                self._df.update({t: (now, n) for t, n in counted.items()})
+            fresh.update(counted)
+        return total, {t: fresh.get(t, 0) for t in terms}
+
+
+def open_catalog(target: Path | str, max_df: float = 0.0) -> Catalog:
     """The catalog in the state database: SQLite FTS5 for a path, PostgreSQL for a URL."""
     if is_postgres_url(target):
         from retrieval.catalog_pg import PostgresCatalog
 
-        return PostgresCatalog(target)
-    return Catalog(target)
+        return PostgresCatalog(target, max_df)
+    return Catalog(target, max_df)

@@ -45,8 +45,8 @@ class PostgresCatalog(Catalog):
     body_sql, body_join = "c.body", ""
     like_operator = "ILIKE"
 
-    def __init__(self, target: Path | str | Database):
-        super().__init__(target)
+    def __init__(self, target: Path | str | Database, max_df: float = 0.0):
+        super().__init__(target, max_df)
         self.tokenizer = Fts5Tokenizer()
 
     def close(self) -> None:
@@ -133,7 +133,7 @@ class PostgresCatalog(Catalog):
         until_day: int | None = None,
         source: str | None = None,
     ) -> list[LexicalHit]:
-        phrases = [p for p in self._phrases(query_terms(query)) if p]
+        phrases = [p for p in self._phrases(self.selective_terms(query_terms(query))) if p]
         if not phrases:
             return []
         ctes, args = self._hits_sql(phrases)
@@ -156,7 +156,7 @@ class PostgresCatalog(Catalog):
             rows = self.db.execute(sql, [*args, namespace, *fargs, limit]).fetchall()
         return [LexicalHit(r["rowid"], r["article_id"], r["position"], float(r["score"])) for r in rows]
 
-    def doc_frequency(self, terms: Sequence[str]) -> tuple[int, dict[str, int]]:
+    def _count_docs(self, terms: Sequence[str]) -> tuple[int, dict[str, int]]:
         with self.lock:
             total = int(self.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
             df: dict[str, int] = {}

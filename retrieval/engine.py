@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from retrieval.answer import ExtractiveAnswerer
 from retrieval.articles import Article, normalize_url, url_id
 from retrieval.catalog import Catalog, article_from_row, day_number, open_catalog
 from retrieval.chunking import Chunk, Chunker
+from retrieval.dedup import StoryIndex
 from retrieval.embedding import Embedder, LocalEmbedder, OpenAIEmbedder
 from retrieval.errors import BadInputError, ModelMismatchError, NotFoundError
 from retrieval.loaders import LoadProblem, load_path
@@ -75,7 +77,7 @@ class Engine:
     ) -> Engine:
         embedder = embedder or build_embedder(settings)
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        catalog = open_catalog(settings.state_db)
+        catalog = open_catalog(settings.state_db, settings.lexical_max_df)
         vectors = Vectors(chroma_client or build_chroma_client(settings), embedder.model_id)
         store = Store(catalog, vectors)
         chunker = Chunker(load_encoding(), settings.chunk_tokens, settings.chunk_overlap)
@@ -109,6 +111,12 @@ class Engine:
     @property
     def catalog(self) -> Catalog:
         return self.store.catalog
+
+    @cached_property
+    def stories(self) -> StoryIndex:
+        """The syndicated-copy index (signatures and URLs of web stories), on the catalog's
+        database connection; closed with the catalog."""
+        return StoryIndex(self.catalog.db)
 
     def close(self) -> None:
         self.catalog.close()
@@ -302,6 +310,9 @@ class Engine:
         if info is None:
             raise NotFoundError(f"no article {ref!r} is indexed here")
         self.store.delete(namespace, info.id)
+        # and its duplicate-detection rows: a deleted story can come back as new, and the URLs
+        # it was seen at no longer count as its coverage
+        self.stories.forget(namespace, info.id)
         return info
 
     def stats(self, namespace: str | None = None) -> dict[str, Any]:
