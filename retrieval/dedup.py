@@ -157,9 +157,10 @@ class StoryIndex:
             )
 
     def forget(self, namespace: str, article_id: str) -> None:
-        with self.lock:
+        """Drop a story's signature, bands and every URL it was seen at (it was deleted)."""
+        with self.db.transaction() as db:
             for table in ("story_sigs", "story_bands", "story_urls"):
-                self.db.execute(
+                db.execute(
                     f"DELETE FROM {table} WHERE namespace = ? AND article_id = ?",
                     (namespace, article_id),
                 )

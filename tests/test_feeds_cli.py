@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,8 @@ from typer.testing import CliRunner, Result
 
 import bot.cli_feeds
 from bot.cli import app
+from retrieval.articles import Article
+from retrieval.dedup import StoryIndex
 from retrieval.embedding import LocalEmbedder
 from retrieval.engine import Engine
 from tests.feed_samples import HTML_NOT_A_FEED, MALFORMED_XML, article_page
@@ -125,3 +128,56 @@ def test_feeds_lifecycle_digest_and_fetch(cli: Any, site: LoopbackSite) -> None:
     out = r.stdout.strip().splitlines()
     assert out[0] == f"✓ added: Library petition grows — {site.url('/articles/library-2')}"
     assert out[1] == f"✗ {site.url('/nothing-here')}: the server answered HTTP 404"
+
+
+def story_rows(db: Path) -> dict[str, int]:
+    conn = sqlite3.connect(db)
+    try:
+        return {
+            t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+            for t in ("story_sigs", "story_bands", "story_urls")
+        }
+    finally:
+        conn.close()
+
+
+def test_delete_forgets_the_story_and_its_syndicated_urls(
+    cli: Any, site: LoopbackSite, tmp_path: Path
+) -> None:
+    publish_news(site)
+    ferry, wire = site.url("/articles/ferry"), site.url("/wire/ferry-copy")
+    db = tmp_path / "data" / "newsdesk.sqlite3"
+    r = cli("fetch", ferry, wire)
+    assert r.exit_code == 0
+    ferry_id = Article(title="", text="", url=ferry).id
+    assert r.stdout.strip().splitlines() == [
+        f"✓ added: Ferry to run every 20 minutes — {ferry}",
+        f"✓ duplicate: Harbour ferry to run every 20 minutes — {wire} "
+        f"(same story as {ferry_id}; URL remembered)",
+    ]
+    assert story_rows(db) == {"story_sigs": 1, "story_bands": 32, "story_urls": 2}
+
+    r = cli("delete", ferry)
+    assert (r.exit_code, r.stdout.strip()) == (
+        0,
+        f"deleted {ferry_id}: Ferry to run every 20 minutes (1 chunks)",
+    )
+    assert story_rows(db) == {"story_sigs": 0, "story_bands": 0, "story_urls": 0}
+
+    # the wire copy is a story of its own now; the deleted one's page comes back as its copy
+    r = cli("fetch", wire, ferry)
+    wire_id = Article(title="", text="", url=wire).id
+    assert r.stdout.strip().splitlines() == [
+        f"✓ added: Harbour ferry to run every 20 minutes — {wire}",
+        f"✓ duplicate: Ferry to run every 20 minutes — {ferry} (same story as {wire_id}; URL remembered)",
+    ]
+    index = StoryIndex(db)
+    try:
+        # one fetch, one moment: the two URLs were seen at the same time, listed by URL
+        assert index.urls("default", wire_id) == [
+            ("https://127.0.0.1/articles/ferry", "127.0.0.1"),
+            ("https://127.0.0.1/wire/ferry-copy", "127.0.0.1"),
+        ]
+        assert index.urls("default", ferry_id) == []
+    finally:
+        index.close()
