@@ -18,10 +18,10 @@ from discord.ext import commands
 
 from bot import render
 from bot.interactions import defer, namespace_of, require_manager
-from retrieval.articles import Article
 from retrieval.errors import BadInputError
-from retrieval.loaders import SUPPORTED_SUFFIXES, article_from_html
+from retrieval.loaders import SUPPORTED_SUFFIXES
 from retrieval.results import IngestReport
+from retrieval.web import IngestOutcome, WebIngestor, article_from_url
 
 if TYPE_CHECKING:
     from bot.discord_app import NewsBot
@@ -51,21 +51,12 @@ def report_text(report: IngestReport, what: str) -> str:
     return "\n".join(parts)
 
 
-def article_from_page(content_type: str, text: str, url: str) -> Article:
-    if content_type in ("text/plain", "text/markdown"):
-        lines = text.strip().splitlines()
-        if len(lines) < 2:
-            raise BadInputError(f"{url} holds no article text")
-        return Article(title=lines[0].lstrip("#").strip(), text="\n".join(lines[1:]).strip(), url=url)
-    article = article_from_html(text, url=url)
-    if article is None:
-        raise BadInputError(f"found no article text at {url}")
-    return article
-
-
 class Ingest(commands.Cog):
     def __init__(self, bot: NewsBot) -> None:
         self.bot = bot
+        # web pages go in as the feed poller and `newsdesk ingest URL` put them in: a syndicated
+        # copy of an indexed story is stored once and its URL remembered with it
+        self.web = WebIngestor(bot.engine, bot.engine.stories)
 
     @app_commands.command(name="ingest")
     @app_commands.describe(url="A web page with a news article", file="A .txt, .md, .html or .jsonl file")
@@ -87,14 +78,12 @@ class Ingest(commands.Cog):
         namespace = namespace_of(interaction)
         if file is not None:
             report = await self._ingest_file(file, namespace)
-            what = f"Ingested {render.safe(file.filename)}"
+            text = report_text(report, f"Ingested {render.safe(file.filename)}")
         else:
             assert url is not None
-            article = await self._fetch_article(url)
-            report = await asyncio.to_thread(self.bot.engine.ingest, [article], namespace)
-            what = f"Ingested {render.link(render.clip(article.title, 150), article.url)}"
+            text = await self._ingest_url(url, namespace)
         await interaction.followup.send(
-            embed=render.notice(report_text(report, what), colour=render.FOUND),
+            embed=render.notice(text, colour=render.FOUND),
             allowed_mentions=render.NO_MENTIONS,
         )
 
@@ -112,11 +101,34 @@ class Ingest(commands.Cog):
             path.write_bytes(data)
             return await asyncio.to_thread(self.bot.engine.ingest_paths, [path], namespace)
 
-    async def _fetch_article(self, url: str) -> Article:
+    async def _ingest_url(self, url: str, namespace: str) -> str:
+        """Fetch and extract the page, then ingest it through the duplicate check."""
         if self.bot.fetcher is None:
             raise BadInputError("fetching URLs is not set up on this bot")
-        result = await self.bot.fetcher.fetch(url)
-        return await asyncio.to_thread(article_from_page, result.content_type, result.text, result.url)
+        fetched = await article_from_url(self.bot.fetcher, url.strip())
+        if fetched.article is None:
+            raise BadInputError(f"can't ingest {url.strip()}: {fetched.note}")
+        (outcome,) = await asyncio.to_thread(self.web.ingest, [fetched.article], namespace)
+        return await asyncio.to_thread(self._outcome_text, outcome, namespace)
+
+    def _outcome_text(self, outcome: IngestOutcome, namespace: str) -> str:
+        if outcome.status == "failed":
+            raise BadInputError(outcome.detail or f"can't ingest {outcome.url}")
+        page = render.link(render.clip(outcome.title or outcome.url, 150), outcome.url)
+        info = self.bot.engine.get_article(outcome.article_id or "", namespace)
+        if outcome.status == "duplicate":
+            stored = render.link(render.clip(info.title, 150), info.url) if info else outcome.article_id
+            return (
+                f"**{page}** is the same story as {stored}, already indexed: it is stored once, "
+                "and this URL is remembered with it."
+            )
+        report = IngestReport(
+            articles_added=int(outcome.status == "added"),
+            articles_updated=int(outcome.status == "updated"),
+            articles_skipped=int(outcome.status == "unchanged"),
+            chunks_added=info.n_chunks if info and outcome.status != "unchanged" else 0,
+        )
+        return report_text(report, f"Ingested {page}")
 
     @app_commands.command(name="forget")
     @app_commands.describe(article="The article to remove (start typing its title)")
