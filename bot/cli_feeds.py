@@ -7,6 +7,8 @@ domain errors print one line and exit 1.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -26,12 +28,14 @@ from retrieval.errors import NewsdeskError
 from retrieval.feeds import parse_feed
 from retrieval.feedstore import Feed, FeedStore, format_every, parse_every
 from retrieval.fetch import Fetcher, FetchPolicy, build_http_client, check_url
+from retrieval.lease import FEED_POLLER, Lease, process_id
 from retrieval.poller import FeedPollResult, Poller
 from retrieval.settings import Settings
 from retrieval.timewindow import parse_since
 from retrieval.web import IngestOutcome, WebIngestor, ingest_urls
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 feeds_app = typer.Typer(name="feeds", help="Follow RSS/Atom feeds and poll them.", no_args_is_help=True)
 digest_app = typer.Typer(
@@ -228,8 +232,84 @@ def describe(result: FeedPollResult) -> str:
     return f"[green]✓[/green] {label}: " + ", ".join(parts)
 
 
+class PollerBusy(NewsdeskError):
+    """Another process (a bot, another `feeds poll`) holds the feed-poller lease."""
+
+
+def poller_lease(services: PollServices) -> Lease:
+    """The lease the bots' poller takes too: one poller at a time per state database."""
+    return Lease(
+        services.feeds.db, FEED_POLLER, process_id("feeds-poll"), services.settings.poller_lease_seconds
+    )
+
+
+def busy_message(holder: str | None) -> str:
+    who = f"{holder} (host:process) holds" if holder else "another process holds"
+    return (
+        f"the feed poller is already running elsewhere: {who} the {FEED_POLLER} lease; not polling "
+        "at the same time. Stop that poller (in a bot: NEWSDESK_FEEDS_POLL_IN_BOT=false), or add "
+        "--wait to poll once it is free."
+    )
+
+
+async def take_lease(lease: Lease, wait: bool, note: Callable[[str], None]) -> None:
+    """Take the lease, or raise PollerBusy; with `wait`, retry every ttl/3 until it is free."""
+    if await asyncio.to_thread(lease.acquire):
+        return
+    holder = await asyncio.to_thread(lease.current_holder)
+    if not wait:
+        raise PollerBusy(busy_message(holder))
+    note(f"waiting: {holder or 'another process'} runs the feed poller (Ctrl-C stops waiting)")
+    while not await asyncio.to_thread(lease.acquire):
+        await asyncio.sleep(lease.ttl / 3)
+
+
+async def keep_lease(lease: Lease, lost: asyncio.Event) -> None:
+    """Renew the lease every ttl/3 while polling; set `lost` if another process took it."""
+    while not lost.is_set():
+        await asyncio.sleep(lease.ttl / 3)
+        try:
+            held = await asyncio.to_thread(lease.acquire)
+        except Exception:
+            log.exception("renewing the feed poller lease failed")
+            held = False
+        if not held:
+            lost.set()
+
+
 async def poll(
-    services: PollServices, once: bool, namespace: str | None, print_line: Callable[[str], None]
+    services: PollServices,
+    once: bool,
+    namespace: str | None,
+    print_line: Callable[[str], None],
+    wait: bool = False,
+    note: Callable[[str], None] | None = None,
+) -> int:
+    """Poll while holding the feed-poller lease (raises PollerBusy when another process has it)."""
+    lease = poller_lease(services)
+    await take_lease(lease, wait, note or print_line)
+    lost = asyncio.Event()
+    keeper = asyncio.create_task(keep_lease(lease, lost))
+    try:
+        failures = await _poll_held(services, once, namespace, print_line, lost)
+    finally:
+        keeper.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await keeper
+        with contextlib.suppress(Exception):
+            lease.release()  # hand it on at once (also on Ctrl-C); a no-op if it was taken over
+    if lost.is_set():
+        holder = lease.current_holder() or "another process"
+        raise PollerBusy(f"{holder} took over the {FEED_POLLER} lease; stopped polling here")
+    return failures
+
+
+async def _poll_held(
+    services: PollServices,
+    once: bool,
+    namespace: str | None,
+    print_line: Callable[[str], None],
+    lost: asyncio.Event,
 ) -> int:
     settings = services.settings
     policy = FetchPolicy.from_settings(settings)
@@ -250,8 +330,7 @@ async def poll(
         async def report(result: FeedPollResult) -> None:
             print_line(describe(result))
 
-        stop = asyncio.Event()
-        await poller.run(stop, report)
+        await poller.run(lost, report)  # until Ctrl-C, or until another process took the lease
         return 0
 
 
@@ -259,8 +338,19 @@ async def poll(
 def feeds_poll(
     once: Annotated[bool, typer.Option("--once", help="Poll every feed now, once, and exit.")] = False,
     guild: GuildOpt = None,
+    wait: Annotated[
+        bool,
+        typer.Option(
+            "--wait",
+            help="If a bot or another `feeds poll` is polling (holds the poller lease), wait until "
+            "it stops instead of exiting with an error.",
+        ),
+    ] = False,
 ) -> None:
-    """Poll the feeds: forever on their schedules (Ctrl-C stops), or all of them now with --once."""
+    """Poll the feeds: forever on their schedules (Ctrl-C stops), or all of them now with --once.
+
+    Only one poller runs at a time: while a bot (or another `feeds poll`) holds the poller lease,
+    this says who and exits 1, or waits for it with --wait."""
 
     def go() -> int:
         settings = Settings()
@@ -270,7 +360,7 @@ def feeds_poll(
                 _out().print("no feeds followed; add one with `newsdesk feeds add URL`")
                 return 0
             try:
-                return asyncio.run(poll(services, once, namespace, _out().print))
+                return asyncio.run(poll(services, once, namespace, _out().print, wait, _err().print))
             except KeyboardInterrupt:
                 return 0
 

@@ -18,6 +18,8 @@ from pathlib import Path
 
 from retrieval.sqldb import Database, open_database
 
+FEED_POLLER = "feed-poller"  # the lease of the one process that polls the feeds (bot or CLI)
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS leases (
     name TEXT PRIMARY KEY,

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 import re
+import socket
 import sqlite3
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +21,9 @@ from retrieval.articles import Article
 from retrieval.dedup import StoryIndex
 from retrieval.embedding import LocalEmbedder
 from retrieval.engine import Engine
+from retrieval.feedstore import FeedStore
+from retrieval.lease import FEED_POLLER, Lease
+from retrieval.settings import Settings
 from tests.feed_samples import HTML_NOT_A_FEED, MALFORMED_XML, article_page
 from tests.http_server import LoopbackSite, site_in_thread
 from tests.test_feeds import COUNCIL, publish_news
@@ -128,6 +135,85 @@ def test_feeds_lifecycle_digest_and_fetch(cli: Any, site: LoopbackSite) -> None:
     out = r.stdout.strip().splitlines()
     assert out[0] == f"✓ added: Library petition grows — {site.url('/articles/library-2')}"
     assert out[1] == f"✗ {site.url('/nothing-here')}: the server answered HTTP 404"
+
+
+BOT_HOLDER = "newsroom-bot:4242"
+BUSY = (
+    f"error: the feed poller is already running elsewhere: {BOT_HOLDER} (host:process) holds the "
+    "feed-poller lease; not polling at the same time. Stop that poller (in a bot: "
+    "NEWSDESK_FEEDS_POLL_IN_BOT=false), or add --wait to poll once it is free."
+)
+
+
+def test_poll_stays_off_while_another_process_holds_the_poller_lease(
+    cli: Any, site: LoopbackSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    publish_news(site)
+    assert cli("feeds", "add", site.url("/rss")).exit_code == 0
+    hits = len(site.hits)
+    db = tmp_path / "data" / "newsdesk.sqlite3"
+    store = FeedStore(db)
+    (before,) = store.list_feeds()
+    held = Lease(db, FEED_POLLER, BOT_HOLDER, ttl=60)  # a bot's poller, running elsewhere
+    assert held.acquire()
+    try:
+        for args in (["--once"], []):  # once, and on the schedule
+            r = cli("feeds", "poll", *args)
+            assert (r.exit_code, r.stdout) == (1, "")
+            assert " ".join(r.stderr.split()) == BUSY
+        assert site.hits[hits:] == []  # no feed and no page was fetched
+        # nor was the feed's schedule or state touched
+        assert store.list_feeds() == [before] and store.item_count(before.id) == 0
+        assert held.current_holder() == BOT_HOLDER  # and the lease is still the bot's
+
+        # --wait: the bot stops a moment later and hands the lease on; then the poll runs
+        monkeypatch.setenv("NEWSDESK_POLLER_LEASE", "3")  # look again every second
+        stops = threading.Timer(1.0, held.release)
+        stops.start()
+        r = cli("feeds", "poll", "--once", "--wait")
+        stops.join()
+        assert r.exit_code == 0
+        assert r.stderr.strip() == f"waiting: {BOT_HOLDER} runs the feed poller (Ctrl-C stops waiting)"
+        assert r.stdout.strip() == "✓ The Test Times: 2 added"
+        assert len(site.hits_for("/rss")) == 2  # feeds add's check, then this poll
+        assert held.current_holder() is None  # released when the poll was done
+    finally:
+        held.close()
+        store.close()
+
+
+def test_a_running_poll_stops_when_another_process_takes_the_lease(
+    cli: Any, site: LoopbackSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    publish_news(site)
+    assert cli("feeds", "add", site.url("/rss")).exit_code == 0
+    monkeypatch.setenv("NEWSDESK_POLLER_LEASE", "1.5")
+    lines: list[str] = []
+
+    async def run() -> str:
+        with bot.cli_feeds.poll_services(Settings()) as services:
+            services.feeds.make_due(now=0)  # `feeds add` checked it just now: due again at once
+            polling = asyncio.create_task(bot.cli_feeds.poll(services, False, None, lines.append))
+
+            async def first_round() -> None:
+                while not lines and not polling.done():
+                    await asyncio.sleep(0.05)
+
+            await asyncio.wait_for(first_round(), 60)
+            assert not polling.done()
+            lease = Lease(services.feeds.db, FEED_POLLER, "", 1.5)
+            assert lease.current_holder() == f"{socket.gethostname()}:{os.getpid()}:feeds-poll"
+            # another process takes over (as if this one had stalled past the lease's expiry)
+            services.feeds.db.execute(
+                "UPDATE leases SET holder = ?, expires_at = expires_at + 60", (BOT_HOLDER,)
+            )
+            with pytest.raises(bot.cli_feeds.PollerBusy) as stopped:
+                await asyncio.wait_for(polling, 10)
+            assert lease.current_holder() == BOT_HOLDER  # not released: it is not ours any more
+            return str(stopped.value)
+
+    assert asyncio.run(run()) == f"{BOT_HOLDER} took over the feed-poller lease; stopped polling here"
+    assert lines == ["[green]✓[/green] The Test Times: 2 added"]
 
 
 def story_rows(db: Path) -> dict[str, int]:

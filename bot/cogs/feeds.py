@@ -29,7 +29,7 @@ from retrieval.errors import BadInputError
 from retrieval.feeds import parse_feed
 from retrieval.feedstore import Feed, FeedStore, format_every, parse_every
 from retrieval.fetch import check_url
-from retrieval.lease import Lease, process_id
+from retrieval.lease import FEED_POLLER, Lease, process_id
 from retrieval.poller import FeedPollResult, Poller
 from retrieval.timewindow import parse_since
 from retrieval.web import WebIngestor
@@ -129,7 +129,7 @@ class Feeds(commands.Cog):
         # the poller runs in one process of several (shards): whoever holds this lease
         self.lease = Lease(
             self.store.db,
-            "feed-poller",
+            FEED_POLLER,
             process_id(bot.settings.discord_shard_ids or ""),
             bot.settings.poller_lease_seconds,
         )
