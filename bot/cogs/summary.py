@@ -13,6 +13,7 @@ from discord.ext import commands
 from bot.buttons import post_answer
 from bot.interactions import defer, namespace_of
 from bot.live import Send, write_live
+from retrieval.errors import NotFoundError
 from retrieval.timewindow import parse_since
 
 if TYPE_CHECKING:
@@ -37,11 +38,18 @@ class Summary(commands.Cog):
         since: app_commands.Range[str, 1, 40] | None = None,
     ) -> None:
         """Summarise an article, a topic or a period, with citations."""
-        await defer(interaction)
         namespace = namespace_of(interaction)
+        # bad input is answered privately at once, before the public "thinking…"
         day = parse_since(since)
+        article = None
+        if url:
+            info = await asyncio.to_thread(self.bot.engine.get_article, url, namespace)
+            if info is None:
+                raise NotFoundError(f"no article {url.strip()!r} is indexed in this server (see /sources)")
+            article = info.id
+        await defer(interaction)
         answer = await asyncio.to_thread(
-            self.bot.engine.summarize, namespace, article=url, topic=topic, since=day
+            self.bot.engine.summarize, namespace, article=article, topic=topic, since=day
         )
         what = f"Summary: {url or topic or ''}".strip().rstrip(":")
         if not (url or topic) and since:
