@@ -99,3 +99,13 @@ async def test_summary_of_a_url_that_is_not_indexed_is_a_private_error(world: Wo
         f"⚠️ no article '{FERRY.url}' is indexed in this server (see /sources)"
     )
     assert callback.json["data"]["flags"] == 64
+
+
+async def test_summary_with_an_unreadable_period_is_a_private_error(world: World) -> None:
+    inter = await world.command("summary", [{"type": 3, "name": "since", "value": "yesterday-ish"}])
+    (callback,) = await world.fake.wait_request("POST", inter.callback_path)
+    assert (callback.json["type"], callback.json["data"]["flags"]) == (4, 64)
+    assert callback.json["data"]["content"] == (
+        "⚠️ can't read the time window 'yesterday-ish': use 24h, 7d, 2w, 3m or YYYY-MM-DD"
+    )
+    assert world.fake.for_interaction(inter) == [callback]
