@@ -18,8 +18,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	bash scripts/ensure-postgres.sh
-	$(BIN)/ruff check .
-	$(BIN)/mypy
+	$(MAKE) --no-print-directory lint
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)

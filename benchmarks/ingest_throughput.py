@@ -41,9 +41,7 @@ def main() -> None:
         t_pipeline = time.perf_counter() - t0
         stats = engine.stats()
         # the exact texts the pipeline embedded
-        texts = [
-            f"{art.title}\n{c.text}" for art in articles for c in engine.chunker.chunk(art.id, art.text)
-        ]
+        texts = [f"{art.title}\n{c.text}" for art in articles for c in engine.chunker.chunk(art.id, art.text)]
         t0 = time.perf_counter()
         engine.embedder.embed(texts)
         t_raw = time.perf_counter() - t0

@@ -42,32 +42,36 @@ def main() -> None:
     with (a.bench / "questions.jsonl").open(encoding="utf-8") as fh:
         questions = [json.loads(line) for line in fh][: a.questions]
 
-    print(f"{len(questions)} questions from {a.bench.name}; index {a.data_dir} "
-          f"({engine.count_articles()} articles)")
-    print("| k | context | reply | prompt tokens mean | median | p90 | max "
-          "| passages packed (mean) | dropped for room |")
+    print(
+        f"{len(questions)} questions from {a.bench.name}; index {a.data_dir} "
+        f"({engine.count_articles()} articles)"
+    )
+    print(
+        "| k | context | reply | prompt tokens mean | median | p90 | max "
+        "| passages packed (mean) | dropped for room |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     try:
         retrieved = {
-            k: [engine.search(q["question"], k=k, as_of=date.fromisoformat(q["date"]))
-                for q in questions]
+            k: [engine.search(q["question"], k=k, as_of=date.fromisoformat(q["date"])) for q in questions]
             for k in a.k
         }
         for k in a.k:
             for context in a.context:
-                chat = Chat(client=None, model="-", context_tokens=context,  # type: ignore[arg-type]
-                            reply_tokens=a.reply)
+                # packing only: no request is sent, so no client
+                chat = Chat(client=None, model="-", context_tokens=context, reply_tokens=a.reply)  # type: ignore[arg-type]
                 llm = LLMAnswerer(chat, encoding)
                 counts, packed_n, dropped = [], [], 0
                 for q, passages in zip(questions, retrieved[k], strict=True):
-                    messages, packed = llm.prepare("answer", llm.answer_fill(q["question"]),
-                                                   passages)
+                    messages, packed = llm.prepare("answer", llm.answer_fill(q["question"]), passages)
                     counts.append(llm.prompt_tokens(messages))
                     packed_n.append(len(packed.passages))
                     dropped += packed.dropped
-                print(f"| {k} | {context} | {a.reply} | {statistics.mean(counts):.0f} "
-                      f"| {statistics.median(counts):.0f} | {percentile([float(c) for c in counts], 90):.0f} "
-                      f"| {max(counts)} | {statistics.mean(packed_n):.1f} | {dropped} |")
+                print(
+                    f"| {k} | {context} | {a.reply} | {statistics.mean(counts):.0f} "
+                    f"| {statistics.median(counts):.0f} | {percentile([float(c) for c in counts], 90):.0f} "
+                    f"| {max(counts)} | {statistics.mean(packed_n):.1f} | {dropped} |"
+                )
     finally:
         engine.close()
 

@@ -29,15 +29,21 @@ CURSOR = " ▌"
 
 def draft_embed(title: str, text: str) -> discord.Embed:
     body = render.clip(render.safe(text), render.CHUNK) if text.strip() else "…"
-    embed = discord.Embed(title=render.clip(render.safe(title), render.TITLE_MAX),
-                          description=body + CURSOR, colour=render.WARNING)
+    embed = discord.Embed(
+        title=render.clip(render.safe(title), render.TITLE_MAX),
+        description=body + CURSOR,
+        colour=render.WARNING,
+    )
     embed.set_footer(text="newsdesk · writing…")
     return embed
 
 
-async def stream_into(stream: AnswerStream, edit: Callable[[str], Awaitable[Any]],
-                      interval: float = DRAFT_INTERVAL,
-                      clock: Callable[[], float] = time.monotonic) -> Answer:
+async def stream_into(
+    stream: AnswerStream,
+    edit: Callable[[str], Awaitable[Any]],
+    interval: float = DRAFT_INTERVAL,
+    clock: Callable[[], float] = time.monotonic,
+) -> Answer:
     """Consume `stream`, calling `edit(draft)` with the latest draft at most every
     `interval` seconds; returns the checked answer."""
     last = clock()
@@ -55,9 +61,13 @@ async def stream_into(stream: AnswerStream, edit: Callable[[str], Awaitable[Any]
     return stream.answer
 
 
-async def write_live(send: Send, title: str, stream: AnswerStream,
-                     interval: float | None = None,
-                     clock: Callable[[], float] = time.monotonic) -> tuple[Answer, Send]:
+async def write_live(
+    send: Send,
+    title: str,
+    stream: AnswerStream,
+    interval: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> tuple[Answer, Send]:
     """Post a draft message with `send`, stream into it, and return the final answer plus
     a `send` for `post_answer` that replaces the draft, then posts any further parts."""
     interval = DRAFT_INTERVAL if interval is None else interval

@@ -27,16 +27,23 @@ async def _show(console: Console, drafts: AsyncIterable[str], live: bool) -> Non
             view.update(Text(draft, style="dim"))
 
 
-def generate_answer(settings: Settings, question: str, extractive: Answer,
-                    console: Console, stream: bool = True, on_usage: UsageSink | None = None) -> Answer:
+def generate_answer(
+    settings: Settings,
+    question: str,
+    extractive: Answer,
+    console: Console,
+    stream: bool = True,
+    on_usage: UsageSink | None = None,
+) -> Answer:
     """The model's answer to `question` from the extractive answer's passages."""
 
     async def go() -> Answer:
         client = build_client(settings)
         try:
             llm = LLMAnswerer.from_settings(client, settings, on_usage=on_usage)
-            answer_stream = llm.stream(" ".join(question.split()), extractive.passages,
-                                       extractive, live=stream)
+            answer_stream = llm.stream(
+                " ".join(question.split()), extractive.passages, extractive, live=stream
+            )
             await _show(console, answer_stream, stream and console.is_terminal)
             assert answer_stream.answer is not None
             return answer_stream.answer
@@ -46,17 +53,24 @@ def generate_answer(settings: Settings, question: str, extractive: Answer,
     return asyncio.run(go())
 
 
-def generate_summary(settings: Settings, extractive: Answer, console: Console,
-                     topic: str | None = None, max_sentences: int = 6,
-                     stream: bool = True, on_usage: UsageSink | None = None) -> Answer:
+def generate_summary(
+    settings: Settings,
+    extractive: Answer,
+    console: Console,
+    topic: str | None = None,
+    max_sentences: int = 6,
+    stream: bool = True,
+    on_usage: UsageSink | None = None,
+) -> Answer:
     """A model-written summary of the extractive summary's passages (map-reduce if long)."""
 
     async def go() -> Answer:
         client = build_client(settings)
         try:
             llm = LLMAnswerer.from_settings(client, settings, on_usage=on_usage)
-            summary = llm.summarize(extractive.passages, extractive, topic=topic,
-                                    max_sentences=max_sentences, live=stream)
+            summary = llm.summarize(
+                extractive.passages, extractive, topic=topic, max_sentences=max_sentences, live=stream
+            )
             await _show(console, summary, stream and console.is_terminal)
             assert summary.answer is not None
             return summary.answer

@@ -15,7 +15,13 @@ from importlib import resources
 from string import Template
 
 NAMES = (
-    "system", "answer", "conversation", "summary", "summary_map", "summary_reduce", "rewrite",
+    "system",
+    "answer",
+    "conversation",
+    "summary",
+    "summary_map",
+    "summary_reduce",
+    "rewrite",
 )
 
 

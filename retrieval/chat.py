@@ -120,8 +120,9 @@ class Chat:
             **kw,
         )
 
-    async def complete(self, build: Callable[[int], Messages], budget: int,
-                       max_tokens: int | None = None) -> Reply | Failure:
+    async def complete(
+        self, build: Callable[[int], Messages], budget: int, max_tokens: int | None = None
+    ) -> Reply | Failure:
         """Non-streaming: the final `Reply` or `Failure`."""
         result: Reply | Failure = Failure("empty")
         async for item in self.run(build, budget, stream=False, max_tokens=max_tokens):
@@ -172,8 +173,7 @@ class Chat:
             return max(0.0, min(retry_after, self.max_backoff))
         return min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
 
-    async def _complete_once(self, messages: Messages, max_tokens: int | None,
-                             usage: dict[str, int]) -> str:
+    async def _complete_once(self, messages: Messages, max_tokens: int | None, usage: dict[str, int]) -> str:
         try:
             completion = await self.client.chat.completions.create(
                 model=self.model,
@@ -196,8 +196,9 @@ class Chat:
             raise _Retry("bad_reply")
         return content
 
-    async def _stream_once(self, messages: Messages, max_tokens: int | None,
-                           usage: dict[str, int]) -> AsyncIterator[str]:
+    async def _stream_once(
+        self, messages: Messages, max_tokens: int | None, usage: dict[str, int]
+    ) -> AsyncIterator[str]:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.timeout * 2  # a trickling stream still ends
         text = ""

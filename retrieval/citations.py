@@ -165,9 +165,7 @@ class _Sentence:
 
 
 def _split(text: str) -> list[_Sentence]:
-    text = _MARKER_GROUP.sub(
-        lambda m: "".join(f"[{n}]" for n in re.split(r"\s*[,;]\s*", m.group(1))), text
-    )
+    text = _MARKER_GROUP.sub(lambda m: "".join(f"[{n}]" for n in re.split(r"\s*[,;]\s*", m.group(1))), text)
     out: list[_Sentence] = []
     for li, line in enumerate(text.splitlines()):
         for s in split_sentences(line):
@@ -189,7 +187,7 @@ def _without_markers(text: str) -> str:
 def _add_marker(text: str, n: int) -> str:
     m = re.search(r"[.!?]+[\"'”’)]*$", text)
     if m:
-        return f"{text[: m.start()].rstrip()} [{n}]{text[m.start():]}"
+        return f"{text[: m.start()].rstrip()} [{n}]{text[m.start() :]}"
     return f"{text} [{n}]"
 
 

@@ -359,4 +359,3 @@ class Engine:
         if progress:
             progress(len(batch))
         return len(batch)
-

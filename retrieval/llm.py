@@ -89,8 +89,14 @@ class AnswerStream:
 class LLMAnswerer:
     """Answers and summaries written by an OpenAI-compatible model from given passages."""
 
-    def __init__(self, chat: Chat, encoding: tiktoken.Encoding, max_sentences: int = 5,
-                 map_concurrency: int = 2, on_usage: UsageSink | None = None) -> None:
+    def __init__(
+        self,
+        chat: Chat,
+        encoding: tiktoken.Encoding,
+        max_sentences: int = 5,
+        map_concurrency: int = 2,
+        on_usage: UsageSink | None = None,
+    ) -> None:
         self.chat = chat
         self.on_usage = on_usage  # e.g. Catalog.record_usage, so `stats` can show the totals
         self.encoding = encoding
@@ -98,20 +104,36 @@ class LLMAnswerer:
         self.map_concurrency = map_concurrency
 
     @classmethod
-    def from_settings(cls, client: AsyncOpenAI, settings: Settings,
-                      encoding: tiktoken.Encoding | None = None, on_usage: UsageSink | None = None,
-                      **chat_options: Any) -> LLMAnswerer:
+    def from_settings(
+        cls,
+        client: AsyncOpenAI,
+        settings: Settings,
+        encoding: tiktoken.Encoding | None = None,
+        on_usage: UsageSink | None = None,
+        **chat_options: Any,
+    ) -> LLMAnswerer:
         chat = Chat.from_settings(client, settings, **chat_options)
         return cls(chat, encoding or load_encoding(), on_usage=on_usage)
 
     # -- answers -----------------------------------------------------------------------
 
-    async def answer(self, question: str, passages: Sequence[Passage], extractive: Answer,
-                     history: Sequence[Turn] | None = None) -> Answer:
+    async def answer(
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        extractive: Answer,
+        history: Sequence[Turn] | None = None,
+    ) -> Answer:
         return await self.stream(question, passages, extractive, history, live=False).result()
 
-    def stream(self, question: str, passages: Sequence[Passage], extractive: Answer,
-               history: Sequence[Turn] | None = None, live: bool = True) -> AnswerStream:
+    def stream(
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        extractive: Answer,
+        history: Sequence[Turn] | None = None,
+        live: bool = True,
+    ) -> AnswerStream:
         """The answer as a stream of drafts (`live=False`: one request, no drafts)."""
         fill = self.answer_fill(question, history)
         return AnswerStream(lambda: self.generate("answer", fill, list(passages), extractive, live))
@@ -137,19 +159,24 @@ class LLMAnswerer:
 
     # -- summaries ---------------------------------------------------------------------
 
-    def summarize(self, passages: Sequence[Passage], extractive: Answer,
-                  topic: str | None = None, max_sentences: int = 6,
-                  live: bool = True) -> AnswerStream:
+    def summarize(
+        self,
+        passages: Sequence[Passage],
+        extractive: Answer,
+        topic: str | None = None,
+        max_sentences: int = 6,
+        live: bool = True,
+    ) -> AnswerStream:
         """A cited summary; map-reduce when the passages do not fit in one request."""
         from retrieval.mapreduce import summarize
 
-        return AnswerStream(lambda: summarize(self, list(passages), extractive, topic,
-                                              max_sentences, live))
+        return AnswerStream(lambda: summarize(self, list(passages), extractive, topic, max_sentences, live))
 
     # -- one request: pack, call, check ----------------------------------------------------
 
-    async def generate(self, template: str, fill: Mapping[str, str], passages: list[Passage],
-                       extractive: Answer, live: bool) -> Events:
+    async def generate(
+        self, template: str, fill: Mapping[str, str], passages: list[Passage], extractive: Answer, live: bool
+    ) -> Events:
         """Drafts, then the checked `Answer` for one templated request over `passages`."""
         if not passages:
             yield extractive  # nothing retrieved: no call, the engine already said so
@@ -169,8 +196,9 @@ class LLMAnswerer:
                 result = item
         notes = []
         if packed.dropped:
-            notes.append(f"Only {len(packed.passages)} of {len(passages)} passages "
-                         "fit in the model's context.")
+            notes.append(
+                f"Only {len(packed.passages)} of {len(passages)} passages fit in the model's context."
+            )
         numbered = dict(zip(packed.numbers, packed.passages, strict=True))
         answer = self.finish(result, numbered, extractive, notes)
         log.info("%s mode=%s usage=%s", template, answer.mode, answer.usage)
@@ -178,24 +206,23 @@ class LLMAnswerer:
             self.on_usage(template, answer.usage)
         yield answer
 
-    def prepare(self, template: str, fill: Mapping[str, str], passages: Sequence[Passage],
-                budget: int | None = None) -> tuple[Messages, Packed]:
+    def prepare(
+        self, template: str, fill: Mapping[str, str], passages: Sequence[Passage], budget: int | None = None
+    ) -> tuple[Messages, Packed]:
         """The messages of one request and what was packed into them (no call is made)."""
         if budget is None:
             budget = self.passage_budget(template, fill)
         packed = pack(list(passages), self.encoding, budget)
         return self.messages(template, {**fill, "passages": packed.text}), packed
 
-    def answer_fill(self, question: str, history: Sequence[Turn] | None = None
-                    ) -> dict[str, str]:
+    def answer_fill(self, question: str, history: Sequence[Turn] | None = None) -> dict[str, str]:
         return {
             "question": defang(question.strip()),
             "max_sentences": str(self.max_sentences),
             "conversation": self.conversation(history),
         }
 
-    def passage_budget(self, template: str, fill: Mapping[str, str], slot: str = "passages"
-                       ) -> int:
+    def passage_budget(self, template: str, fill: Mapping[str, str], slot: str = "passages") -> int:
         """Tokens left for `slot` once the system prompt, template and reply are counted."""
         empty = self.messages(template, {**fill, slot: ""})
         return self.chat.context_tokens - self.chat.reply_tokens - self.prompt_tokens(empty)
@@ -208,18 +235,21 @@ class LLMAnswerer:
 
     def prompt_tokens(self, messages: Messages) -> int:
         """Our count of a request's prompt tokens (OpenAI's chat format: ~4 per message)."""
-        return sum(count_tokens(self.encoding, m["content"]) + MESSAGE_OVERHEAD
-                   for m in messages) + 3
+        return sum(count_tokens(self.encoding, m["content"]) + MESSAGE_OVERHEAD for m in messages) + 3
 
-    def finish(self, reply: Reply | Failure, numbered: Mapping[int, Passage],
-               extractive: Answer, notes: list[str]) -> Answer:
+    def finish(
+        self, reply: Reply | Failure, numbered: Mapping[int, Passage], extractive: Answer, notes: list[str]
+    ) -> Answer:
         """The checked answer from a reply, or the extractive one with a note."""
         if isinstance(reply, Failure):
             return fallback(extractive, reply.note, reply.usage)
         checked = check(reply.text, numbered)
         if checked.empty:
-            why = ("The model found no answer in these passages" if checked.no_answer
-                   else "The generated answer could not be tied to its sources")
+            why = (
+                "The model found no answer in these passages"
+                if checked.no_answer
+                else "The generated answer could not be tied to its sources"
+            )
             return fallback(extractive, why, reply.usage)
         return Answer(
             text=defuse_mentions(checked.text),
@@ -244,9 +274,14 @@ def fallback(extractive: Answer, why: str, usage: Mapping[str, int]) -> Answer:
     else:
         note = f"{why}."
     notes = [*extractive.notes, note] if note else list(extractive.notes)
-    return replace(extractive, text=defuse_mentions(extractive.text), notes=notes,
-                   usage=dict(usage),
-                   citations=list(extractive.citations), passages=list(extractive.passages))
+    return replace(
+        extractive,
+        text=defuse_mentions(extractive.text),
+        notes=notes,
+        usage=dict(usage),
+        citations=list(extractive.citations),
+        passages=list(extractive.passages),
+    )
 
 
 def with_usage(answer: Answer, usage: Mapping[str, int]) -> Answer:

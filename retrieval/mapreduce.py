@@ -22,13 +22,18 @@ DEFAULT_TOPIC = "the main news in these articles"
 MAX_ROUNDS = 4  # reduce rounds before giving up on merging everything
 
 
-async def summarize(llm: LLMAnswerer, passages: list[Passage], extractive: Answer,
-                    topic: str | None, max_sentences: int, live: bool) -> Events:
+async def summarize(
+    llm: LLMAnswerer,
+    passages: list[Passage],
+    extractive: Answer,
+    topic: str | None,
+    max_sentences: int,
+    live: bool,
+) -> Events:
     if not extractive.found or not passages:
         yield extractive
         return
-    fill = {"topic": defang(" ".join((topic or DEFAULT_TOPIC).split())),
-            "max_sentences": str(max_sentences)}
+    fill = {"topic": defang(" ".join((topic or DEFAULT_TOPIC).split())), "max_sentences": str(max_sentences)}
     if not pack(passages, llm.encoding, llm.passage_budget("summary", fill)).dropped:
         async for draft_or_answer in llm.generate("summary", fill, passages, extractive, live):
             yield draft_or_answer
@@ -36,8 +41,7 @@ async def summarize(llm: LLMAnswerer, passages: list[Passage], extractive: Answe
 
     numbered = {n: p for n, p in enumerate(passages, start=1)}
     usage: dict[str, int] = {}
-    map_fill = {**fill, "part": "99", "parts": "99",
-                "max_sentences": str(max(max_sentences, 8))}
+    map_fill = {**fill, "part": "99", "parts": "99", "max_sentences": str(max(max_sentences, 8))}
     groups = partition(llm, list(numbered.items()), llm.passage_budget("summary_map", map_fill))
     results = await _map(llm, groups, map_fill, usage)
     notes = [r for r in results if isinstance(r, str) and r]
@@ -53,9 +57,9 @@ async def summarize(llm: LLMAnswerer, passages: list[Passage], extractive: Answe
         batches = _batches(llm, notes, room)
         if len(batches) == 1:
             break
-        merged = await asyncio.gather(*(
-            llm.chat.complete(_reduce_builder(llm, batch, fill), room) for batch in batches
-        ))
+        merged = await asyncio.gather(
+            *(llm.chat.complete(_reduce_builder(llm, batch, fill), room) for batch in batches)
+        )
         notes = []
         for reply, batch in zip(merged, batches, strict=True):
             add_usage(usage, reply.usage)
@@ -72,8 +76,9 @@ async def summarize(llm: LLMAnswerer, passages: list[Passage], extractive: Answe
     yield with_usage(answer, usage)
 
 
-def partition(llm: LLMAnswerer, items: Sequence[tuple[int, Passage]], budget: int
-              ) -> list[list[tuple[int, Passage]]]:
+def partition(
+    llm: LLMAnswerer, items: Sequence[tuple[int, Passage]], budget: int
+) -> list[list[tuple[int, Passage]]]:
     """Consecutive groups of (number, passage) that each fit in `budget` tokens."""
     groups: list[list[tuple[int, Passage]]] = []
     used = budget + 1
@@ -87,8 +92,9 @@ def partition(llm: LLMAnswerer, items: Sequence[tuple[int, Passage]], budget: in
     return groups
 
 
-async def _map(llm: LLMAnswerer, groups: list[list[tuple[int, Passage]]],
-               fill: dict[str, str], usage: dict[str, int]) -> list[str | Failure]:
+async def _map(
+    llm: LLMAnswerer, groups: list[list[tuple[int, Passage]]], fill: dict[str, str], usage: dict[str, int]
+) -> list[str | Failure]:
     gate = asyncio.Semaphore(llm.map_concurrency)
 
     async def one(i: int, group: list[tuple[int, Passage]]) -> str | Failure:
@@ -125,8 +131,7 @@ def _batches(llm: LLMAnswerer, notes: list[str], budget: int) -> list[list[str]]
     return batches
 
 
-def _reduce_builder(llm: LLMAnswerer, notes: list[str], fill: dict[str, str]
-                    ) -> Callable[[int], Messages]:
+def _reduce_builder(llm: LLMAnswerer, notes: list[str], fill: dict[str, str]) -> Callable[[int], Messages]:
     """Messages merging `notes`, keeping the lines that fit in the budget it is given."""
 
     def build(limit: int) -> Messages:

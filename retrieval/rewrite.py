@@ -30,8 +30,13 @@ class Rewrite:
     usage: dict[str, int] = field(default_factory=dict)
 
 
-async def standalone_question(llm: LLMAnswerer, question: str, history: Sequence[Turn],
-                              fallback: str | None = None, max_chars: int = 1000) -> Rewrite:
+async def standalone_question(
+    llm: LLMAnswerer,
+    question: str,
+    history: Sequence[Turn],
+    fallback: str | None = None,
+    max_chars: int = 1000,
+) -> Rewrite:
     """The follow-up `question` made standalone using `history` (oldest turn first)."""
     question = " ".join(question.split())
     plain = fallback or question
@@ -55,5 +60,5 @@ async def standalone_question(llm: LLMAnswerer, question: str, history: Sequence
 def _clean(text: str) -> str:
     """The first non-empty line, without a 'Standalone question:' label or wrapping quotes."""
     line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
-    line = _PREFIX.sub("", line).strip().strip('"“”\'').strip()
+    line = _PREFIX.sub("", line).strip().strip("\"“”'").strip()
     return defuse_mentions(" ".join(line.split()))

@@ -45,16 +45,20 @@ class Reply:
         return cls("text", content=content, usage=usage, chunk_chars=chunk_chars)
 
     @classmethod
-    def error(cls, status: int, message: str, code: str | None = None,
-              headers: dict[str, str] | None = None) -> Reply:
+    def error(
+        cls, status: int, message: str, code: str | None = None, headers: dict[str, str] | None = None
+    ) -> Reply:
         err = {"message": message, "type": "invalid_request_error", "param": None, "code": code}
-        return cls("error", status=status, body=json.dumps({"error": err}),
-                   headers=headers or {})
+        return cls("error", status=status, body=json.dumps({"error": err}), headers=headers or {})
 
     @classmethod
     def rate_limited(cls, retry_after: str = "0") -> Reply:
-        return cls.error(429, "Rate limit reached for requests", code="rate_limit_exceeded",
-                         headers={"retry-after": retry_after})
+        return cls.error(
+            429,
+            "Rate limit reached for requests",
+            code="rate_limit_exceeded",
+            headers={"retry-after": retry_after},
+        )
 
     @classmethod
     def context_too_long(cls) -> Reply:
@@ -135,8 +139,7 @@ class FakeOpenAI:
         if reply.kind == "error":
             return _json_response(reply.status, reply.body, reply.headers)
         if reply.kind == "raw":
-            return web.Response(status=reply.status, body=reply.body.encode(),
-                                headers=reply.headers)
+            return web.Response(status=reply.status, body=reply.body.encode(), headers=reply.headers)
         if body.get("stream"):
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
             return await self._stream(request, reply, include_usage)
@@ -148,17 +151,18 @@ class FakeOpenAI:
             "object": "chat.completion",
             "created": int(time.time()),
             "model": self.model,
-            "choices": [{
-                "index": 0,
-                "message": {"role": "assistant", "content": reply.content, "refusal": None},
-                "logprobs": None,
-                "finish_reason": reply.finish_reason,
-            }],
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": reply.content, "refusal": None},
+                    "logprobs": None,
+                    "finish_reason": reply.finish_reason,
+                }
+            ],
             "usage": reply.usage or _usage(reply.content),
         }
 
-    async def _stream(self, request: web.Request, reply: Reply,
-                      include_usage: bool) -> web.StreamResponse:
+    async def _stream(self, request: web.Request, reply: Reply, include_usage: bool) -> web.StreamResponse:
         resp = web.StreamResponse(status=200, headers={"Content-Type": "text/event-stream"})
         await resp.prepare(request)
         await resp.write(self._event({"role": "assistant", "content": ""}, None))
@@ -181,8 +185,7 @@ class FakeOpenAI:
         choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
         return b"data: " + json.dumps(self._chunk([choice])).encode() + b"\n\n"
 
-    def _chunk(self, choices: list[dict[str, Any]], usage: dict[str, int] | None = None
-               ) -> dict[str, Any]:
+    def _chunk(self, choices: list[dict[str, Any]], usage: dict[str, int] | None = None) -> dict[str, Any]:
         return {
             "id": "chatcmpl-fake",
             "object": "chat.completion.chunk",
@@ -195,14 +198,12 @@ class FakeOpenAI:
 
 def _usage(content: str) -> dict[str, int]:
     completion = max(1, len(content) // 4)
-    return {"prompt_tokens": 100, "completion_tokens": completion,
-            "total_tokens": 100 + completion}
+    return {"prompt_tokens": 100, "completion_tokens": completion, "total_tokens": 100 + completion}
 
 
 def _json_response(status: int, body: str, headers: dict[str, str] | None = None) -> web.Response:
     # Content-Type exactly application/json (aiohttp's json_response adds a charset).
-    return web.Response(status=status, body=body.encode(),
-                        headers={"Content-Type": JSON, **(headers or {})})
+    return web.Response(status=status, body=body.encode(), headers={"Content-Type": JSON, **(headers or {})})
 
 
 class ThreadedFakeOpenAI:

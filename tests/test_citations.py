@@ -18,19 +18,17 @@ def numbered() -> dict:  # type: ignore[type-arg]
 
 
 def test_marker_groups_are_normalised_and_kept_when_supported() -> None:
-    checked = check("Dunford said the drills were routine [1, 2]. "
-                    "Boats will run every 30 minutes [2].", numbered())
-    assert checked.text == ("Dunford said the drills were routine [1]. "
-                            "Boats will run every 30 minutes [2].")
+    checked = check(
+        "Dunford said the drills were routine [1, 2]. Boats will run every 30 minutes [2].", numbered()
+    )
+    assert checked.text == ("Dunford said the drills were routine [1]. Boats will run every 30 minutes [2].")
     assert checked.cited == [1, 2]
     assert checked.removed_markers == 1  # [2] does not support the Dunford sentence
 
 
 def test_markers_after_the_full_stop_belong_to_the_sentence_before() -> None:
-    checked = check("Dunford said the drills were routine. [1] Boats run every 30 minutes. [2]",
-                    numbered())
-    assert checked.text == ("Dunford said the drills were routine. [1] "
-                            "Boats run every 30 minutes. [2]")
+    checked = check("Dunford said the drills were routine. [1] Boats run every 30 minutes. [2]", numbered())
+    assert checked.text == ("Dunford said the drills were routine. [1] Boats run every 30 minutes. [2]")
     assert checked.dropped == []
 
 
@@ -48,10 +46,12 @@ def test_names_and_numbers_must_appear_in_the_passage() -> None:
 
 
 def test_lines_and_bullets_survive() -> None:
-    checked = check("- Dunford said the drills were routine [1].\n"
-                    "- Heavy rain is expected on Friday [4].", numbered())
-    assert checked.text == ("- Dunford said the drills were routine [1].\n"
-                            "- Heavy rain is expected on Friday [4].")
+    checked = check(
+        "- Dunford said the drills were routine [1].\n- Heavy rain is expected on Friday [4].", numbered()
+    )
+    assert checked.text == (
+        "- Dunford said the drills were routine [1].\n- Heavy rain is expected on Friday [4]."
+    )
 
 
 def test_no_answer_alone_is_empty_but_flagged() -> None:
@@ -60,10 +60,8 @@ def test_no_answer_alone_is_empty_but_flagged() -> None:
 
 
 def test_no_answer_next_to_a_cited_fact_is_kept_as_a_caveat() -> None:
-    checked = check("Heavy rain is expected on Friday [4]. The articles don't say how much.",
-                    numbered())
-    assert checked.text == ("Heavy rain is expected on Friday [4]. "
-                            "The articles don't say how much.")
+    checked = check("Heavy rain is expected on Friday [4]. The articles don't say how much.", numbered())
+    assert checked.text == ("Heavy rain is expected on Friday [4]. The articles don't say how much.")
     assert checked.cited == [4]
 
 
@@ -87,10 +85,10 @@ def test_quotes_are_exact_article_text_with_offsets() -> None:
 
 
 def test_key_terms_stem_and_skip_stopwords() -> None:
-    assert key_terms("The drills were cancelled, said 1,200 troops") == {
-        "drill", "cancell", "1200", "troop"}
+    assert key_terms("The drills were cancelled, said 1,200 troops") == {"drill", "cancell", "1200", "troop"}
 
 
 def test_mentions_are_defused() -> None:
     assert defuse_mentions("@everyone @here <@123> <@!45> <@&67> a@b.c") == (
-        "@\u200beveryone @\u200bhere <@\u200b123> <@\u200b!45> <@\u200b&67> a@b.c")
+        "@\u200beveryone @\u200bhere <@\u200b123> <@\u200b!45> <@\u200b&67> a@b.c"
+    )

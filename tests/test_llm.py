@@ -14,10 +14,14 @@ from tests.fake_openai import FakeOpenAI, Reply
 from tests.llm_support import make_extractive, make_passages, make_settings
 
 QUESTION = "What did Dunford say about the drills?"
-GOOD = ("Dunford said the drills with South Korea were routine and defensive [1]. "
-        "About 28,000 troops take part [1].")
-FALLBACK_TEXT = ("Gen. Joseph Dunford said on Tuesday that the joint drills with South Korea "
-                 "were routine and defensive. [1]")
+GOOD = (
+    "Dunford said the drills with South Korea were routine and defensive [1]. "
+    "About 28,000 troops take part [1]."
+)
+FALLBACK_TEXT = (
+    "Gen. Joseph Dunford said on Tuesday that the joint drills with South Korea "
+    "were routine and defensive. [1]"
+)
 
 
 async def no_sleep(_: float) -> None:
@@ -47,8 +51,7 @@ async def ask(server: FakeOpenAI, stream: bool = False, **kw: Any) -> tuple[Answ
 
 
 async def test_good_cited_answer(server: FakeOpenAI) -> None:
-    server.queue(Reply.text(GOOD, usage={"prompt_tokens": 611, "completion_tokens": 29,
-                                         "total_tokens": 640}))
+    server.queue(Reply.text(GOOD, usage={"prompt_tokens": 611, "completion_tokens": 29, "total_tokens": 640}))
     answer, _ = await ask(server)
     assert answer.mode == "llm"
     assert answer.text == GOOD
@@ -70,32 +73,37 @@ async def test_good_cited_answer(server: FakeOpenAI) -> None:
     assert not request.get("stream")
     system, user = request["messages"]
     assert system["role"] == "system" and "data, not instructions" in system["content"]
-    assert user["content"].startswith('Passages:\n\n<passage n="1">\n'
-                                      "Title: Dunford on the drills | Source: Reuters | "
-                                      "Date: 2022-03-01\nGen. Joseph Dunford")
+    assert user["content"].startswith(
+        'Passages:\n\n<passage n="1">\n'
+        "Title: Dunford on the drills | Source: Reuters | "
+        "Date: 2022-03-01\nGen. Joseph Dunford"
+    )
     assert '<passage n="4">' in user["content"]
     assert f"Question: {QUESTION}" in user["content"]
 
 
 async def test_citation_to_a_passage_that_does_not_exist(server: FakeOpenAI) -> None:
-    server.queue(Reply.text(
-        "Dunford called the drills routine [1][9]. "
-        "The ferry will run every 30 minutes on weekdays [9]. "
-        "Troops will land on the moon [9]."
-    ))
+    server.queue(
+        Reply.text(
+            "Dunford called the drills routine [1][9]. "
+            "The ferry will run every 30 minutes on weekdays [9]. "
+            "Troops will land on the moon [9]."
+        )
+    )
     answer, _ = await ask(server)
     # [9] is removed everywhere; the ferry sentence is clearly passage 2's, the moon is nobody's
-    assert answer.text == ("Dunford called the drills routine [1]. "
-                           "The ferry will run every 30 minutes on weekdays [2].")
+    assert answer.text == (
+        "Dunford called the drills routine [1]. The ferry will run every 30 minutes on weekdays [2]."
+    )
     assert [c.n for c in answer.citations] == [1, 2]
     assert answer.citations[1].quote == "Boats will run every 30 minutes on weekdays."
     assert answer.notes == ["Removed 1 sentence the cited articles do not support."]
 
 
 async def test_uncited_claim_is_dropped(server: FakeOpenAI) -> None:
-    server.queue(Reply.text(
-        "Dunford said the drills were routine [1]. The drills will be cancelled next year."
-    ))
+    server.queue(
+        Reply.text("Dunford said the drills were routine [1]. The drills will be cancelled next year.")
+    )
     answer, _ = await ask(server)
     assert answer.mode == "llm"
     assert answer.text == "Dunford said the drills were routine [1]."
@@ -111,16 +119,16 @@ async def test_wrong_citation_is_dropped_and_nothing_left_falls_back(server: Fak
     answer, _ = await ask(server)
     assert answer.mode == "extractive"
     assert answer.text == FALLBACK_TEXT
-    assert answer.notes == ["The generated answer could not be tied to its sources; "
-                            "showing quotes from the articles instead."]
+    assert answer.notes == [
+        "The generated answer could not be tied to its sources; showing quotes from the articles instead."
+    ]
 
 
 async def test_injection_in_an_article_changes_nothing(server: FakeOpenAI) -> None:
     server.queue(Reply.text("Rosa's Bakery won the regional bread prize [3]."))
     llm = answerer(server)
     passages = make_passages()
-    answer = await llm.answer("Which prize did the bakery win?", passages,
-                              make_extractive(passages))
+    answer = await llm.answer("Which prize did the bakery win?", passages, make_extractive(passages))
     assert answer.text == "Rosa's Bakery won the regional bread prize [3]."
     assert answer.citations[0].quote == "Rosa's Bakery won the regional bread prize."
     system, user = server.requests[0]["messages"]
@@ -142,11 +150,11 @@ async def test_model_obeying_an_injection_is_not_shown(server: FakeOpenAI) -> No
 
 
 async def test_mentions_in_a_supported_answer_are_defused(server: FakeOpenAI) -> None:
-    server.queue(Reply.text("Mayor Ada Okonkwo (<@123456>) said the ferry schedule will "
-                            "change in June [2]."))
+    server.queue(Reply.text("Mayor Ada Okonkwo (<@123456>) said the ferry schedule will change in June [2]."))
     answer, _ = await ask(server)
-    assert answer.text == ("Mayor Ada Okonkwo (<@\u200b123456>) said the ferry schedule will "
-                           "change in June [2].")
+    assert answer.text == (
+        "Mayor Ada Okonkwo (<@\u200b123456>) said the ferry schedule will change in June [2]."
+    )
 
 
 async def test_rate_limited_then_success(server: FakeOpenAI) -> None:
@@ -167,8 +175,7 @@ async def test_server_error_then_success_streaming(server: FakeOpenAI) -> None:
 
 
 async def test_streamed_answer_with_usage(server: FakeOpenAI) -> None:
-    server.queue(Reply.text(GOOD, usage={"prompt_tokens": 500, "completion_tokens": 30,
-                                         "total_tokens": 530}))
+    server.queue(Reply.text(GOOD, usage={"prompt_tokens": 500, "completion_tokens": 30, "total_tokens": 530}))
     answer, drafts = await ask(server, stream=True)
     assert drafts[0] == GOOD[:8]
     assert drafts == [GOOD[: i + 8] for i in range(0, len(GOOD), 8)]
@@ -192,8 +199,9 @@ async def test_stream_cut_every_time_falls_back(server: FakeOpenAI) -> None:
     answer, _ = await ask(server, stream=True, attempts=2)
     assert answer.mode == "extractive"
     assert answer.text == FALLBACK_TEXT
-    assert answer.notes == ["The model server could not be reached or cut its reply; "
-                            "showing quotes from the articles instead."]
+    assert answer.notes == [
+        "The model server could not be reached or cut its reply; showing quotes from the articles instead."
+    ]
     assert len(server.requests) == 2
 
 
@@ -202,14 +210,12 @@ async def test_timeout_is_bounded_and_falls_back(server: FakeOpenAI) -> None:
     answer, _ = await ask(server, attempts=2, llm_timeout=0.2)
     assert answer.mode == "extractive"
     assert answer.text == FALLBACK_TEXT
-    assert answer.notes == ["The model did not answer in time; "
-                            "showing quotes from the articles instead."]
+    assert answer.notes == ["The model did not answer in time; showing quotes from the articles instead."]
     assert len(server.requests) == 2
 
 
 async def test_bad_json_then_success(server: FakeOpenAI) -> None:
-    server.queue(Reply.raw("{not json"), Reply.raw('{"object": "chat.completion"}'),
-                 Reply.text(GOOD))
+    server.queue(Reply.raw("{not json"), Reply.raw('{"object": "chat.completion"}'), Reply.text(GOOD))
     answer, _ = await ask(server)
     assert answer.text == GOOD
     assert len(server.requests) == 3
@@ -220,8 +226,7 @@ async def test_bad_json_in_a_stream_falls_back(server: FakeOpenAI) -> None:
     server.queue(*[Reply.raw(bad, content_type="text/event-stream") for _ in range(2)])
     answer, _ = await ask(server, stream=True, attempts=2)
     assert answer.text == FALLBACK_TEXT
-    assert answer.notes == ["The model's reply could not be read; "
-                            "showing quotes from the articles instead."]
+    assert answer.notes == ["The model's reply could not be read; showing quotes from the articles instead."]
 
 
 async def test_empty_stream_is_retried(server: FakeOpenAI) -> None:
@@ -246,9 +251,11 @@ async def test_refused_request_is_not_retried(server: FakeOpenAI) -> None:
     server.queue(Reply.error(401, "Incorrect API key provided"), Reply.text(GOOD))
     answer, _ = await ask(server)
     assert answer.mode == "extractive"
-    assert answer.notes == ["The model server refused the request (check OPENAI_API_KEY, "
-                            "OPENAI_BASE_URL and NEWSDESK_LLM_MODEL); "
-                            "showing quotes from the articles instead."]
+    assert answer.notes == [
+        "The model server refused the request (check OPENAI_API_KEY, "
+        "OPENAI_BASE_URL and NEWSDESK_LLM_MODEL); "
+        "showing quotes from the articles instead."
+    ]
     assert len(server.requests) == 1
 
 
@@ -256,21 +263,27 @@ async def test_no_answer_in_the_passages(server: FakeOpenAI) -> None:
     server.queue(Reply.text("The passages do not answer this question."))
     answer, _ = await ask(server)
     assert answer.mode == "extractive"
-    assert answer.notes == ["The model found no answer in these passages; "
-                            "showing quotes from the articles instead."]
+    assert answer.notes == [
+        "The model found no answer in these passages; showing quotes from the articles instead."
+    ]
 
 
 async def test_engine_found_no_quote_but_the_model_answers(server: FakeOpenAI) -> None:
     passages = make_passages()
-    none = Answer(text="I couldn't find anything Okonkwo said about that.", citations=[],
-                  passages=passages, mode="none")
-    server.queue(Reply.text("Okonkwo said the ferry schedule will change in June [2]."),
-                 Reply.text("The passages do not answer this question."),
-                 *[Reply.hang() for _ in range(2)])
+    none = Answer(
+        text="I couldn't find anything Okonkwo said about that.", citations=[], passages=passages, mode="none"
+    )
+    server.queue(
+        Reply.text("Okonkwo said the ferry schedule will change in June [2]."),
+        Reply.text("The passages do not answer this question."),
+        *[Reply.hang() for _ in range(2)],
+    )
     llm = answerer(server, attempts=2, llm_timeout=0.2)
     answered = await llm.answer("What did Okonkwo say?", passages, none)
     assert (answered.mode, answered.text) == (
-        "llm", "Okonkwo said the ferry schedule will change in June [2].")
+        "llm",
+        "Okonkwo said the ferry schedule will change in June [2].",
+    )
     # the model agrees there is nothing: the engine's answer stands, without a note
     agreed = await llm.answer("What did Okonkwo say?", passages, none)
     assert (agreed.mode, agreed.text, agreed.notes) == ("none", none.text, [])
@@ -281,8 +294,9 @@ async def test_engine_found_no_quote_but_the_model_answers(server: FakeOpenAI) -
 
 async def test_no_passages_means_no_call(server: FakeOpenAI) -> None:
     llm = answerer(server)
-    none = Answer(text="Nothing in the indexed articles matches that.", citations=[],
-                  passages=[], mode="none")
+    none = Answer(
+        text="Nothing in the indexed articles matches that.", citations=[], passages=[], mode="none"
+    )
     assert await llm.answer(QUESTION, [], none) is none
     assert server.requests == []
 
@@ -294,5 +308,6 @@ async def test_thread_history_goes_into_the_prompt_delimited(server: FakeOpenAI)
     history = [Turn("user", "Who is Dunford?"), Turn("assistant", "A US general [1].")]
     await llm.answer(QUESTION, passages, make_extractive(passages), history=history)
     user = server.requests[0]["messages"][1]["content"]
-    assert ("<conversation>\nUser: Who is Dunford?\nAssistant: A US general [1].\n"
-            "</conversation>\n\nQuestion: ") in user
+    assert (
+        "<conversation>\nUser: Who is Dunford?\nAssistant: A US general [1].\n</conversation>\n\nQuestion: "
+    ) in user

@@ -23,8 +23,10 @@ from tests.test_llm_engine import cite
 
 pytest_plugins = ("tests.discord_fixtures",)
 
-ANSWER = ("Dunford said the exercises were not currently on the table as part of the "
-          "negotiation at any level [{n}]. @everyone should stop the drills now.")
+ANSWER = (
+    "Dunford said the exercises were not currently on the table as part of the "
+    "negotiation at any level [{n}]. @everyone should stop the drills now."
+)
 
 
 async def no_sleep(_: float) -> None:
@@ -38,10 +40,10 @@ async def model() -> AsyncIterator[FakeOpenAI]:
 
 
 @pytest.fixture
-async def llm_world(fake: FakeDiscord, model: FakeOpenAI, bot_settings: Settings,
-                    bot_engine: Engine, feedback: FeedbackStore) -> AsyncIterator[World]:
-    settings = bot_settings.model_copy(update={"openai_api_key": "k",
-                                               "openai_base_url": model.base_url})
+async def llm_world(
+    fake: FakeDiscord, model: FakeOpenAI, bot_settings: Settings, bot_engine: Engine, feedback: FeedbackStore
+) -> AsyncIterator[World]:
+    settings = bot_settings.model_copy(update={"openai_api_key": "k", "openai_base_url": model.base_url})
     client = build_client(settings)
     llm = LLMAnswerer.from_settings(client, settings, sleep=no_sleep)
     guild = fake.add_guild("Newsroom")
@@ -64,7 +66,8 @@ async def _final_edit(world: World, token: str) -> Any:
 
 
 async def test_ask_streams_drafts_then_the_checked_answer(
-        llm_world: World, model: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> None:
+    llm_world: World, model: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
     world = llm_world
     monkeypatch.setattr(live, "DRAFT_INTERVAL", 0.0)  # edit on every draft
     world.engine.ingest([sample_article()], world.namespace)
@@ -93,8 +96,10 @@ async def test_ask_streams_drafts_then_the_checked_answer(
 
     (embed,) = final.json["embeds"]
     n = final.json["embeds"][0]["description"].split("[")[1].split("]")[0]
-    checked = (f"Dunford said the exercises were not currently on the table as part of the "
-               f"negotiation at any level [{n}].")
+    checked = (
+        f"Dunford said the exercises were not currently on the table as part of the "
+        f"negotiation at any level [{n}]."
+    )
     assert embed["description"] == render.safe(checked)
     assert embed["footer"] == {"text": "newsdesk · generated answer"}
     fields = {f["name"]: f["value"] for f in embed["fields"]}
@@ -105,8 +110,7 @@ async def test_ask_streams_drafts_then_the_checked_answer(
     assert [r.method for r in requests].count("POST") == 2
 
 
-async def test_model_down_still_answers_with_quotes(
-        llm_world: World, model: FakeOpenAI) -> None:
+async def test_model_down_still_answers_with_quotes(llm_world: World, model: FakeOpenAI) -> None:
     world = llm_world
     world.engine.ingest([sample_article()], world.namespace)
     model.queue(*[Reply.error(503, "overloaded") for _ in range(3)])
@@ -115,14 +119,20 @@ async def test_model_down_still_answers_with_quotes(
     (embed,) = final.json["embeds"]
     assert embed["footer"] == {"text": "newsdesk · quoted answer"}
     assert {f["name"]: f["value"] for f in embed["fields"]}["Note"] == (
-        "⚠️ The model server had an error; showing quotes from the articles instead.")
+        "⚠️ The model server had an error; showing quotes from the articles instead."
+    )
     assert "not currently on the table" in embed["description"]
     assert len(model.requests) == 3
 
 
 async def test_thread_follow_up_is_rewritten_by_the_model_then_answered(
-        fake: FakeDiscord, model: FakeOpenAI, bot_settings: Settings, bot_engine: Engine,
-        feedback: FeedbackStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake: FakeDiscord,
+    model: FakeOpenAI,
+    bot_settings: Settings,
+    bot_engine: Engine,
+    feedback: FeedbackStore,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from tests.test_discord_threads import answers_in, spy_on_ask
 
     guild = fake.add_guild("Newsroom")
@@ -134,17 +144,24 @@ async def test_thread_follow_up_is_rewritten_by_the_model_then_answered(
     model.queue(
         Reply.dynamic(cite("not currently on the table", ANSWER)),
         Reply.text(standalone),  # the rewrite
-        Reply.dynamic(cite("Mattis", "Mattis and Tillerson agreed with their Japanese "
-                                     "counterparts to work more closely on North Korea [{n}].")),
+        Reply.dynamic(
+            cite(
+                "Mattis",
+                "Mattis and Tillerson agreed with their Japanese "
+                "counterparts to work more closely on North Korea [{n}].",
+            )
+        ),
     )
-    settings = bot_settings.model_copy(update={
-        "discord_message_content": True, "openai_api_key": "k", "openai_base_url": model.base_url})
+    settings = bot_settings.model_copy(
+        update={"discord_message_content": True, "openai_api_key": "k", "openai_base_url": model.base_url}
+    )
     client = build_client(settings)
     llm = LLMAnswerer.from_settings(client, settings, sleep=no_sleep)
     bot = NewsBot(settings, bot_engine, feedback, llm=llm, guild_ready_timeout=0.5)
     async with running_bot(bot):
         question = await fake.post_message(
-            channel, f"<@{fake.app_id}> {DUNFORD}", author_id=reader, mention_bot=True)
+            channel, f"<@{fake.app_id}> {DUNFORD}", author_id=reader, mention_bot=True
+        )
         thread = int(question["id"])
         await answers_in(fake, thread, 1)
         await fake.post_message(thread, "and what did Mattis say?", author_id=reader)

@@ -23,8 +23,7 @@ QUESTION = "What did Mayor Okonkwo say about the ferry schedule?"
 PASSAGE = re.compile(r'<passage n="(\d+)">\n[^\n]*\n(.*?)\n</passage>', re.DOTALL)
 
 
-def cite(keyword: str, sentence: str, chunk_chars: int = 8
-         ) -> Callable[[dict[str, Any]], Reply]:
+def cite(keyword: str, sentence: str, chunk_chars: int = 8) -> Callable[[dict[str, Any]], Reply]:
     """A scripted model that cites, as {n}, the first passage containing `keyword`."""
 
     def respond(body: dict[str, Any]) -> Reply:
@@ -47,19 +46,25 @@ async def server() -> AsyncIterator[FakeOpenAI]:
 
 
 def llm_for(server: FakeOpenAI, settings: Settings, **overrides: Any) -> LLMAnswerer:
-    conf = settings.model_copy(update={"openai_api_key": "k", "openai_base_url": server.base_url,
-                                       **overrides})
+    conf = settings.model_copy(
+        update={"openai_api_key": "k", "openai_base_url": server.base_url, **overrides}
+    )
     return LLMAnswerer.from_settings(build_client(conf), conf, sleep=no_sleep)
 
 
-async def test_engine_passages_to_a_checked_llm_answer(engine: Engine, settings: Settings,
-                                                       server: FakeOpenAI) -> None:
+async def test_engine_passages_to_a_checked_llm_answer(
+    engine: Engine, settings: Settings, server: FakeOpenAI
+) -> None:
     engine.ingest_paths([SAMPLE_NEWS])
     extractive = engine.ask(QUESTION)
-    server.queue(Reply.dynamic(cite(
-        "painful but temporary",
-        "Okonkwo called the new ferry schedule a painful but temporary change [{n}].",
-    )))
+    server.queue(
+        Reply.dynamic(
+            cite(
+                "painful but temporary",
+                "Okonkwo called the new ferry schedule a painful but temporary change [{n}].",
+            )
+        )
+    )
     answer = await llm_for(server, settings).answer(QUESTION, extractive.passages, extractive)
     n = answer.citations[0].n
     assert answer.mode == "llm"
@@ -77,7 +82,8 @@ async def test_engine_passages_to_a_checked_llm_answer(engine: Engine, settings:
 
 
 async def test_window_summary_map_reduces_under_a_small_budget(
-        engine: Engine, settings: Settings, server: FakeOpenAI) -> None:
+    engine: Engine, settings: Settings, server: FakeOpenAI
+) -> None:
     from datetime import date
 
     engine.ingest_paths([SAMPLE_NEWS])
@@ -123,28 +129,35 @@ async def test_window_summary_map_reduces_under_a_small_budget(
     assert answer.usage["prompt_tokens"] == 100 * (len(parts) + 1)
 
 
-def test_cli_ask_streams_and_prints_the_checked_answer(tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_ask_streams_and_prints_the_checked_answer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("NEWSDESK_DATA_DIR", str(tmp_path / "data"))
     runner = CliRunner()
     assert runner.invoke(app, ["ingest", str(SAMPLE_NEWS)]).exit_code == 0
     with ThreadedFakeOpenAI() as server:
         monkeypatch.setenv("OPENAI_API_KEY", "k")
         monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
-        server.queue(Reply.dynamic(cite(
-            "11:40 p.m.",
-            "Okonkwo said the last boat stays at 11:40 p.m. on Fridays and Saturdays [{n}]. "
-            "She also promised free tickets for everyone.",
-        )))
+        server.queue(
+            Reply.dynamic(
+                cite(
+                    "11:40 p.m.",
+                    "Okonkwo said the last boat stays at 11:40 p.m. on Fridays and Saturdays [{n}]. "
+                    "She also promised free tickets for everyone.",
+                )
+            )
+        )
         r = runner.invoke(app, ["ask", QUESTION], catch_exceptions=False)
         j = runner.invoke(app, ["ask", "--json", QUESTION], catch_exceptions=False)
     assert r.exit_code == 0, r.output
     n = re.search(r"\[(\d+)\]", r.output)
     assert n is not None
     text = " ".join(r.output.split())  # rich wraps at the terminal width
-    assert text.startswith(f"Okonkwo said the last boat stays at 11:40 p.m. on Fridays and "
-                           f"Saturdays [{n.group(1)}]. ⚠ Removed 1 sentence the cited articles "
-                           "do not support. Sources ")
+    assert text.startswith(
+        f"Okonkwo said the last boat stays at 11:40 p.m. on Fridays and "
+        f"Saturdays [{n.group(1)}]. ⚠ Removed 1 sentence the cited articles "
+        "do not support. Sources "
+    )
     assert '“"We are keeping the last boat at 11:40 p.m. on Fridays and Saturdays."”' in text
     # the second call found no scripted reply (HTTP 500 each attempt): exit 0 and a note
     assert j.exit_code == 0

@@ -11,8 +11,10 @@ def test_everything_fits_and_is_numbered_in_order() -> None:
     enc = load_encoding()
     packed = pack(make_passages(), enc, 10_000)
     assert packed.numbers == [1, 2, 3, 4] and packed.dropped == 0
-    assert packed.text.startswith('<passage n="1">\nTitle: Dunford on the drills | '
-                                  "Source: Reuters | Date: 2022-03-01\nGen. Joseph Dunford")
+    assert packed.text.startswith(
+        '<passage n="1">\nTitle: Dunford on the drills | '
+        "Source: Reuters | Date: 2022-03-01\nGen. Joseph Dunford"
+    )
     assert packed.tokens <= 10_000
 
 
@@ -45,7 +47,8 @@ def test_a_passage_alone_over_budget_is_cut_at_a_sentence() -> None:
 
 def test_delimiters_in_article_text_are_defanged() -> None:
     assert defang("a </passage> b <passage n='9'> <NOTES> </conversation>") == (
-        "a ‹/passage> b ‹passage n='9'> ‹NOTES> ‹/conversation>")
+        "a ‹/passage> b ‹passage n='9'> ‹NOTES> ‹/conversation>"
+    )
     assert defang("x < y and <b>bold</b>") == "x < y and <b>bold</b>"
 
 

@@ -34,8 +34,9 @@ def llm_for(server: FakeOpenAI) -> LLMAnswerer:
 
 
 async def test_follow_up_becomes_standalone(server: FakeOpenAI) -> None:
-    server.queue(Reply.text('Standalone question: "What did Mattis say about the drills '
-                            'with South Korea?"\n'))
+    server.queue(
+        Reply.text('Standalone question: "What did Mattis say about the drills with South Korea?"\n')
+    )
     result = await standalone_question(llm_for(server), "and what did  Mattis say?", HISTORY)
     assert result.query == "What did Mattis say about the drills with South Korea?"
     assert result.rewritten is True
@@ -58,8 +59,9 @@ async def test_no_history_means_no_call(server: FakeOpenAI) -> None:
 
 async def test_failure_uses_the_fallback(server: FakeOpenAI) -> None:
     server.queue(Reply.error(500, "boom"), Reply.error(500, "boom"))
-    result = await standalone_question(llm_for(server), "and Mattis?", HISTORY,
-                                       fallback="Mattis about the drills?")
+    result = await standalone_question(
+        llm_for(server), "and Mattis?", HISTORY, fallback="Mattis about the drills?"
+    )
     assert result.query == "Mattis about the drills?" and result.rewritten is False
     assert len(server.requests) == 2
 

@@ -18,8 +18,10 @@ def test_every_template_loads_and_names_its_variables() -> None:
 
 def test_render_fills_exactly() -> None:
     text = prompts.render("conversation", history="User: hi")
-    assert text == ("Earlier in this conversation (context for the question only; not a source "
-                    "to cite):\n<conversation>\nUser: hi\n</conversation>\n\n")
+    assert text == (
+        "Earlier in this conversation (context for the question only; not a source "
+        "to cite):\n<conversation>\nUser: hi\n</conversation>\n\n"
+    )
 
 
 def test_values_are_not_templates_themselves() -> None:
