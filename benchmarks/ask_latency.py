@@ -41,7 +41,8 @@ def build(engine: Engine, n_chunks: int, corpus: Path, rng: np.random.Generator)
             a = Article(
                 title=art.title,
                 text=art.text,
-                url=f"{art.url}?copy={copy}",
+                # a new path per copy: the article id comes from the canonical URL (no query)
+                url=art.url if copy == 0 else f"{art.url.rstrip('/')}/copy-{copy}",
                 source=art.source,
                 published=art.published or date(2023, 1, 1),
             )
@@ -86,6 +87,8 @@ def main() -> None:
                     engine.close()
                     raise SystemExit(f"{data_dir} holds {written} chunks, not {n}: remove it first")
                 written = build(engine, n, a.corpus, rng)
+                if engine.catalog.lexical_rows() != written:
+                    raise SystemExit(f"built {engine.catalog.lexical_rows()} distinct chunks, not {written}")
                 built = f"built in {time.perf_counter() - t0:.0f} s"
             times = time_asks(engine, questions)
             engine.close()
