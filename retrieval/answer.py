@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from retrieval.answercues import AnswerCues
 from retrieval.catalog import query_terms
 from retrieval.embedding import Embedder
 from retrieval.results import Answer, Citation, Passage
@@ -132,13 +133,15 @@ class ExtractiveAnswerer:
         self,
         doc_frequency: IdfSource | None = None,
         embedder: Embedder | None = None,
-        max_sentences: int = 3,
-        max_generic: int = 2,
+        max_sentences: int = 4,
+        max_generic: int = 4,
         min_coverage: float = 0.25,
         min_dense: float = 0.35,
         dense_weight: float = 0.0,
-        rank_weight: float = 0.3,
+        rank_weight: float = 0.5,
         rerank_top: int = 24,
+        cue_weight: float = 0.2,
+        keep_ratio: float = 0.4,
     ):
         self.doc_frequency = doc_frequency
         self.embedder = embedder
@@ -150,6 +153,10 @@ class ExtractiveAnswerer:
         self.dense_weight = dense_weight
         self.rank_weight = rank_weight
         self.rerank_top = rerank_top
+        # a sentence with a name or number the question lacks (retrieval/answercues.py) gains this
+        self.cue_weight = cue_weight
+        # further sentences are kept while they score at least this share of the best one
+        self.keep_ratio = keep_ratio
         self._question = ""
 
     def _weights(self, text: str) -> dict[str, float]:
@@ -242,6 +249,7 @@ class ExtractiveAnswerer:
         self, weights: dict[str, float], passages: list[Passage], sentences: list[tuple[int, Sentence]]
     ) -> list[Scored]:
         scored: list[Scored] = []
+        cues = AnswerCues(self.terms, self._question, set(weights))
         for i, s in sentences:
             stems = set(self.terms.of(s.text))
             cov = self._coverage(weights, stems)
@@ -250,6 +258,8 @@ class ExtractiveAnswerer:
             score = cov + self.rank_weight / (1 + i) + 0.2 * passages[i].dense
             if _is_fragment(s.text):
                 score *= 0.5  # headlines, captions, "2.9 million": rarely a whole answer
+            if self.cue_weight and cues.has_new_answer_word(s.text):
+                score += self.cue_weight
             scored.append(Scored(i, s, score))
         scored.sort(key=lambda x: -x.score)
         if self.embedder is not None and self.dense_weight > 0 and scored:
@@ -268,7 +278,7 @@ class ExtractiveAnswerer:
             if key in seen:
                 continue
             stems = set(self.terms.of(x.sentence.text)) & set(weights)
-            if chosen and (stems <= covered or x.score < 0.6 * chosen[0].score):
+            if chosen and (stems <= covered or x.score < self.keep_ratio * chosen[0].score):
                 continue  # adds nothing new, or much weaker than the best sentence
             seen.add(key)
             chosen.append(x)

@@ -1,0 +1,59 @@
+"""Answer cues: a sentence that brings the name or number a question asks for is preferred over
+one that only restates the question."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from retrieval.answer import ExtractiveAnswerer
+from retrieval.answercues import AnswerCues, expects_number
+from retrieval.results import Passage
+from retrieval.textstats import Terms
+
+
+def passage(text: str, n: int = 0) -> Passage:
+    return Passage(
+        chunk_id=f"a{n}:0",
+        article_id=f"a{n}",
+        position=0,
+        start=0,
+        end=len(text),
+        text=text,
+        title="Ferry news",
+        url=f"https://news.example/{n}",
+        source="news.example",
+        published=date(2026, 3, 1),
+    )
+
+
+def test_numeric_questions_are_recognised() -> None:
+    assert expects_number("How many ferries were cancelled this week?")
+    assert expects_number("In what year did the bridge open?")
+    assert expects_number("What percentage of voters backed the plan?")
+    assert not expects_number("Which town cancelled its ferries this week?")
+    assert not expects_number("Who was named harbour master?")
+
+
+def test_a_new_name_or_number_is_a_cue_and_the_question_words_are_not() -> None:
+    terms = Terms()
+    which = AnswerCues(terms, "Which island lost its ferry service this week?", set())
+    assert which.has_new_answer_word("Service to Kell Island stopped on Monday.")  # "Kell"
+    assert not which.has_new_answer_word("The island lost its ferry service this week.")
+    assert not which.has_new_answer_word("The Island lost its Ferry Service.")  # question words
+    assert not which.has_new_answer_word("The island lost its ferry service on Tuesday.")  # a date
+    how_many = AnswerCues(terms, "How many sailings were cancelled?", set())
+    assert how_many.has_new_answer_word("Officials cancelled 14 sailings.")
+    assert how_many.has_new_answer_word("Officials cancelled twelve sailings.")
+    assert not how_many.has_new_answer_word("Officials cancelled sailings at Kell Island.")
+
+
+def test_the_answerer_prefers_the_sentence_that_names_the_answer() -> None:
+    text = (
+        "The island lost its ferry service, the ferry company said on Tuesday. "
+        "Kell Island lost its ferry service on Monday after the storm."
+    )
+    question = "Which island lost its ferry service this week?"
+    with_cues = ExtractiveAnswerer(max_generic=1).answer(question, [passage(text)])
+    assert with_cues.text == "Kell Island lost its ferry service on Monday after the storm. [1]"
+    without = ExtractiveAnswerer(max_generic=1, cue_weight=0.0).answer(question, [passage(text)])
+    assert without.text == "The island lost its ferry service, the ferry company said on Tuesday. [1]"
