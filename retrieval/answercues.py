@@ -27,8 +27,27 @@ _NUMBER = re.compile(
 _CAPITALISED = re.compile(r"(?<![\w’'])([A-Z][\w’'.&-]*)")
 # capitalised, but a date rather than the name a "which/who" question asks for
 _CALENDAR = frozenset(
-    "monday tuesday wednesday thursday friday saturday sunday january february march april may june"
-    " july august september october november december".split()
+    [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ]
 )
 
 
