@@ -529,11 +529,29 @@ class Catalog:
         until_day: int | None = None,
         source: str | None = None,
     ) -> list[LexicalHit]:
-        terms = self.selective_terms(query_terms(query))
+        """The best `limit` chunks by BM25 over every query term. With `max_df` set, in two
+        passes: candidates by the selective terms alone (those in at most `max_df` of the chunks),
+        four times as many as asked; then those candidates ranked with every term. Scoring every
+        chunk that holds a common word is what makes one pass slow on a large index."""
+        terms = query_terms(query)
         if not terms:
             return []
-        match = " OR ".join('"' + t.replace('"', "") + '"' for t in terms)
         fsql, fargs = self._article_filter(since_day, until_day, source)
+        selective = self.selective_terms(terms)
+        if len(selective) == len(terms):
+            return self._rank(namespace, terms, limit, fsql, fargs)
+        pool = self._rank(namespace, selective, limit * 4, fsql, fargs)
+        if not pool:
+            return []
+        marks = ",".join("?" * len(pool))
+        return self._rank(
+            namespace, terms, limit, f"{fsql} AND c.rowid IN ({marks})", [*fargs, *(h.rowid for h in pool)]
+        )
+
+    def _rank(
+        self, namespace: str, terms: Sequence[str], limit: int, fsql: str, fargs: list[object]
+    ) -> list[LexicalHit]:
+        match = " OR ".join('"' + t.replace('"', "") + '"' for t in terms)
         sql = (
             "SELECT c.rowid AS rowid, c.article_id AS article_id, c.position AS position,"
             " bm25(chunks_fts, 2.0, 1.0) AS score"
@@ -594,8 +612,8 @@ class Catalog:
         return self._df_cache.get(terms, self._count_docs)
 
     def selective_terms(self, terms: list[str]) -> list[str]:
-        """The query terms BM25 ranks with: those in more than `max_df` of all chunks are left
-        out (they add little to a score and most of its cost), keeping at least the two rarest."""
+        """The terms BM25's first pass looks up: those in more than `max_df` of all chunks are
+        left out (they add little to a score and most of its cost), keeping the two rarest."""
         if self.max_df <= 0 or len(terms) <= 2:
             return terms
         total, df = self.doc_frequency(terms)

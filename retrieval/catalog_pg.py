@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from retrieval.articles import Article
-from retrieval.catalog import SCHEMA, Catalog, LexicalHit, query_terms
+from retrieval.catalog import SCHEMA, Catalog, LexicalHit
 from retrieval.chunking import Chunk
 from retrieval.lexicon import Fts5Tokenizer
 from retrieval.sqldb import Database
@@ -124,20 +124,13 @@ class PostgresCatalog(Catalog):
         ctes.append("hits AS (" + " UNION ALL ".join(unions) + ")")
         return ", ".join(ctes), args
 
-    def bm25(
-        self,
-        namespace: str,
-        query: str,
-        limit: int = 50,
-        since_day: int | None = None,
-        until_day: int | None = None,
-        source: str | None = None,
+    def _rank(
+        self, namespace: str, terms: Sequence[str], limit: int, fsql: str, fargs: list[object]
     ) -> list[LexicalHit]:
-        phrases = [p for p in self._phrases(self.selective_terms(query_terms(query))) if p]
+        phrases = [p for p in self._phrases(terms) if p]
         if not phrases:
             return []
         ctes, args = self._hits_sql(phrases)
-        fsql, fargs = self._article_filter(since_day, until_day, source)
         raw_idf = "ln((s.n - i.nh + 0.5) / (i.nh + 0.5))"
         sql = (
             "WITH stats AS MATERIALIZED (SELECT COUNT(*)::float8 AS n, COALESCE(SUM(lex_len), 0)::float8 AS t"
