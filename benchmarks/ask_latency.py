@@ -33,6 +33,7 @@ from retrieval.settings import Settings
 def build(engine: Engine, n_chunks: int, corpus: Path, rng: np.random.Generator) -> int:
     base = [article_from_record(r) for r in read_corpus(corpus, 4000)]
     written, copy = 0, 0
+    seen: set[str] = set()  # a few corpus URLs share a canonical form (one article id)
     while written < n_chunks:
         batch: list[tuple[Article, list[Chunk]]] = []
         for art in base:
@@ -46,6 +47,9 @@ def build(engine: Engine, n_chunks: int, corpus: Path, rng: np.random.Generator)
                 source=art.source,
                 published=art.published or date(2023, 1, 1),
             )
+            if a.id in seen:
+                continue
+            seen.add(a.id)
             chunks = engine.chunker.chunk(a.id, a.text)[: n_chunks - written]
             batch.append((a, chunks))
             written += len(chunks)
