@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import discord
 import pytest
@@ -17,8 +18,11 @@ from bot.discord_app import NewsBot
 from retrieval.articles import Article
 from retrieval.engine import Engine, namespace_for_guild
 from retrieval.feedback import FeedbackStore
+from retrieval.fetch import Fetcher, FetchPolicy, build_http_client, parse_allow_list
 from retrieval.loaders import load_text
+from retrieval.settings import Settings
 from tests.fake_discord import FakeDiscord, FakeGuild, FakeInteraction, Json, Recorded
+from tests.http_server import LoopbackSite
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO.parent / "shared" / "samples" / "000_f8825fb9799a5eeb.txt"
@@ -114,6 +118,24 @@ async def running_bot(bot: NewsBot) -> AsyncIterator[NewsBot]:
         await bot.close()
         with contextlib.suppress(asyncio.CancelledError, discord.ConnectionClosed):
             await asyncio.wait_for(task, 10)
+
+
+@contextlib.asynccontextmanager
+async def web_world(
+    fake: FakeDiscord, settings: Settings, engine: Engine, feedback: FeedbackStore, **bot_options: Any
+) -> AsyncIterator[tuple[World, LoopbackSite]]:
+    """A server with a reader and an editor, and a bot that may fetch from the loopback news site."""
+    guild = fake.add_guild("Newsroom", roles=("editors",))
+    user = fake.add_user("reader")
+    admin = fake.add_user("chief")
+    async with LoopbackSite() as site:
+        policy = FetchPolicy(allow=parse_allow_list(site.host), timeout=5.0)
+        async with build_http_client(policy) as client:
+            bot = NewsBot(
+                settings, engine, feedback, Fetcher(client, policy), guild_ready_timeout=0.5, **bot_options
+            )
+            async with running_bot(bot):
+                yield World(fake, bot, engine, feedback, guild, user, admin), site
 
 
 def webhook_posts(requests: list[Recorded], app_id: int) -> list[Recorded]:

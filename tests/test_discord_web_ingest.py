@@ -9,12 +9,10 @@ from typing import Any
 
 import pytest
 
-from bot.discord_app import NewsBot
 from retrieval.engine import Engine
 from retrieval.feedback import FeedbackStore
-from retrieval.fetch import Fetcher, FetchPolicy, build_http_client, parse_allow_list
 from retrieval.settings import Settings
-from tests.discord_world import World, running_bot
+from tests.discord_world import World, web_world
 from tests.fake_discord import MANAGE_GUILD, FakeDiscord
 from tests.http_server import LoopbackSite
 from tests.test_feeds import publish_news
@@ -29,17 +27,8 @@ WIRE_TITLE = "Harbour ferry to run every 20 minutes"
 async def web(
     fake: FakeDiscord, bot_settings: Settings, bot_engine: Engine, feedback: FeedbackStore
 ) -> AsyncIterator[tuple[World, LoopbackSite]]:
-    guild = fake.add_guild("Newsroom", roles=("editors",))
-    user = fake.add_user("reader")
-    admin = fake.add_user("chief")
-    async with LoopbackSite() as site:
-        policy = FetchPolicy(allow=parse_allow_list(site.host), timeout=5.0)
-        async with build_http_client(policy) as client:
-            bot = NewsBot(
-                bot_settings, bot_engine, feedback, Fetcher(client, policy), guild_ready_timeout=0.5
-            )
-            async with running_bot(bot):
-                yield World(fake, bot, bot_engine, feedback, guild, user, admin), site
+    async with web_world(fake, bot_settings, bot_engine, feedback) as world_and_site:
+        yield world_and_site
 
 
 async def slash(world: World, name: str, option: str, value: str) -> str:

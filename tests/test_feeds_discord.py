@@ -11,12 +11,11 @@ from typing import Any, cast
 import pytest
 
 from bot.cogs.feeds import Feeds
-from bot.discord_app import EXTENSIONS, NewsBot
+from bot.discord_app import EXTENSIONS
 from retrieval.engine import Engine, namespace_for_guild
 from retrieval.feedback import FeedbackStore
-from retrieval.fetch import Fetcher, FetchPolicy, build_http_client, parse_allow_list
 from retrieval.settings import Settings
-from tests.discord_world import World, running_bot
+from tests.discord_world import World, web_world
 from tests.fake_discord import FakeDiscord, FakeInteraction, Recorded
 from tests.http_server import LoopbackSite
 from tests.test_feeds import publish_news
@@ -65,24 +64,11 @@ class FeedsWorld:
 async def fw(
     fake: FakeDiscord, bot_settings: Settings, bot_engine: Engine, feedback: FeedbackStore
 ) -> AsyncIterator[FeedsWorld]:
-    guild = fake.add_guild("Newsroom", roles=("editors",))
-    user = fake.add_user("reader")
-    admin = fake.add_user("chief")
-    async with LoopbackSite() as site:
-        policy = FetchPolicy(allow=parse_allow_list(site.host), timeout=5.0)
-        async with build_http_client(policy) as client:
-            bot = NewsBot(
-                bot_settings,
-                bot_engine,
-                feedback,
-                Fetcher(client, policy),
-                extensions=EXTENSIONS,
-                guild_ready_timeout=0.5,
-                # the background digest clock reads midnight: only the test's own calls post
-                clock=lambda: MIDNIGHT,
-            )
-            async with running_bot(bot):
-                yield FeedsWorld(World(fake, bot, bot_engine, feedback, guild, user, admin), site)
+    # the background digest clock reads midnight: only the test's own calls post
+    async with web_world(
+        fake, bot_settings, bot_engine, feedback, extensions=EXTENSIONS, clock=lambda: MIDNIGHT
+    ) as (world, site):
+        yield FeedsWorld(world, site)
 
 
 def sub(name: str, options: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
