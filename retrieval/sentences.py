@@ -78,15 +78,23 @@ class Sentence:
     text: str
 
 
+# the run of letters and dots just before a period ('U.S', 'Dr', 'J')
+_WORD_BEFORE = re.compile(r"[A-Za-z][A-Za-z.]*$")
+_LOOK_BACK = 64  # characters; any longer run is no abbreviation or initial
+
+
 def _is_abbreviation(text: str, dot: int) -> bool:
     """True when the period at `dot` closes an abbreviation or an initial ('J.', 'U.S.')."""
-    m = re.search(r"([A-Za-z][A-Za-z.]*)$", text[:dot])
+    # only a short window before the dot is searched: the whole text up to it would make
+    # splitting an article quadratic in its length
+    left = max(0, dot - _LOOK_BACK)
+    m = _WORD_BEFORE.search(text, left, dot)
     if not m:
         return False
-    word = m.group(1).lower().rstrip(".")
+    word = m.group(0).lower().rstrip(".")
     if word in ABBREVIATIONS:
         return True
-    return len(word) == 1 and text[m.start(1)].isupper()
+    return len(word) == 1 and text[m.start()].isupper()
 
 
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[Sentence]:

@@ -71,3 +71,11 @@ def test_time_windows() -> None:
     assert parse_since(None, today) is None
     with pytest.raises(BadInputError, match="can't read the time window"):
         parse_since("last tuesday", today)
+
+
+def test_abbreviations_are_found_deep_into_a_long_text() -> None:
+    # only a short window before each period is looked at: the result must not depend on it
+    filler = "The council met again on the harbour plan. " * 300
+    text = filler + "Dr. Lee spoke for the U.S. delegation. She left early."
+    tail = [s.text for s in split_sentences(text)][-2:]
+    assert tail == ["Dr. Lee spoke for the U.S. delegation.", "She left early."]
