@@ -268,7 +268,7 @@ class Catalog:
         self.path = str(target) if not isinstance(target, Database) else ""
         self.lock = self.db.lock
         self.db.create_schema(self.schema)
-        # BM25 leaves out query terms found in more than this share of all chunks (0: none)
+        # > 0: BM25 in two passes, words in more than this share of all chunks only in the second
         self.max_df = max_df
         self._df_cache = DocFrequencyCache()
 
@@ -326,16 +326,22 @@ class Catalog:
     # --- articles -------------------------------------------------------------------------
 
     def content_hashes(self, namespace: str, ids: Sequence[str]) -> dict[str, str]:
-        out: dict[str, str] = {}
+        rows = self._article_rows(namespace, ids, "id, content_hash")
+        return {aid: r["content_hash"] for aid, r in rows.items()}
+
+    def _article_rows(self, namespace: str, ids: Sequence[str], columns: str) -> dict[str, Any]:
+        """id → the `columns` of each article in `ids` that exists (`columns` includes id)."""
+        unique = list(dict.fromkeys(ids))
+        out: dict[str, Any] = {}
         with self.lock:
-            for i in range(0, len(ids), 500):
-                part = list(ids[i : i + 500])
+            for i in range(0, len(unique), 500):
+                part = unique[i : i + 500]
                 marks = ",".join("?" * len(part))
                 rows = self.db.execute(
-                    f"SELECT id, content_hash FROM articles WHERE namespace = ? AND id IN ({marks})",
+                    f"SELECT {columns} FROM articles WHERE namespace = ? AND id IN ({marks})",
                     [namespace, *part],
                 ).fetchall()
-                out.update({r["id"]: r["content_hash"] for r in rows})
+                out.update({r["id"]: r for r in rows})
         return out
 
     @staticmethod
@@ -406,19 +412,7 @@ class Catalog:
 
     def article_heads(self, namespace: str, article_ids: Sequence[str]) -> dict[str, Any]:
         """id → row with title, url, source and published (no text), for the ids that exist."""
-        ids = list(dict.fromkeys(article_ids))
-        out: dict[str, Any] = {}
-        with self.lock:
-            for i in range(0, len(ids), 500):
-                part = ids[i : i + 500]
-                marks = ",".join("?" * len(part))
-                rows = self.db.execute(
-                    "SELECT id, title, url, source, published FROM articles"
-                    f" WHERE namespace = ? AND id IN ({marks})",
-                    [namespace, *part],
-                ).fetchall()
-                out.update({r["id"]: r for r in rows})
-        return out
+        return self._article_rows(namespace, article_ids, "id, title, url, source, published")
 
     _info_cols = "id, title, url, source, published, n_chunks, ingested_at"
 

@@ -39,7 +39,8 @@ class Settings(BaseSettings):
     # news fades: a passage's fused score is weighted 1 / (1 + age_days / N), age counted from
     # the question's "as of" date (today by default); 0 turns the weighting off
     recency_days: float = Field(default=30.0, alias="NEWSDESK_RECENCY_DAYS", ge=0)
-    # BM25 leaves out query words found in more than this share of all chunks (0 keeps all)
+    # > 0: BM25 in two passes; words in more than this share of all chunks only rank the
+    # candidates the rarer words found (0: one exact pass)
     lexical_max_df: float = Field(default=0.0, alias="NEWSDESK_LEXICAL_MAX_DF", ge=0, le=1)
     max_question_chars: int = Field(default=1000, alias="NEWSDESK_MAX_QUESTION_CHARS")
     max_article_chars: int = Field(default=2_000_000, alias="NEWSDESK_MAX_ARTICLE_CHARS")
