@@ -2,7 +2,7 @@
 correct choice's text occurs in a corpus article published in the N days up to the question's
 date (the same matching rule as score.py's answer_recall), per quiz source. With a run file,
 also that run's answer_recall@5 and how many questions it missed although the answer was in the
-first window.
+first window (over the run's questions only).
 
     .venv/bin/python -m benchmarks.answer_ceiling ../shared/bench/realtimeqa-2023 \
         [--run runs/realtimeqa-2023.jsonl] [--days 7 30]
@@ -88,6 +88,7 @@ def main() -> None:
     if a.run:
         with a.run.open(encoding="utf-8") as fh:
             run = {r["id"]: r for r in map(json.loads, fh)}
+        questions = [q for q in questions if q["id"] in run]  # a --limit run: its questions only
 
     def contains(text: str, needle: str) -> bool:
         return bool(score._spans(text, needle))

@@ -95,6 +95,8 @@ def test_the_command_prints_each_sources_share_per_window_and_the_runs_recall(tm
         + "\n"
         + json.dumps({"id": "q3", "retrieved": [{"url": "u", "text": "nothing here"}]})
         + "\n"
+        + json.dumps({"id": "q2", "retrieved": [{"url": "u", "text": "Maximum"}]})
+        + "\n"
     )
     args = ["-m", "benchmarks.answer_ceiling", str(bench), "--run", str(run), "--days", "7", "30"]
     out = subprocess.run(
