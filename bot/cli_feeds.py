@@ -1,7 +1,7 @@
 """`newsdesk feeds add|list|remove|poll`, `newsdesk digest`, `newsdesk fetch URL…`.
 
 Each command builds what it needs once (settings, engine, HTTP client, stores) and closes it;
-domain errors print one line and exit 1.
+domain errors print one line and exit 1 (75 for a poll while another process polls).
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def _run(fn: Callable[[], T]) -> T:
         return fn()
     except NewsdeskError as exc:
         _err().print(f"[red]error:[/red] {escape(str(exc))}")
-        raise typer.Exit(1) from None
+        raise typer.Exit(EXIT_POLLER_BUSY if isinstance(exc, PollerBusy) else 1) from None
 
 
 @contextmanager
@@ -236,6 +236,11 @@ class PollerBusy(NewsdeskError):
     """Another process (a bot, another `feeds poll`) holds the feed-poller lease."""
 
 
+# sysexits.h EX_TEMPFAIL: "try again later", so a cron job can tell a busy poller (75) from a
+# feed that failed (1)
+EXIT_POLLER_BUSY = 75
+
+
 def poller_lease(services: PollServices) -> Lease:
     """The lease the bots' poller takes too: one poller at a time per state database."""
     return Lease(
@@ -350,7 +355,7 @@ def feeds_poll(
     """Poll the feeds: forever on their schedules (Ctrl-C stops), or all of them now with --once.
 
     Only one poller runs at a time: while a bot (or another `feeds poll`) holds the poller lease,
-    this says who and exits 1, or waits for it with --wait."""
+    this says who and exits 75, or waits for it with --wait. Exit 1: a feed failed (--once)."""
 
     def go() -> int:
         settings = Settings()
