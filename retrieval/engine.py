@@ -303,6 +303,10 @@ class Engine:
         info = self.catalog.find_article(namespace, ref, by_url)
         if info is None and by_url:
             info = self.catalog.find_article(namespace, normalize_url(ref), by_url)
+        if info is None and by_url:
+            # a syndicated copy's URL: the story is stored once, under the copy seen first
+            owner = self.stories.owner_of(namespace, ref)
+            info = self.catalog.find_article(namespace, owner) if owner else None
         return info
 
     def delete(self, ref: str, namespace: str = DEFAULT_NAMESPACE) -> ArticleInfo:

@@ -78,6 +78,16 @@ async def test_ingest_url_stores_a_syndicated_copy_once_and_forget_clears_it(
         ("https://127.0.0.1/articles/ferry", "127.0.0.1"),
         ("https://127.0.0.1/wire/ferry-copy", "127.0.0.1"),
     ]
+    # the copy's URL names the story it is stored with: /summary url: summarises that
+    text = await slash(world, "summary", "url", wire)
+    assert text == (
+        "• Mayor Ada Okonkwo said on Monday that the harbour ferry will run every twenty minutes "
+        "from April, after a year of complaints about crowded morning boats. [1]\n"
+        "• The city will lease two extra vessels from a private operator while the new electric "
+        "ferries are built, she told reporters at the terminal. [1]\n"
+        "• Commuter groups welcomed the change but said fares should not rise to pay for it. [1]"
+    )
+
     # the same page again: unchanged, nothing re-indexed
     text = await slash(world, "ingest", "url", ferry)
     assert text == (

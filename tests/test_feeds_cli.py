@@ -243,12 +243,15 @@ def test_delete_forgets_the_story_and_its_syndicated_urls(
     ]
     assert story_rows(db) == {"story_sigs": 1, "story_bands": 32, "story_urls": 2}
 
-    r = cli("delete", ferry)
+    # the copy's URL names the story it was stored with
+    r = cli("delete", wire)
     assert (r.exit_code, r.stdout.strip()) == (
         0,
         f"deleted {ferry_id}: Ferry to run every 20 minutes (1 chunks)",
     )
     assert story_rows(db) == {"story_sigs": 0, "story_bands": 0, "story_urls": 0}
+    r = cli("delete", ferry)
+    assert (r.exit_code, r.stderr.strip()) == (1, f"error: no article '{ferry}' is indexed here")
 
     # the wire copy is a story of its own now; the deleted one's page comes back as its copy
     r = cli("fetch", wire, ferry)
