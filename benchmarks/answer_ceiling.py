@@ -16,6 +16,7 @@ import argparse
 import bisect
 import importlib.util
 import json
+import math
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -25,8 +26,7 @@ from types import ModuleType
 from typing import Any
 
 from benchmarks.common import read_corpus
-
-ALL = "any"  # the window holding every article published up to the question's date
+from retrieval.evaluation import find_scorer
 
 
 def load_scorer(path: Path) -> ModuleType:
@@ -76,9 +76,7 @@ def main() -> None:
     ap.add_argument("--days", type=int, nargs="+", default=[7, 30])
     ap.add_argument("--scorer", type=Path, help="score.py (default: beside or above the bench folder)")
     a = ap.parse_args()
-    scorer_path = a.scorer or next(
-        (p for p in (a.bench_dir / "score.py", a.bench_dir.parent / "score.py") if p.exists()), None
-    )
+    scorer_path = a.scorer or find_scorer(a.bench_dir / "questions.jsonl")
     if scorer_path is None:
         raise SystemExit("score.py not found: pass --scorer")
     score = load_scorer(scorer_path)
@@ -93,7 +91,9 @@ def main() -> None:
     def contains(text: str, needle: str) -> bool:
         return bool(score._spans(text, needle))
 
-    windows = [*sorted(a.days), ALL]
+    # column → the oldest an article holding the answer may be, in days
+    windows: dict[str, float] = {f"≤{d}d": d for d in sorted(a.days)} | {"any": math.inf}
+    first = min(a.days)
     counts: dict[str, Counter[str]] = {}
     for q in questions:
         if score.is_boolean_question(q["choices"]):
@@ -102,21 +102,21 @@ def main() -> None:
         for source in (q["source"], "ALL"):
             c = counts.setdefault(source, Counter())
             c["questions"] += 1
-            for w in windows:
-                c[str(w)] += age is not None and (w == ALL or age <= int(w))
+            for label, oldest in windows.items():
+                c[label] += age is not None and age <= oldest
             if run:
                 texts = [p.get("text") or "" for p in run.get(q["id"], {}).get("retrieved", [])[:5]]
                 got = any(score.contains_phrase(t, q["answer"]) for t in texts)
                 c["run"] += got
-                c["missed"] += (not got) and age is not None and age <= windows[0]
-    head = ["source", "questions", *(f"≤{w}d" if w != ALL else "any" for w in windows)]
+                c["missed"] += (not got) and age is not None and age <= first
+    head = ["source", "questions", *windows]
     if run:
-        head += ["run ans_rec@5", f"missed, in ≤{windows[0]}d"]
+        head += ["run ans_rec@5", f"missed, in ≤{first}d"]
     print(" | ".join(head))
     for source in sorted(counts, key=lambda s: (s == "ALL", s)):
         c = counts[source]
         n = c["questions"]
-        cells = [source, str(n), *(f"{c[str(w)] / n:.3f}" for w in windows)]
+        cells = [source, str(n), *(f"{c[label] / n:.3f}" for label in windows)]
         if run:
             cells += [f"{c['run'] / n:.3f}", f"{c['missed'] / n:.3f}"]
         print(" | ".join(cells))
