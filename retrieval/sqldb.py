@@ -43,7 +43,12 @@ def open_database(target: Path | str) -> Database:
 
 
 class Database:
-    """One connection, serialised by a re-entrant lock (the stores are used from threads)."""
+    """One connection, serialised by a re-entrant lock (the stores are used from threads).
+
+    `close()` takes the lock too: a bot shutting down closes its stores while a worker thread
+    may still be renewing a lease or reading, and SQLite crashes the process (not an exception)
+    when its connection is closed under a running statement. After `close()`, a statement raises.
+    """
 
     dialect = "sqlite"
 
@@ -121,7 +126,8 @@ class SqliteDatabase(Database):
         return {r[1] for r in self.execute(f"PRAGMA table_info({table})")}
 
     def close(self) -> None:
-        self.conn.close()
+        with self.lock:  # not under a statement or transaction running in another thread
+            self.conn.close()
 
 
 class Row(tuple[Any, ...]):
@@ -215,4 +221,5 @@ class PostgresDatabase(Database):
         return {r[0] for r in rows}
 
     def close(self) -> None:
-        self.conn.close()
+        with self.lock:  # not under a statement or transaction running in another thread
+            self.conn.close()

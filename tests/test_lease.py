@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from bot.discord_app import shard_options
 from retrieval.errors import BadInputError
 from retrieval.lease import Lease
 from retrieval.settings import Settings
+from retrieval.sqldb import open_database
 from tests.servers import PostgresServer
 
 
@@ -75,3 +79,36 @@ def test_shard_settings() -> None:
         with pytest.raises(BadInputError) as err:
             shard_options(settings(NEWSDESK_SHARDS=shards, NEWSDESK_SHARD_IDS=ids))
         assert str(err.value) == message
+
+
+def test_closing_the_database_waits_for_a_renewal_running_in_another_thread(database: str) -> None:
+    """A bot shutting down closes its stores while a worker thread may be renewing the lease;
+    closing SQLite under a running statement crashed the process (a segfault in CI)."""
+    db = open_database(database)
+    lease = Lease(db, "feed-poller", "bot-1", ttl=30, clock=Clock())
+    inside, finish = threading.Event(), threading.Event()
+
+    def renew() -> None:  # acquire()'s upsert, held open until the test lets it finish
+        with db.transaction():
+            inside.set()
+            assert finish.wait(10)
+            db.execute("INSERT INTO leases (name, holder, expires_at) VALUES ('feed-poller', 'bot-1', 1030)")
+
+    worker = threading.Thread(target=renew)
+    worker.start()
+    assert inside.wait(10)
+    closer = threading.Thread(target=db.close)
+    closer.start()
+    closer.join(0.3)
+    assert closer.is_alive()  # close() waits for the transaction
+    finish.set()
+    worker.join(10)
+    closer.join(10)
+    assert not closer.is_alive()
+    with pytest.raises((sqlite3.ProgrammingError, psycopg.OperationalError)):
+        lease.acquire()  # closed: an exception, not a crash
+    again = Lease(database, "feed-poller", "bot-2", ttl=30, clock=Clock())
+    try:
+        assert again.current_holder() == "bot-1"  # the renewal was committed before the close
+    finally:
+        again.close()
