@@ -29,7 +29,10 @@ def normalize_url(url: str) -> str:
         u = "https:" + u
     elif not re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*://", u):
         u = "https://" + u
-    parts = urllib.parse.urlsplit(u)
+    try:
+        parts = urllib.parse.urlsplit(u)
+    except ValueError:  # not a URL after all ("http://[bad", "[x]/y"): the text is its own key
+        return u
     host = (parts.hostname or "").lower().rstrip(".")
     host = host.removeprefix("www.")
     host = HOST_ALIASES.get(host, host)

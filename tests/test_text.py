@@ -62,6 +62,13 @@ def test_article_ids_are_stable_and_url_based() -> None:
     assert c.id == Article(title="T", text="same text").id != Article(title="T", text="other").id
 
 
+def test_text_that_is_not_a_url_is_its_own_key_instead_of_an_error() -> None:
+    # urlsplit raises on a bracketed host that is not an IPv6 address
+    assert normalize_url("http://[bad/x") == "http://[bad/x"
+    assert normalize_url("[bold]x[/bold]") == "https://[bold]x[/bold]"
+    assert url_id("http://[bad/x") == url_id(" http://[bad/x ") != url_id("http://[bad/y")
+
+
 def test_time_windows() -> None:
     today = date(2026, 3, 10)
     assert parse_since("7d", today) == date(2026, 3, 3)
