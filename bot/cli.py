@@ -7,10 +7,10 @@ import json
 import logging
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -31,9 +31,8 @@ from bot.cli_feeds import digest_app, feeds_app, fetch_app
 from bot.cli_health import health_command
 from bot.cli_migrate import migrate_command
 from bot.llm_cli import generate_answer, generate_summary
-from bot.terminal import print_answer
+from bot.terminal import print_answer, run_or_exit
 from retrieval.engine import Engine, namespace_for_guild
-from retrieval.errors import NewsdeskError
 from retrieval.settings import Settings
 from retrieval.timewindow import parse_day, parse_since
 
@@ -51,7 +50,6 @@ app.add_typer(fetch_app, name="fetch")
 app.command("eval")(eval_command)
 app.command("migrate")(migrate_command)
 app.command("health")(health_command)
-T = TypeVar("T")
 
 GuildOpt = Annotated[str | None, typer.Option("--guild", help="Namespace: a Discord server id.")]
 SinceOpt = Annotated[str | None, typer.Option("--since", help="Only articles since: 24h, 7d, 2w or a date.")]
@@ -108,14 +106,6 @@ def progress_bar(console: Console, every: float = 30.0) -> Progress:
     if not console.is_terminal:
         return LineProgress(*columns, console=console, transient=True, every=every)
     return Progress(*columns, console=console, transient=True)
-
-
-def run_or_exit(fn: Callable[[], T]) -> T:
-    try:
-        return fn()
-    except NewsdeskError as exc:
-        _console(stderr=True).print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from None
 
 
 def _count_inputs(paths: list[Path]) -> int:

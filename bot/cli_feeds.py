@@ -14,13 +14,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from bot.terminal import run_or_exit
 from retrieval.dedup import StoryIndex
 from retrieval.digest import Digest, build_digest, collect_articles
 from retrieval.engine import Engine, namespace_for_guild
@@ -34,7 +35,6 @@ from retrieval.settings import Settings
 from retrieval.timewindow import parse_since
 from retrieval.web import IngestOutcome, WebIngestor, ingest_urls
 
-T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 feeds_app = typer.Typer(name="feeds", help="Follow RSS/Atom feeds and poll them.", no_args_is_help=True)
@@ -56,14 +56,6 @@ def _out() -> Console:
 
 def _err() -> Console:
     return Console(stderr=True, highlight=False)
-
-
-def _run(fn: Callable[[], T]) -> T:
-    try:
-        return fn()
-    except NewsdeskError as exc:
-        _err().print(f"[red]error:[/red] {escape(str(exc))}")
-        raise typer.Exit(EXIT_POLLER_BUSY if isinstance(exc, PollerBusy) else 1) from None
 
 
 @contextmanager
@@ -139,7 +131,7 @@ def feeds_add(
         feed = add_feed(settings, url, namespace_for_guild(guild), every, check, time.time())
         _out().print(f"following #{feed.id} {escape(feed.label)} every {format_every(feed.every_seconds)}")
 
-    _run(go)
+    run_or_exit(go)
 
 
 def feeds_table(feeds: list[Feed], now: float) -> Table:
@@ -174,7 +166,7 @@ def feeds_list(guild: GuildOpt = None) -> None:
             return
         _out().print(feeds_table(feeds, time.time()))
 
-    _run(go)
+    run_or_exit(go)
 
 
 @feeds_app.command("remove")
@@ -189,7 +181,7 @@ def feeds_remove(
             feed = store.remove(namespace_for_guild(guild), ref)
         _out().print(f"stopped following #{feed.id} {escape(feed.label)}")
 
-    _run(go)
+    run_or_exit(go)
 
 
 @dataclass
@@ -235,10 +227,9 @@ def describe(result: FeedPollResult) -> str:
 class PollerBusy(NewsdeskError):
     """Another process (a bot, another `feeds poll`) holds the feed-poller lease."""
 
-
-# sysexits.h EX_TEMPFAIL: "try again later", so a cron job can tell a busy poller (75) from a
-# feed that failed (1)
-EXIT_POLLER_BUSY = 75
+    # sysexits.h EX_TEMPFAIL, "try again later": a cron job can tell a busy poller from a feed
+    # that failed (1)
+    exit_code = 75
 
 
 def poller_lease(services: PollServices) -> Lease:
@@ -369,7 +360,7 @@ def feeds_poll(
             except KeyboardInterrupt:
                 return 0
 
-    failures = _run(go)
+    failures = run_or_exit(go)
     if failures:
         raise typer.Exit(1)
 
@@ -405,7 +396,7 @@ def digest(
             engine.close()
         _out().print(escape(result.to_text()))
 
-    _run(go)
+    run_or_exit(go)
 
 
 # ----------------------------------------------------------------------------- fetch
@@ -436,5 +427,5 @@ def fetch(
             _out().print(describe_outcome(o))
         return sum(1 for o in outcomes if o.status == "failed")
 
-    if _run(go):
+    if run_or_exit(go):
         raise typer.Exit(1)

@@ -1,11 +1,28 @@
-"""Terminal rendering of answers (rich). Discord rendering lives in bot/render.py."""
+"""Terminal output (rich): answers, and the one-line error a command exits with. Discord
+rendering lives in bot/render.py."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
+import typer
 from rich.console import Console
 from rich.markup import escape
 
+from retrieval.errors import NewsdeskError
 from retrieval.results import Answer
+
+T = TypeVar("T")
+
+
+def run_or_exit(fn: Callable[[], T]) -> T:
+    """Run a command's body; a NewsdeskError prints one line and exits with its exit code."""
+    try:
+        return fn()
+    except NewsdeskError as exc:
+        Console(stderr=True, highlight=False, soft_wrap=True).print(f"[red]error:[/red] {escape(str(exc))}")
+        raise typer.Exit(exc.exit_code) from None
 
 
 def print_answer(console: Console, answer: Answer, show_quotes: bool = True) -> None:

@@ -4,6 +4,8 @@
 class NewsdeskError(Exception):
     """A problem the user can act on; the message is displayed to them."""
 
+    exit_code = 1  # the command line's exit status for it
+
 
 class BadInputError(NewsdeskError):
     """The user's input (a question, a path, a file) cannot be used."""

@@ -67,6 +67,8 @@ def test_human_output_lists_sources(cli) -> None:  # type: ignore[no-untyped-def
         (["ask", "x" * 1001], "the question is too long (1001 characters; the limit is 1000)"),
         (["ask", "ferry?", "--since", "yesterday-ish"], "can't read the time window 'yesterday-ish'"),
         (["delete", "https://nowhere.example/x"], "no article 'https://nowhere.example/x' is indexed here"),
+        # shown as typed: brackets in a message are not read as rich markup
+        (["delete", "[bold]x[/bold]"], "no article '[bold]x[/bold]' is indexed here"),
         (["summarize"], "say what to summarise"),
         (["ask", "ferry?", "--guild", "../etc"], "invalid guild id '../etc'"),
     ],
