@@ -10,6 +10,7 @@ import pytest
 
 from retrieval.dedup import StoryIndex
 from retrieval.engine import Engine
+from retrieval.feeds import parse_feed
 from retrieval.feedstore import FeedStore
 from retrieval.fetch import Fetcher, FetchPolicy, build_http_client, parse_allow_list
 from retrieval.poller import Poller
@@ -313,3 +314,29 @@ async def test_run_loop_stops_and_bounds_its_rounds(world: World) -> None:
     rounds = await world.poller.run(stop, announce, max_sleep=0.01, max_rounds=3)
     assert rounds == 3
     assert seen == ["ok"]  # the feed was due once; the later rounds found nothing due
+
+
+LAUGHS = "".join(
+    f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10)
+)  # lol9 would expand to 10^9 "lol"s
+
+
+@pytest.mark.parametrize(
+    "doctype",
+    [
+        f'<!DOCTYPE r [<!ENTITY lol0 "lol">{LAUGHS}]>',  # "billion laughs"
+        '<!DOCTYPE r [<!ENTITY lol9 SYSTEM "file:///etc/passwd">]>',  # external entity (XXE)
+    ],
+)
+def test_a_hostile_feed_expands_no_entity(doctype: str) -> None:
+    body = (
+        f'<?xml version="1.0"?>{doctype}<rss version="2.0"><channel><title>t</title>'
+        "<item><title>Ferry &lol9; news</title><link>https://e.example/a</link>"
+        "<description>&lol9;</description></item></channel></rss>"
+    ).encode()
+    feed = parse_feed(body, "https://e.example/rss", "application/rss+xml")
+    ((entry),) = feed.entries
+    assert entry.link == "https://e.example/a"
+    # dropped or kept as the literal "&lol9;", never expanded: no "lollol…", no /etc/passwd lines
+    text = entry.title + entry.text
+    assert len(text) < 40 and "lollol" not in text and "root:" not in text
