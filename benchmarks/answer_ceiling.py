@@ -45,7 +45,8 @@ class Dated:
 
 
 class AnswerCeiling:
-    """Articles sorted by date; `windows(...)` says which windows hold the phrase."""
+    """The corpus's dated articles, oldest first, for asking how old the newest mention of a
+    phrase was on a given day."""
 
     def __init__(self, articles: Iterable[dict[str, Any]], normalize: Callable[[str], str]):
         dated = []
