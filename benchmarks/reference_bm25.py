@@ -41,7 +41,8 @@ class ChunkIndex:
     urls: list[str] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
     days: list[int] = field(default_factory=list)
-    lengths: list[int] = field(default_factory=list)
+    lengths: list[int] = field(default_factory=list)  # in stemmed words, for BM25
+    tokens: list[int] = field(default_factory=list)  # in tiktoken tokens, as the chunker counted
     postings: dict[str, tuple[list[int], list[int]]] = field(default_factory=dict)
 
     @classmethod
@@ -63,6 +64,7 @@ class ChunkIndex:
                 index.texts.append(chunk.text)
                 index.days.append(day)
                 index.lengths.append(len(words))
+                index.tokens.append(chunk.n_tokens)
         return index
 
 
@@ -120,7 +122,7 @@ def main() -> None:
                 top = bm25.search(q["question"], date.fromisoformat(q["date"]), a.k)
                 retrieved = [{"url": index.urls[i], "text": index.texts[i]} for i in top]
                 fh.write(json.dumps({"id": q["id"], "retrieved": retrieved, "answer": None}) + "\n")
-        mean_tokens = sum(chunker.count(t) for t in index.texts) / max(len(index.texts), 1)
+        mean_tokens = sum(index.tokens) / max(len(index.tokens), 1)
         line = f"{size}-token chunks: {len(index.texts)} chunks, {mean_tokens:.0f} tokens on average"
         if scorer is not None:
             metrics = score(scorer, questions_file, out, subset=False)["metrics"]
