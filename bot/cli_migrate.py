@@ -7,8 +7,8 @@ from typing import Annotated, Any
 import chromadb
 import typer
 
-from retrieval.errors import NewsdeskError
-from retrieval.migrate import migrate, server_client
+from bot.terminal import run_or_exit
+from retrieval.migrate import MigrationReport, migrate, server_client
 from retrieval.settings import Settings
 
 
@@ -27,15 +27,15 @@ def migrate_command(
     (nothing is re-embedded), and its state into PostgreSQL. Safe to re-run."""
     settings = Settings()
     target_db = database or settings.database_url or settings.sqlite_path
-    try:
+
+    def go() -> MigrationReport:
         source: Any = chromadb.PersistentClient(
             path=str(settings.chroma_path), settings=chromadb.Settings(anonymized_telemetry=False)
         )
         target = server_client(to, settings.chroma_auth_token)
-        report = migrate(settings.data_dir, source, target, target_db, log=typer.echo)
-    except NewsdeskError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from None
+        return migrate(settings.data_dir, source, target, target_db, log=typer.echo)
+
+    report = run_or_exit(go)
     state = "state left in SQLite" if target_db == settings.sqlite_path else f"{report.articles} articles"
     rows = sum(report.rows.values())
     typer.echo(
