@@ -16,6 +16,7 @@ from retrieval.chunking import Chunk, Chunker
 from retrieval.dedup import StoryIndex
 from retrieval.embedding import Embedder, LocalEmbedder, OpenAIEmbedder
 from retrieval.errors import BadInputError, ModelMismatchError, NotFoundError
+from retrieval.lexicon import Fts5Tokenizer
 from retrieval.loaders import LoadProblem, load_path
 from retrieval.results import Answer, ArticleInfo, IngestReport, Passage
 from retrieval.search import Searcher, SearchFilters, passage_from
@@ -81,7 +82,7 @@ class Engine:
         vectors = Vectors(chroma_client or build_chroma_client(settings), embedder.model_id)
         store = Store(catalog, vectors)
         chunker = Chunker(load_encoding(), settings.chunk_tokens, settings.chunk_overlap)
-        searcher = Searcher(catalog, vectors, embedder, recency_days=settings.recency_days)
+        searcher = Searcher(catalog, vectors, embedder, Fts5Tokenizer(), recency_days=settings.recency_days)
         answerer = ExtractiveAnswerer(doc_frequency=catalog.doc_frequency)
         engine = cls(settings, store, embedder, chunker, searcher, answerer, Summarizer())
         engine.check_chunking()
@@ -120,6 +121,7 @@ class Engine:
 
     def close(self) -> None:
         self.catalog.close()
+        self.searcher.tokenizer.close()
 
     # --- ingest ---------------------------------------------------------------------------
 

@@ -57,6 +57,10 @@ class Fts5Tokenizer:
                 plist.sort()
         return out
 
+    def term_sets(self, texts: Sequence[str]) -> list[set[str]]:
+        """Each text's distinct tokens, stemmed as the BM25 index stems them."""
+        return [{term for term, _col in d.positions} for d in self.tokenize_rows([("", t) for t in texts])]
+
     def phrase(self, text: str) -> list[str]:
         """The tokens FTS5 makes of a quoted query phrase, in order."""
         (doc,) = self.tokenize_rows([("", text)])

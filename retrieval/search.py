@@ -1,5 +1,6 @@
 """Hybrid search: dense (Chroma) and BM25 (SQLite FTS5) candidates, fused by reciprocal rank,
-optionally weighted by recency, then diversified across articles."""
+weighted by how much of the question the article's title names and (optionally) by recency,
+then diversified across articles."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from datetime import date
 from typing import Any
 
 from retrieval.articles import parse_date
-from retrieval.catalog import Catalog, StoredChunk, day_number
+from retrieval.catalog import Catalog, StoredChunk, day_number, query_terms
 from retrieval.embedding import Embedder
+from retrieval.lexicon import Fts5Tokenizer
 from retrieval.results import Passage
 from retrieval.vectors import Vectors
 
@@ -71,8 +73,10 @@ class Searcher:
         catalog: Catalog,
         vectors: Vectors,
         embedder: Embedder,
+        tokenizer: Fts5Tokenizer,
         candidates: int = 50,
-        per_article: int = 2,
+        repeat_decay: float = 0.8,
+        title_weight: float = 0.5,
         recency_days: float = 0.0,
         dense_weight: float = 1.0,
         lexical_weight: float = 1.0,
@@ -86,8 +90,10 @@ class Searcher:
         self.catalog = catalog
         self.vectors = vectors
         self.embedder = embedder
+        self.tokenizer = tokenizer
         self.candidates = candidates
-        self.per_article = per_article
+        self.repeat_decay = repeat_decay
+        self.title_weight = title_weight
         self.recency_days = recency_days
 
     def search(
@@ -119,6 +125,8 @@ class Searcher:
         articles = self.catalog.article_heads(namespace, [c.article_id for c in pool.values()])
         # vectors of an interrupted ingest that SQLite never committed are not results
         ranked = [c for c in pool.values() if c.article_id in articles]
+        if self.title_weight > 0:
+            self._weigh_titles(query, ranked, articles)
         if self.recency_days > 0:
             ref = filters.until or date.today()
             for c in ranked:
@@ -139,21 +147,34 @@ class Searcher:
             out.append(passage_from(row, stored, score=c.score, dense=c.dense, lexical=c.lexical))
         return out
 
-    def _diversify(self, ranked: list[_Candidate], k: int) -> list[_Candidate]:
-        """Best first, at most `per_article` chunks of one article unless there is nothing else."""
-        chosen: list[_Candidate] = []
-        per: dict[str, int] = {}
-        leftovers: list[_Candidate] = []
+    def _weigh_titles(self, query: str, ranked: list[_Candidate], articles: dict[str, Any]) -> None:
+        """× (1 + title_weight × the share of the question's content words in the article's title),
+        words stemmed as the BM25 index stems them. A news title names what the story is about:
+        of two passages that match a question equally, the one from the story about it (rather
+        than a round-up of the day that mentions it) comes first."""
+        ids = sorted({c.article_id for c in ranked})
+        texts = [" ".join(query_terms(query))] + [articles[i]["title"] or "" for i in ids]
+        sets = self.tokenizer.term_sets(texts)
+        asked, titles = sets[0], dict(zip(ids, sets[1:], strict=True))
+        if not asked:
+            return
         for c in ranked:
-            if len(chosen) >= k:
-                break
-            if per.get(c.article_id, 0) < self.per_article:
-                chosen.append(c)
-                per[c.article_id] = per.get(c.article_id, 0) + 1
-            else:
-                leftovers.append(c)
-        for c in leftovers:
-            if len(chosen) >= k:
-                break
+            c.score *= 1.0 + self.title_weight * len(asked & titles[c.article_id]) / len(asked)
+
+    def _diversify(self, ranked: list[_Candidate], k: int) -> list[_Candidate]:
+        """Best first, where each chunk of an article already chosen discounts that article's next
+        chunk by `repeat_decay` (0.8: a second chunk must outscore the best chunk of another
+        article by a quarter to come before it)."""
+        left = list(ranked)
+        chosen: list[_Candidate] = []
+        taken: dict[str, int] = {}
+        while left and len(chosen) < k:
+            best, best_score = 0, float("-inf")
+            for i, c in enumerate(left):
+                score = c.score * self.repeat_decay ** taken.get(c.article_id, 0)
+                if score > best_score:
+                    best, best_score = i, score
+            c = left.pop(best)
             chosen.append(c)
+            taken[c.article_id] = taken.get(c.article_id, 0) + 1
         return chosen

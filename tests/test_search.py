@@ -6,6 +6,7 @@ from datetime import date
 
 from retrieval.articles import Article
 from retrieval.engine import Engine
+from retrieval.search import _Candidate
 
 ARTICLES = [
     Article(
@@ -62,11 +63,51 @@ def test_filters_by_date_and_source(engine: Engine) -> None:
 def test_results_are_diverse_across_articles(engine: Engine) -> None:
     engine.ingest(ARTICLES)
     history_chunks = engine.get_article("https://c.example/history")
-    assert history_chunks is not None and history_chunks.n_chunks >= 5
-    top = engine.search("harbour rebuilt after a storm", k=4)
-    per_article = [p.url for p in top].count("https://c.example/history")
-    assert per_article == 2  # at most two chunks of one article while others are available
-    assert len({p.url for p in top}) == 3
+    assert history_chunks is not None and history_chunks.n_chunks >= 6
+    history, storm, zorvath = (
+        "https://c.example/history",
+        "https://b.example/storm",
+        "https://a.example/zorvath",
+    )
+    # the history's chunks all match about equally well and far better than the Zorvath
+    # article; each one taken discounts the next by 0.8, so by the fifth the Zorvath one wins
+    top = engine.search("harbour rebuilt after a storm", k=6)
+    assert [p.url for p in top] == [storm, history, history, history, history, zorvath]
+    engine.searcher.repeat_decay = 1.0  # no discount: plain score order
+    top = engine.search("harbour rebuilt after a storm", k=6)
+    assert [p.url for p in top] == [storm] + [history] * 5
+
+
+def _candidates(*scored: tuple[str, float]) -> list[_Candidate]:
+    return [_Candidate(article_id, position, score) for position, (article_id, score) in enumerate(scored)]
+
+
+def test_a_second_chunk_of_an_article_must_beat_the_next_article_by_a_quarter(engine: Engine) -> None:
+    searcher = engine.searcher
+    assert searcher.repeat_decay == 0.8
+    ranked = _candidates(("a", 1.0), ("a", 0.9), ("b", 0.7), ("a", 0.8), ("c", 0.5))
+    picked = searcher._diversify(ranked, 4)
+    # a:0.9 × 0.8 = 0.72 beats b:0.7; then a:0.8 × 0.64 = 0.51 beats c:0.5 only after b
+    assert [(c.article_id, c.score) for c in picked] == [("a", 1.0), ("a", 0.9), ("b", 0.7), ("a", 0.8)]
+    ranked = _candidates(("a", 1.0), ("a", 0.85), ("b", 0.7))
+    assert [c.article_id for c in searcher._diversify(ranked, 3)] == ["a", "b", "a"]  # 0.68 < 0.7
+
+
+def test_passages_from_stories_titled_for_the_question_gain(engine: Engine) -> None:
+    searcher = engine.searcher
+    assert searcher.title_weight == 0.5
+    ranked = _candidates(("storm", 1.0), ("history", 1.0), ("budget", 1.0), ("storm", 0.5))
+    titles = {
+        "storm": {"title": "Storms damaged the harbour"},  # stems storm, damag, harbour: all three
+        "history": {"title": "Long harbour history"},  # one of three
+        "budget": {"title": ""},
+    }
+    searcher._weigh_titles("What damage did the storm do to the harbour?", ranked, titles)
+    assert [round(c.score, 6) for c in ranked] == [1.5, round(1 + 0.5 / 3, 6), 1.0, 0.75]
+    # a question of stopwords only leaves the scores alone
+    ranked = _candidates(("storm", 1.0))
+    searcher._weigh_titles("What was it?", ranked, titles)
+    assert ranked[0].score == 1.0
 
 
 def test_recent_news_comes_first_as_of_the_question_date(engine: Engine) -> None:
