@@ -68,4 +68,7 @@ class Fts5Tokenizer:
         return [term for _p, term in ordered]
 
     def close(self) -> None:
-        self.db.close()
+        """Waits for a tokenizing call running in another thread (a search in the bot's worker
+        threads): closing SQLite under a running statement crashes the process. Later calls raise."""
+        with self.lock:
+            self.db.close()
