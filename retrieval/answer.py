@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from retrieval.answercues import AnswerCues
+from retrieval.answercues import AnswerCues, corroboration
 from retrieval.catalog import query_terms
 from retrieval.embedding import Embedder
 from retrieval.results import Answer, Citation, Passage
@@ -142,6 +142,9 @@ class ExtractiveAnswerer:
         rerank_top: int = 24,
         cue_weight: float = 0.2,
         keep_ratio: float = 0.4,
+        vote_weight: float = 0.3,
+        vote_passages: int = 5,
+        vote_min_coverage: float = 0.1,
     ):
         self.doc_frequency = doc_frequency
         self.embedder = embedder
@@ -157,6 +160,12 @@ class ExtractiveAnswerer:
         self.cue_weight = cue_weight
         # further sentences are kept while they score at least this share of the best one
         self.keep_ratio = keep_ratio
+        # a sentence naming what the best `vote_passages` reports agree on gains up to
+        # `vote_weight` (retrieval/answercues.py, corroboration); only sentences covering at
+        # least `vote_min_coverage` of the question's weighted words vote
+        self.vote_weight = vote_weight
+        self.vote_passages = vote_passages
+        self.vote_min_coverage = vote_min_coverage
         self._question = ""
 
     def _weights(self, text: str) -> dict[str, float]:
@@ -250,16 +259,23 @@ class ExtractiveAnswerer:
     ) -> list[Scored]:
         scored: list[Scored] = []
         cues = AnswerCues(self.terms, self._question, set(weights))
-        for i, s in sentences:
-            stems = set(self.terms.of(s.text))
-            cov = self._coverage(weights, stems)
+        coverages = [self._coverage(weights, set(self.terms.of(s.text))) for _, s in sentences]
+        answer_words = [cues.new_answer_words(s.text) for _, s in sentences]
+        # each voting sentence weighs its coverage of the question, less for lower-ranked passages
+        votes = corroboration(
+            (passages[i].article_id, cov / (1 + 0.5 * i), words)
+            for (i, _), cov, words in zip(sentences, coverages, answer_words, strict=True)
+            if i < self.vote_passages and cov >= self.vote_min_coverage
+        )
+        for (i, s), cov, words in zip(sentences, coverages, answer_words, strict=True):
             if cov <= 0:
                 continue
             score = cov + self.rank_weight / (1 + i) + 0.2 * passages[i].dense
             if _is_fragment(s.text):
                 score *= 0.5  # headlines, captions, "2.9 million": rarely a whole answer
-            if self.cue_weight and cues.has_new_answer_word(s.text):
+            if self.cue_weight and words:
                 score += self.cue_weight
+            score += self.vote_weight * max((votes.get(w, 0.0) for w in words), default=0.0)
             scored.append(Scored(i, s, score))
         scored.sort(key=lambda x: -x.score)
         if self.embedder is not None and self.dense_weight > 0 and scored:

@@ -4,11 +4,17 @@ A sentence that answers "which country…?" or "how many…?" carries a new name
 that only restates the question's words does not. No model: a number for how-many/what-year
 questions, otherwise a capitalised word (a name, not a weekday or month) that is not one of the
 question's words.
+
+Corroboration: news is redundant. When several of the best reports name the same new name or
+number in sentences about the question, that name is probably the answer (the "redundancy"
+idea of AskMSR-style question answering, Brill et al. 2002): `corroboration` counts, for each
+such word, the reports that state it, weighted by how well each report matches the question.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from retrieval.catalog import STOPWORDS
 from retrieval.textstats import Terms
@@ -20,7 +26,7 @@ _NUMERIC_QUESTION = re.compile(
     re.IGNORECASE,
 )
 _NUMBER = re.compile(
-    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty"
+    r"\d[\d,.]*\d|\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty"
     r"|forty|fifty|hundred|thousand|million|billion|trillion|half|dozen|percent)\b",
     re.IGNORECASE,
 )
@@ -64,13 +70,41 @@ class AnswerCues:
         self.numeric = expects_number(question)
         self.known = known_stems | set(terms.of(question))
 
-    def has_new_answer_word(self, sentence: str) -> bool:
+    def new_answer_words(self, sentence: str) -> set[str]:
+        """The numbers (for a numeric question) or the names the sentence holds and the question
+        lacks, stemmed: "Buffalo Bills" gives {"buffalo", "bill"}."""
         if self.numeric:
-            return any(self.terms.stem(m.group(0)) not in self.known for m in _NUMBER.finditer(sentence))
+            numbers = (m.group(0).lower() for m in _NUMBER.finditer(sentence))
+            return {n for n in numbers if self.terms.stem(n) not in self.known}
+        words = set()
         for m in _CAPITALISED.finditer(sentence):
             word = m.group(1).strip(".’'-")
             if len(word) < 2 or word.lower() in STOPWORDS or word.lower() in _CALENDAR:
                 continue
-            if self.terms.stem(word) not in self.known:
-                return True
-        return False
+            stem = self.terms.stem(word)
+            if stem not in self.known:
+                words.add(stem)
+        return words
+
+    def has_new_answer_word(self, sentence: str) -> bool:
+        return bool(self.new_answer_words(sentence))
+
+
+def corroboration(mentions: Iterable[tuple[str, float, set[str]]]) -> dict[str, float]:
+    """How strongly the reports agree on each answer word, as a share of the best-supported one.
+
+    `mentions` holds one (article id, weight, answer words) per sentence, weight being how well
+    the sentence and its report match the question. A word's support is the sum over articles
+    of its best sentence's weight: an article counts once however often it repeats a name, so
+    agreement means several reports, not one long one.
+    """
+    best: dict[tuple[str, str], float] = {}
+    for article, weight, words in mentions:
+        for w in words:
+            key = (w, article)
+            best[key] = max(best.get(key, 0.0), weight)
+    support: dict[str, float] = {}
+    for (w, _), weight in best.items():
+        support[w] = support.get(w, 0.0) + weight
+    top = max(support.values(), default=0.0)
+    return {w: v / top for w, v in support.items()} if top > 0 else {}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from retrieval.answer import ExtractiveAnswerer
-from retrieval.answercues import AnswerCues, expects_number
+from retrieval.answercues import AnswerCues, corroboration, expects_number
 from retrieval.results import Passage
 from retrieval.textstats import Terms
 
@@ -55,5 +55,45 @@ def test_the_answerer_prefers_the_sentence_that_names_the_answer() -> None:
     question = "Which island lost its ferry service this week?"
     with_cues = ExtractiveAnswerer(max_generic=1).answer(question, [passage(text)])
     assert with_cues.text == "Kell Island lost its ferry service on Monday after the storm. [1]"
-    without = ExtractiveAnswerer(max_generic=1, cue_weight=0.0).answer(question, [passage(text)])
+    without = ExtractiveAnswerer(max_generic=1, cue_weight=0.0, vote_weight=0.0).answer(
+        question, [passage(text)]
+    )
     assert without.text == "The island lost its ferry service, the ferry company said on Tuesday. [1]"
+
+
+def test_answer_words_are_whole_names_and_numbers_the_question_lacks() -> None:
+    terms = Terms()
+    which = AnswerCues(terms, "Which club signed the goalkeeper Tomas Reyes?", set())
+    assert which.new_answer_words("Port Aldery signed Tomas Reyes on Monday.") == {"port", "alderi"}
+    how_many = AnswerCues(terms, "How many fans watched the 2026 final?", set())
+    assert how_many.new_answer_words("In 2026, 12,400 fans and eleven stewards came.") == {"12,400", "eleven"}
+
+
+def test_corroboration_counts_each_report_once_at_its_best_sentence() -> None:
+    votes = corroboration(
+        [
+            ("a1", 1.0, {"port"}),
+            ("a1", 0.9, {"port", "harbour"}),  # the same report again: its best sentence counts
+            ("a2", 0.8, {"port"}),
+            ("a3", 0.6, {"harbour"}),
+        ]
+    )
+    assert votes == {"port": 1.0, "harbour": (0.9 + 0.6) / (1.0 + 0.8)}
+    assert corroboration([]) == {}
+
+
+def test_the_name_more_reports_agree_on_wins_between_equal_sentences() -> None:
+    question = "Which club signed the goalkeeper Tomas Reyes this week?"
+    passages = [
+        passage("Harbour City signed goalkeeper Tomas Reyes this week.", 0),
+        passage("Port Aldery signed goalkeeper Tomas Reyes this week.", 1),
+        passage("Port Aldery signed the goalkeeper on Monday, the club said.", 2),
+        passage("Tomas Reyes signed with Port Aldery.", 3),
+    ]
+    # rank prior and cue off: the first two sentences score the same on their own words
+    alone = dict(max_generic=1, rank_weight=0.0, cue_weight=0.0)
+    voted = ExtractiveAnswerer(**alone).answer(question, passages)  # type: ignore[arg-type]
+    assert voted.text == "Port Aldery signed goalkeeper Tomas Reyes this week. [1]"
+    assert voted.citations[0].url == "https://news.example/1"
+    unvoted = ExtractiveAnswerer(**alone, vote_weight=0.0).answer(question, passages)  # type: ignore[arg-type]
+    assert unvoted.text == "Harbour City signed goalkeeper Tomas Reyes this week. [1]"
