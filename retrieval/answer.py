@@ -260,7 +260,11 @@ class ExtractiveAnswerer:
         scored: list[Scored] = []
         cues = AnswerCues(self.terms, self._question, set(weights))
         coverages = [self._coverage(weights, set(self.terms.of(s.text))) for _, s in sentences]
-        answer_words = [cues.new_answer_words(s.text) for _, s in sentences]
+        # only sentences with some coverage are scored or vote: the others need no answer words
+        answer_words = [
+            cues.new_answer_words(s.text) if cov > 0 else set()
+            for (_, s), cov in zip(sentences, coverages, strict=True)
+        ]
         # each voting sentence weighs its coverage of the question, less for lower-ranked passages
         votes = corroboration(
             (passages[i].article_id, cov / (1 + 0.5 * i), words)
