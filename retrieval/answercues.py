@@ -86,9 +86,6 @@ class AnswerCues:
                 words.add(stem)
         return words
 
-    def has_new_answer_word(self, sentence: str) -> bool:
-        return bool(self.new_answer_words(sentence))
-
 
 def corroboration(mentions: Iterable[tuple[str, float, set[str]]]) -> dict[str, float]:
     """How strongly the reports agree on each answer word, as a share of the best-supported one.
