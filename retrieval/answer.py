@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from retrieval.answercues import AnswerCues, corroboration
+from retrieval.answercues import AnswerCues, corroboration, headline
 from retrieval.catalog import query_terms
 from retrieval.embedding import Embedder
 from retrieval.results import Answer, Citation, Passage
@@ -145,6 +145,9 @@ class ExtractiveAnswerer:
         vote_weight: float = 0.3,
         vote_passages: int = 5,
         vote_min_coverage: float = 0.1,
+        title_vote_weight: float = 0.5,
+        proximity_weight: float = 0.2,
+        proximity_window: int = 6,
     ):
         self.doc_frequency = doc_frequency
         self.embedder = embedder
@@ -166,6 +169,12 @@ class ExtractiveAnswerer:
         self.vote_weight = vote_weight
         self.vote_passages = vote_passages
         self.vote_min_coverage = vote_min_coverage
+        # a voting report's title counts as one of its sentences, at this share of its weight
+        self.title_vote_weight = title_vote_weight
+        # a sentence gains up to `proximity_weight` when the question's words stand within
+        # `proximity_window` content words of its answer word (AnswerCues.proximity)
+        self.proximity_weight = proximity_weight
+        self.proximity_window = proximity_window
         self._question = ""
 
     def _weights(self, text: str) -> dict[str, float]:
@@ -266,11 +275,18 @@ class ExtractiveAnswerer:
             for (_, s), cov in zip(sentences, coverages, strict=True)
         ]
         # each voting sentence weighs its coverage of the question, less for lower-ranked passages
-        votes = corroboration(
+        mentions = [
             (passages[i].article_id, cov / (1 + 0.5 * i), words)
             for (i, _), cov, words in zip(sentences, coverages, answer_words, strict=True)
             if i < self.vote_passages and cov >= self.vote_min_coverage
-        )
+        ]
+        for i, p in enumerate(passages[: self.vote_passages] if self.title_vote_weight else []):
+            title = headline(p.title)
+            cov = self._coverage(weights, set(self.terms.of(title)))
+            if cov >= self.vote_min_coverage:
+                weight = self.title_vote_weight * cov / (1 + 0.5 * i)
+                mentions.append((p.article_id, weight, cues.new_answer_words(title)))
+        votes = corroboration(mentions)
         for (i, s), cov, words in zip(sentences, coverages, answer_words, strict=True):
             if cov <= 0:
                 continue
@@ -280,6 +296,8 @@ class ExtractiveAnswerer:
             if self.cue_weight and words:
                 score += self.cue_weight
             score += self.vote_weight * max((votes.get(w, 0.0) for w in words), default=0.0)
+            if self.proximity_weight:
+                score += self.proximity_weight * cues.proximity(s.text, words, weights, self.proximity_window)
             scored.append(Scored(i, s, score))
         scored.sort(key=lambda x: -x.score)
         if self.embedder is not None and self.dense_weight > 0 and scored:

@@ -9,6 +9,12 @@ Corroboration: news is redundant. When several of the best reports name the same
 number in sentences about the question, that name is probably the answer (the "redundancy"
 idea of AskMSR-style question answering, Brill et al. 2002): `corroboration` counts, for each
 such word, the reports that state it, weighted by how well each report matches the question.
+A report's headline states it too: a title naming the word counts as one of that report's
+sentences.
+
+Proximity: a quiz question usually paraphrases the sentence that answers it, so the answer word
+stands among the question's words; a name that shares a long sentence with them, several
+clauses away, is more often a bystander. `AnswerCues.proximity` measures that closeness.
 """
 
 from __future__ import annotations
@@ -30,6 +36,9 @@ _NUMBER = re.compile(
     r"|forty|fifty|hundred|thousand|million|billion|trillion|half|dozen|percent)\b",
     re.IGNORECASE,
 )
+# content words in order for proximity: a number stays whole ("12,400"), as `_NUMBER` finds it
+_TOKEN = re.compile(r"\d[\d,.]*\d|[A-Za-z0-9][A-Za-z0-9'’-]*")
+_SITE_SUFFIX = re.compile(r"\s+\|\s.*$")
 _CAPITALISED = re.compile(r"(?<![\w’'])([A-Z][\w’'.&-]*)")
 # capitalised, but a date rather than the name a "which/who" question asks for
 _CALENDAR = frozenset(
@@ -85,6 +94,30 @@ class AnswerCues:
             if stem not in self.known:
                 words.add(stem)
         return words
+
+    def proximity(self, sentence: str, words: set[str], weights: dict[str, float], window: int = 6) -> float:
+        """The largest share of the question's weighted words found within `window` content words
+        of one occurrence of an answer word (`words`, from `new_answer_words`); 0.0 when none."""
+        total = sum(weights.values())
+        if not words or not total:
+            return 0.0
+        tokens = []
+        for m in _TOKEN.finditer(sentence):
+            word = m.group(0).lower()
+            if word in STOPWORDS:
+                continue
+            tokens.append(word if word in words else self.terms.stem(word))
+        best = 0.0
+        for at, token in enumerate(tokens):
+            if token in words:
+                near = set(tokens[max(0, at - window) : at + window + 1])
+                best = max(best, sum(v for t, v in weights.items() if t in near) / total)
+        return best
+
+
+def headline(title: str) -> str:
+    """A title without the site name search results append ("… | CNN"), which is no answer."""
+    return _SITE_SUFFIX.sub("", title)
 
 
 def corroboration(mentions: Iterable[tuple[str, float, set[str]]]) -> dict[str, float]:

@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import date
 
 from retrieval.answer import ExtractiveAnswerer
-from retrieval.answercues import AnswerCues, corroboration, expects_number
+from retrieval.answercues import AnswerCues, corroboration, expects_number, headline
 from retrieval.results import Passage
 from retrieval.textstats import Terms
 
 
-def passage(text: str, n: int = 0) -> Passage:
+def passage(text: str, n: int = 0, title: str = "Ferry news") -> Passage:
     return Passage(
         chunk_id=f"a{n}:0",
         article_id=f"a{n}",
@@ -19,7 +19,7 @@ def passage(text: str, n: int = 0) -> Passage:
         start=0,
         end=len(text),
         text=text,
-        title="Ferry news",
+        title=title,
         url=f"https://news.example/{n}",
         source="news.example",
         published=date(2026, 3, 1),
@@ -55,7 +55,7 @@ def test_the_answerer_prefers_the_sentence_that_names_the_answer() -> None:
     question = "Which island lost its ferry service this week?"
     with_cues = ExtractiveAnswerer(max_generic=1).answer(question, [passage(text)])
     assert with_cues.text == "Kell Island lost its ferry service on Monday after the storm. [1]"
-    without = ExtractiveAnswerer(max_generic=1, cue_weight=0.0, vote_weight=0.0).answer(
+    without = ExtractiveAnswerer(max_generic=1, cue_weight=0.0, vote_weight=0.0, proximity_weight=0.0).answer(
         question, [passage(text)]
     )
     assert without.text == "The island lost its ferry service, the ferry company said on Tuesday. [1]"
@@ -97,3 +97,76 @@ def test_the_name_more_reports_agree_on_wins_between_equal_sentences() -> None:
     assert voted.citations[0].url == "https://news.example/1"
     unvoted = ExtractiveAnswerer(**alone, vote_weight=0.0).answer(question, passages)  # type: ignore[arg-type]
     assert unvoted.text == "Harbour City signed goalkeeper Tomas Reyes this week. [1]"
+
+
+def test_proximity_is_the_share_of_the_question_near_an_answer_word() -> None:
+    cues = AnswerCues(Terms(), "Which island cancelled its ferry service?", set())
+    weights = {"island": 1.0, "cancel": 1.0, "ferri": 1.0, "servic": 1.0}
+    near = "Kell Island cancelled its ferry service on Monday."
+    far = (
+        "Kell residents, who had complained for years about the fares, delays, noise and parking "
+        "at the old pier, learned the island cancelled its ferry service."
+    )
+    assert cues.proximity(near, {"kell"}, weights) == 1.0
+    assert cues.proximity(far, {"kell"}, weights) == 0.0  # "island" is 11 content words away
+    assert cues.proximity(far, {"kell"}, weights, window=12) == 0.5  # island, cancelled
+    assert cues.proximity(near, set(), weights) == 0.0
+    how_many = AnswerCues(Terms(), "How many sailings were cancelled in 2026?", set())
+    counted = "In 2026, officials cancelled 12,400 sailings."
+    assert how_many.new_answer_words(counted) == {"12,400"}
+    weighted = {"sail": 1.0, "cancel": 1.0, "2026": 2.0}
+    assert how_many.proximity(counted, {"12,400"}, weighted, window=1) == 0.5  # the number stays whole
+
+
+def test_the_answer_among_the_question_words_wins_over_a_bystander() -> None:
+    question = "Which island cancelled its ferry service this week?"
+    passages = [
+        passage(
+            "Kell residents, who had complained for years about the fares, delays, noise and parking "
+            "at the old pier, learned the island cancelled its ferry service this week.",
+            0,
+        ),
+        passage(
+            "After years of complaints about the fares, delays, noise and parking at the old pier, "
+            "Rona Island cancelled its ferry service this week.",
+            1,
+        ),
+    ]
+    alone = dict(max_generic=1, rank_weight=0.0, vote_weight=0.0)
+    near = ExtractiveAnswerer(**alone).answer(question, passages)  # type: ignore[arg-type]
+    assert near.citations[0].url == "https://news.example/1"
+    assert near.text.startswith("After years of complaints")
+    blind = ExtractiveAnswerer(**alone, proximity_weight=0.0).answer(question, passages)  # type: ignore[arg-type]
+    assert blind.citations[0].url == "https://news.example/0"
+
+
+def test_headlines_lose_the_site_name_search_results_append() -> None:
+    assert headline("Ultraprocessed food may contribute to dementia, study says | CNN") == (
+        "Ultraprocessed food may contribute to dementia, study says"
+    )
+    assert headline("Ferries: a winter timetable | Harbour Gazette | Local") == "Ferries: a winter timetable"
+    assert headline("Port Aldery - Kell crossing cut") == "Port Aldery - Kell crossing cut"
+
+
+def test_a_report_whose_headline_names_the_answer_adds_its_vote() -> None:
+    question = "Which club signed the goalkeeper Tomas Reyes this week?"
+    passages = [
+        passage("Harbour City signed goalkeeper Tomas Reyes this week.", 0),
+        passage("Port Aldery signed goalkeeper Tomas Reyes this week.", 1),
+        # the bodies do not name the club; the headlines do (and their site name is no vote)
+        passage(
+            "The goalkeeper signed a two-year contract, the club said.",
+            2,
+            title="Port Aldery sign goalkeeper Tomas Reyes | Harbour Gazette",
+        ),
+        passage(
+            "The goalkeeper signed on Monday, the club said.",
+            3,
+            title="Port Aldery sign goalkeeper Tomas Reyes | Harbour Gazette",
+        ),
+    ]
+    alone = dict(max_generic=1, rank_weight=0.0, cue_weight=0.0, proximity_weight=0.0)
+    voted = ExtractiveAnswerer(**alone).answer(question, passages)  # type: ignore[arg-type]
+    assert voted.text == "Port Aldery signed goalkeeper Tomas Reyes this week. [1]"
+    untitled = ExtractiveAnswerer(**alone, title_vote_weight=0.0).answer(question, passages)  # type: ignore[arg-type]
+    assert untitled.text == "Harbour City signed goalkeeper Tomas Reyes this week. [1]"
