@@ -533,8 +533,8 @@ class Catalog:
         fsql, fargs = self._article_filter(since_day, until_day, source)
         selective = self.selective_terms(terms)
         if len(selective) == len(terms):
-            return self._rank(namespace, terms, limit, fsql, fargs)
-        pool = self._rank(namespace, selective, limit * 4, fsql, fargs)
+            return self._rank(namespace, terms, limit, fsql, fargs, self.PREFETCH)
+        pool = self._rank(namespace, selective, limit * 4, fsql, fargs, self.PREFETCH)
         if not pool:
             return []
         marks = ",".join("?" * len(pool))
@@ -542,17 +542,45 @@ class Catalog:
             namespace, terms, limit, f"{fsql} AND c.rowid IN ({marks})", [*fargs, *(h.rowid for h in pool)]
         )
 
+    # `_rank` first asks FTS5 for this many times `limit` chunks, unfiltered (see there)
+    PREFETCH = 4
+
     def _rank(
-        self, namespace: str, terms: Sequence[str], limit: int, fsql: str, fargs: list[object]
+        self,
+        namespace: str,
+        terms: Sequence[str],
+        limit: int,
+        fsql: str,
+        fargs: list[object],
+        prefetch: int = 0,
     ) -> list[LexicalHit]:
+        """The best `limit` chunks by BM25 that pass the namespace and `fsql` filters, best first
+        (ties by rowid). With `prefetch`, FTS5 first ranks alone, `prefetch` × `limit` chunks, and
+        only those are joined to their chunk and article rows: joining every matching chunk before
+        sorting is a third of the query's time on a 100k-chunk index. The first `limit` of them that
+        pass the filters are exactly the answer; when fewer pass, the query is run with the filters
+        inside."""
         match = " OR ".join('"' + t.replace('"', "") + '"' for t in terms)
-        sql = (
-            "SELECT c.rowid AS rowid, c.article_id AS article_id, c.position AS position,"
-            " bm25(chunks_fts, 2.0, 1.0) AS score"
-            " FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid"
+        select = "SELECT c.rowid AS rowid, c.article_id AS article_id, c.position AS position,"
+        joins = (
+            " JOIN chunks c ON c.rowid = f.rowid"
             " JOIN articles a ON a.namespace = c.namespace AND a.id = c.article_id"
-            f" WHERE chunks_fts MATCH ? AND c.namespace = ?{fsql}"
-            " ORDER BY score LIMIT ?"
+        )
+        if prefetch:
+            sql = (
+                f"{select} f.score AS score FROM (SELECT rowid, bm25(chunks_fts, 2.0, 1.0) AS score"
+                " FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY score, rowid LIMIT ?) f"
+                f"{joins} WHERE c.namespace = ?{fsql} ORDER BY f.score, f.rowid LIMIT ?"
+            )
+            with self.lock:
+                rows = self.db.execute(sql, [match, limit * prefetch, namespace, *fargs, limit]).fetchall()
+            if len(rows) == limit:
+                return [
+                    LexicalHit(r["rowid"], r["article_id"], r["position"], -float(r["score"])) for r in rows
+                ]
+        sql = (
+            f"{select} bm25(chunks_fts, 2.0, 1.0) AS score FROM chunks_fts f{joins}"
+            f" WHERE chunks_fts MATCH ? AND c.namespace = ?{fsql} ORDER BY score, f.rowid LIMIT ?"
         )
         with self.lock:
             rows = self.db.execute(sql, [match, namespace, *fargs, limit]).fetchall()

@@ -124,8 +124,17 @@ class PostgresCatalog(Catalog):
         ctes.append("hits AS (" + " UNION ALL ".join(unions) + ")")
         return ", ".join(ctes), args
 
+    # no FTS5 here: `_rank` always ranks with the filters inside its one query
+    PREFETCH = 0
+
     def _rank(
-        self, namespace: str, terms: Sequence[str], limit: int, fsql: str, fargs: list[object]
+        self,
+        namespace: str,
+        terms: Sequence[str],
+        limit: int,
+        fsql: str,
+        fargs: list[object],
+        prefetch: int = 0,
     ) -> list[LexicalHit]:
         phrases = [p for p in self._phrases(terms) if p]
         if not phrases:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from retrieval.articles import Article
+from retrieval.catalog import day_number
 from retrieval.engine import Engine
 from retrieval.search import _Candidate
 
@@ -159,3 +162,30 @@ def test_words_in_most_chunks_are_left_out_of_bm25(engine: Engine) -> None:
     # counts are cached, and an ingest in this process refreshes them
     engine.ingest([Article(title="Zorvath again", url="https://d.example/z", text="Zorvath-8 follows.")])
     assert catalog.doc_frequency(["zorvath"])[1] == {"zorvath": 2}
+
+
+def test_bm25_ranks_in_fts5_first_and_filters_exactly(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine.ingest(ARTICLES)
+    catalog = engine.catalog
+    history, storm = ARTICLES[3].id, ARTICLES[1].id
+
+    def ranked(limit: int, since: date | None = None) -> list[tuple[str, int, float]]:
+        since_day = day_number(since) if since else None
+        return [
+            (h.article_id, h.rowid, round(h.score, 9))
+            for h in catalog.bm25("default", "harbour storm", limit, since_day=since_day)
+        ]
+
+    fast = ranked(3)
+    fast_since = ranked(2, since=date(2026, 3, 1))
+    monkeypatch.setattr(type(catalog), "PREFETCH", 0)  # filters inside the one query
+    assert fast == ranked(3)
+    assert fast_since == ranked(2, since=date(2026, 3, 1))
+    # the history's chunks all say "harbour" and "storm": the best three are three of them
+    assert [a for a, _, _ in fast] == [history] * 3
+    # the 2 x 4 chunks prefetched for two are all the history's (its 11 chunks outrank the storm
+    # report); since March the history (February) is filtered out, none of them pass, so the
+    # query runs again with the filter inside and finds the one March match
+    assert [a for a, _, _ in fast_since] == [storm]
