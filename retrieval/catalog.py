@@ -566,6 +566,7 @@ class Catalog:
             " JOIN chunks c ON c.rowid = f.rowid"
             " JOIN articles a ON a.namespace = c.namespace AND a.id = c.article_id"
         )
+        rows = []
         if prefetch:
             sql = (
                 f"{select} f.score AS score FROM (SELECT rowid, bm25(chunks_fts, 2.0, 1.0) AS score"
@@ -574,16 +575,13 @@ class Catalog:
             )
             with self.lock:
                 rows = self.db.execute(sql, [match, limit * prefetch, namespace, *fargs, limit]).fetchall()
-            if len(rows) == limit:
-                return [
-                    LexicalHit(r["rowid"], r["article_id"], r["position"], -float(r["score"])) for r in rows
-                ]
-        sql = (
-            f"{select} bm25(chunks_fts, 2.0, 1.0) AS score FROM chunks_fts f{joins}"
-            f" WHERE chunks_fts MATCH ? AND c.namespace = ?{fsql} ORDER BY score, f.rowid LIMIT ?"
-        )
-        with self.lock:
-            rows = self.db.execute(sql, [match, namespace, *fargs, limit]).fetchall()
+        if len(rows) < limit:
+            sql = (
+                f"{select} bm25(chunks_fts, 2.0, 1.0) AS score FROM chunks_fts f{joins}"
+                f" WHERE chunks_fts MATCH ? AND c.namespace = ?{fsql} ORDER BY score, f.rowid LIMIT ?"
+            )
+            with self.lock:
+                rows = self.db.execute(sql, [match, namespace, *fargs, limit]).fetchall()
         return [LexicalHit(r["rowid"], r["article_id"], r["position"], -float(r["score"])) for r in rows]
 
     def chunks_by_key(
