@@ -187,6 +187,11 @@ class ExtractiveAnswerer:
         return weights
 
     @staticmethod
+    def _rank_share(rank: int) -> float:
+        """A voting passage's weight falls with its rank: 1, 2/3, 1/2, … (sentences and titles alike)."""
+        return 1 / (1 + 0.5 * rank)
+
+    @staticmethod
     def _coverage(weights: dict[str, float], stems: set[str]) -> float:
         total = sum(weights.values())
         return sum(v for t, v in weights.items() if t in stems) / total if total else 0.0
@@ -276,7 +281,7 @@ class ExtractiveAnswerer:
         ]
         # each voting sentence weighs its coverage of the question, less for lower-ranked passages
         mentions = [
-            (passages[i].article_id, cov / (1 + 0.5 * i), words)
+            (passages[i].article_id, cov * self._rank_share(i), words)
             for (i, _), cov, words in zip(sentences, coverages, answer_words, strict=True)
             if i < self.vote_passages and cov >= self.vote_min_coverage
         ]
@@ -284,7 +289,7 @@ class ExtractiveAnswerer:
             title = headline(p.title)
             cov = self._coverage(weights, set(self.terms.of(title)))
             if cov >= self.vote_min_coverage:
-                weight = self.title_vote_weight * cov / (1 + 0.5 * i)
+                weight = self.title_vote_weight * cov * self._rank_share(i)
                 mentions.append((p.article_id, weight, cues.new_answer_words(title)))
         votes = corroboration(mentions)
         for (i, s), cov, words in zip(sentences, coverages, answer_words, strict=True):
