@@ -1,6 +1,10 @@
 """`ask` latency, warm, at 10k and 100k chunks (extractive mode, CPU).
 
     .venv/bin/python -m benchmarks.ask_latency [--chunks 10000 100000] [--questions 50] [--keep DIR]
+        [--as-of]
+
+With --as-of, each size is timed a second time with every question asked as of its own date
+(`newsdesk ask --as-of`, the way `newsdesk eval` asks): the search then filters by date.
 
 With --keep, each index is built once under DIR/<chunks> and reused by later runs (building
 100k chunks takes a quarter of an hour here).
@@ -75,9 +79,12 @@ def main() -> None:
     ap.add_argument("--questions", type=int, default=50)
     ap.add_argument("--corpus", type=Path, default=BENCH / "realtimeqa-2023" / "corpus.jsonl.gz")
     ap.add_argument("--keep", type=Path, help="build each index once under this folder and reuse it")
+    ap.add_argument("--as-of", action="store_true", help="also time each question as of its own date")
     a = ap.parse_args()
     qpath = a.corpus.parent / "questions.jsonl"
-    questions = [json.loads(line)["question"] for line in qpath.open(encoding="utf-8")][: a.questions]
+    rows = [json.loads(line) for line in qpath.open(encoding="utf-8")][: a.questions]
+    questions = [r["question"] for r in rows]
+    dates = [date.fromisoformat(r["date"][:10]) for r in rows]
     rng = np.random.default_rng(7)
     for n in a.chunks:
         with tempfile.TemporaryDirectory() as tmp:
@@ -94,12 +101,15 @@ def main() -> None:
                 if engine.catalog.lexical_rows() != written:
                     raise SystemExit(f"built {engine.catalog.lexical_rows()} distinct chunks, not {written}")
                 built = f"built in {time.perf_counter() - t0:.0f} s"
-            times = time_asks(engine, questions)
+            runs = [("", time_asks(engine, questions))]
+            if a.as_of:
+                runs.append((", as of each question's date", time_asks(engine, questions, as_of=dates)))
             engine.close()
-        print(
-            f"{written:>7} chunks ({built}): ask p50 {percentile(times, 50):.1f} ms, "
-            f"p95 {percentile(times, 95):.1f} ms, max {max(times):.1f} ms over {len(times)} questions"
-        )
+        for label, times in runs:
+            print(
+                f"{written:>7} chunks ({built}){label}: ask p50 {percentile(times, 50):.1f} ms, "
+                f"p95 {percentile(times, 95):.1f} ms, max {max(times):.1f} ms over {len(times)} questions"
+            )
     print(f"peak RSS: {peak_rss_mb():.0f} MB")
 
 

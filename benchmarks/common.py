@@ -9,6 +9,7 @@ import shutil
 import statistics
 import time
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 from retrieval.embedding import minilm_files
@@ -37,13 +38,16 @@ def percentile(values: list[float], p: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(p) - 1]
 
 
-def time_asks(engine: Engine, questions: list[str], k: int = 5) -> list[float]:
-    """Milliseconds per warm `engine.ask` (one untimed warm-up question first)."""
+def time_asks(
+    engine: Engine, questions: list[str], k: int = 5, as_of: list[date] | None = None
+) -> list[float]:
+    """Milliseconds per warm `engine.ask` (one untimed warm-up question first); with `as_of`,
+    each question is asked as of its date (`newsdesk ask --as-of`, as `newsdesk eval` asks)."""
     engine.ask(questions[0])  # warm-up: model, caches
     times = []
-    for q in questions:
+    for i, q in enumerate(questions):
         t0 = time.perf_counter()
-        engine.ask(q, k=k)
+        engine.ask(q, k=k, as_of=as_of[i] if as_of else None)
         times.append((time.perf_counter() - t0) * 1000)
     return times
 

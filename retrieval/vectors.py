@@ -102,12 +102,35 @@ class Vectors:
                 metadatas=metadatas[i : i + self.max_batch],
             )
 
+    # `query` first asks for this many times `n` neighbours unfiltered, and filters them itself
+    PREFETCH = 4
+
     def query(
         self, namespace: str, vector: np.ndarray, n: int, where: dict[str, Any] | None
     ) -> list[DenseHit]:
+        """The `n` nearest chunks that pass `where` (Chroma's filter dialect), nearest first.
+
+        A filtered Chroma query is slow: Chroma first lists every id that passes the metadata
+        filter (nearly all of them for an "as of" date) and then walks the graph with that list,
+        200 ms against 9 ms unfiltered on a 51k-chunk index. So the `PREFETCH` × `n` nearest
+        chunks are fetched unfiltered and filtered here; when at least `n` pass, the first `n`
+        are the filtered answer (any passing chunk nearer than the n-th is among those fetched).
+        When fewer pass (a narrow filter: one outlet, the last day), or the filter uses an
+        operator `matches` does not know, Chroma filters."""
         col = self.collection(namespace, create=False)
         if col is None:
             return []
+        if where is not None and self.PREFETCH and known_filter(where):
+            hits = self._query(col, vector, n * self.PREFETCH, None)
+            passed = [hit for hit, meta in hits if matches(meta, where)]
+            if len(passed) >= n or len(hits) < n * self.PREFETCH:
+                return passed[:n]  # the second case: the whole collection was fetched
+        return [hit for hit, _ in self._query(col, vector, n, where)]
+
+    @staticmethod
+    def _query(
+        col: Any, vector: np.ndarray, n: int, where: dict[str, Any] | None
+    ) -> list[tuple[DenseHit, dict[str, Any]]]:
         res = col.query(  # n_results above the collection's size returns what there is
             query_embeddings=vector.reshape(1, -1),
             n_results=n,
@@ -116,9 +139,55 @@ class Vectors:
         )
         hits = []
         for meta, dist in zip(res["metadatas"][0], res["distances"][0], strict=True):
-            hits.append(DenseHit(str(meta["article_id"]), int(meta["position"]), 1.0 - float(dist)))
+            hit = DenseHit(str(meta["article_id"]), int(meta["position"]), 1.0 - float(dist))
+            hits.append((hit, meta))
         return hits
 
     def count(self, namespace: str) -> int:
         col = self.collection(namespace, create=False)
         return int(col.count()) if col is not None else 0
+
+
+_COMPARE = {
+    "$eq": lambda a, b: a == b,
+    "$gt": lambda a, b: a > b,
+    "$gte": lambda a, b: a >= b,
+    "$lt": lambda a, b: a < b,
+    "$lte": lambda a, b: a <= b,
+}
+
+
+def known_filter(where: dict[str, Any]) -> bool:
+    """Whether `matches` can evaluate `where`: `$and` / `$or` of `{key: {op: value}}` or
+    `{key: value}` clauses with the comparison operators above."""
+    for key, cond in where.items():
+        if key in ("$and", "$or"):
+            ok = isinstance(cond, list) and all(isinstance(c, dict) and known_filter(c) for c in cond)
+        elif isinstance(cond, dict):
+            ok = not key.startswith("$") and len(cond) == 1 and next(iter(cond)) in _COMPARE
+        else:
+            ok = not key.startswith("$")
+        if not ok:
+            return False
+    return True
+
+
+def matches(meta: dict[str, Any] | None, where: dict[str, Any]) -> bool:
+    """Chroma's metadata filter, evaluated on one record's metadata (a key the record lacks
+    fails every comparison, as in Chroma)."""
+    meta = meta or {}
+    for key, cond in where.items():
+        if key == "$and":
+            ok = all(matches(meta, c) for c in cond)
+        elif key == "$or":
+            ok = any(matches(meta, c) for c in cond)
+        else:
+            op, value = next(iter(cond.items())) if isinstance(cond, dict) else ("$eq", cond)
+            have = meta.get(key)
+            try:
+                ok = have is not None and bool(_COMPARE[op](have, value))
+            except TypeError:  # a string compared with a number: Chroma matches nothing either
+                ok = False
+        if not ok:
+            return False
+    return True
