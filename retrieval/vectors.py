@@ -4,6 +4,7 @@ passed in (Chroma's own embedding function would try to download a model)."""
 from __future__ import annotations
 
 import contextlib
+import operator
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -149,11 +150,11 @@ class Vectors:
 
 
 _COMPARE = {
-    "$eq": lambda a, b: a == b,
-    "$gt": lambda a, b: a > b,
-    "$gte": lambda a, b: a >= b,
-    "$lt": lambda a, b: a < b,
-    "$lte": lambda a, b: a <= b,
+    "$eq": operator.eq,
+    "$gt": operator.gt,
+    "$gte": operator.ge,
+    "$lt": operator.lt,
+    "$lte": operator.le,
 }
 
 
