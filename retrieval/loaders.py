@@ -16,6 +16,7 @@ from retrieval.articles import Article, parse_date
 from retrieval.cleaning import clean_text
 
 SUPPORTED_SUFFIXES = (".jsonl", ".jsonl.gz", ".txt", ".md", ".html", ".htm")
+_FRONT_MATTER_KEYS = frozenset(["title", "url", "source", "published", "date", "authors", "by"])
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,9 @@ def load_jsonl(path: Path) -> Iterator[Loaded]:
 
 
 def load_text(path: Path) -> Iterator[Loaded]:
-    """A .txt/.md story: the first non-empty line is the title, the rest the body."""
+    """A .txt/.md story: the first non-empty line is the title, the rest the body. A Markdown
+    file may instead open with a `---` front-matter block (as Jekyll and Hugo write) whose
+    `title:` line gives the title."""
     text = _decode(path.read_bytes(), path)
     if isinstance(text, LoadProblem):
         yield text
@@ -99,6 +102,19 @@ def load_text(path: Path) -> Iterator[Loaded]:
     lines = text.strip().splitlines()
     if not lines:
         yield LoadProblem(str(path), "empty file")
+        return
+    if lines[0].strip() == "---":
+        fenced = _fenced_front_matter(lines)
+        if isinstance(fenced, str):
+            yield LoadProblem(str(path), fenced)
+            return
+        meta, lines = fenced
+        if "title" in meta:
+            lines = [meta.pop("title"), *(f"{k}: {v}" for k, v in meta.items()), "", *lines]
+        elif lines:
+            lines = [lines[0], *(f"{k}: {v}" for k, v in meta.items()), "", *lines[1:]]
+    if not lines:
+        yield LoadProblem(str(path), "no title or text after the front matter")
         return
     title = lines[0].lstrip("#").strip()
     body = clean_text("\n".join(lines[1:]))
@@ -121,7 +137,7 @@ def _front_matter(body: str) -> dict[str, str]:
     meta: dict[str, str] = {}
     lines = body.split("\n")
     i = 0
-    keys = {"url", "source", "published", "date", "authors", "by"}
+    keys = _FRONT_MATTER_KEYS - {"title"}
     while i < len(lines):
         key, sep, value = lines[i].partition(":")
         if not sep or key.strip().lower() not in keys:
@@ -131,6 +147,33 @@ def _front_matter(body: str) -> dict[str, str]:
         i += 1
     meta["__body__"] = "\n".join(lines[i:]).strip() if meta else body
     return meta
+
+
+def _fenced_front_matter(lines: list[str]) -> tuple[dict[str, str], list[str]] | str:
+    """`---` / `key: value` lines / `---` at the top of a file: the keys newsdesk reads (title
+    and the `_front_matter` keys; `tags` and the like are ignored), with YAML's quotes and
+    `[a, b]` lists undone, and the lines after the block. A reason instead when it never closes."""
+    try:
+        end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
+    except StopIteration:
+        return "the front matter opened with '---' is never closed with '---'"
+    meta: dict[str, str] = {}
+    for line in lines[1:end]:
+        key, sep, value = line.partition(":")
+        k = key.strip().lower()
+        if not sep or k not in _FRONT_MATTER_KEYS:
+            continue
+        value = value.strip()
+        if value.startswith("[") and value.endswith("]"):
+            value = ", ".join(v.strip().strip("'\"") for v in value[1:-1].split(",") if v.strip())
+        elif len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        if value:
+            meta[k] = value
+    rest = lines[end + 1 :]
+    while rest and not rest[0].strip():
+        rest = rest[1:]
+    return meta, rest
 
 
 def load_html(path: Path, url: str = "") -> Iterator[Loaded]:

@@ -85,6 +85,42 @@ def test_text_and_markdown_take_the_title_from_the_first_line(tmp_path: Path) ->
     assert got[1].url == "https://n.example/pier" and got[1].published == date(2026, 2, 1)
 
 
+def test_markdown_front_matter_between_dashes_gives_title_and_metadata(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text(
+        "---\n"
+        'title: "Rahm wins: the Masters"\n'
+        "date: 2023-04-10\n"
+        "authors: [Ann Lee, 'Bo Chan']\n"
+        "tags: [golf]\n"
+        "url: https://golf.example/rahm\n"
+        "---\n\n"
+        "Jon Rahm won the Masters.\n",
+        encoding="utf-8",
+    )
+    # no title in the front matter: the first line after it is the title, as without one
+    (tmp_path / "b.md").write_text(
+        "---\nsource: b.example\n---\n# Pier opens\n\nThe pier opened.", encoding="utf-8"
+    )
+    a, b = list(load_path(tmp_path))
+    assert isinstance(a, Article) and isinstance(b, Article)
+    assert (a.title, a.text, a.published, a.authors, a.url) == (
+        "Rahm wins: the Masters",
+        "Jon Rahm won the Masters.",
+        date(2023, 4, 10),
+        ["Ann Lee", "Bo Chan"],
+        "https://golf.example/rahm",
+    )
+    assert (b.title, b.text, b.source) == ("Pier opens", "The pier opened.", "b.example")
+
+
+def test_front_matter_that_never_closes_is_reported_not_guessed(tmp_path: Path) -> None:
+    f = tmp_path / "open.md"
+    f.write_text("---\ntitle: Pier opens\n\nThe pier opened.", encoding="utf-8")
+    (problem,) = list(load_path(f))
+    assert isinstance(problem, LoadProblem)
+    assert str(problem) == f"{f}: the front matter opened with '---' is never closed with '---'"
+
+
 def test_html_main_text_is_extracted_without_page_furniture(tmp_path: Path) -> None:
     f = tmp_path / "p.html"
     f.write_text(HTML, encoding="utf-8")
