@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from retrieval.answercues import AnswerCues, corroboration, headline
 from retrieval.catalog import query_terms
 from retrieval.embedding import Embedder
+from retrieval.fullnames import HONORIFICS, NameForms, report_forms, with_full_names
 from retrieval.results import Answer, Citation, Passage
 from retrieval.sentences import Sentence, split_sentences
 from retrieval.textstats import IdfSource, Terms, idf_weights
@@ -31,38 +32,6 @@ _SPEAKER_Q = re.compile(
     r"(?:\s+(?:about|on|regarding|concerning|of|to|over|in))?\s*(?P<topic>.*?)\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
-_HONORIFICS = frozenset(
-    [
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-        "prof",
-        "sen",
-        "senator",
-        "rep",
-        "gov",
-        "governor",
-        "president",
-        "minister",
-        "secretary",
-        "mayor",
-        "chief",
-        "general",
-        "gen",
-        "judge",
-        "justice",
-        "the",
-        "a",
-        "an",
-        "chairman",
-        "chairwoman",
-        "ceo",
-        "director",
-        "spokesperson",
-        "spokesman",
-    ]
-)
 NOTHING_FOUND = "I couldn't find anything about that in the indexed news."
 
 
@@ -77,7 +46,7 @@ def parse_question(question: str) -> Question:
     m = _SPEAKER_Q.match(question)
     if m:
         who = m.group("who").strip(" ,")
-        words = [w for w in re.findall(r"[\w'’.-]+", who) if w.lower().strip(".") not in _HONORIFICS]
+        words = [w for w in re.findall(r"[\w'’.-]+", who) if w.lower().strip(".") not in HONORIFICS]
         if words and len(words) <= 5:
             return Question(question, words[-1].removesuffix("'s").removesuffix("’s"), m.group("topic"))
     return Question(question, None, question)
@@ -332,9 +301,14 @@ class ExtractiveAnswerer:
 
 
 def build_answer(
-    picked: list[Scored], passages: list[Passage], mode: str = "extractive", bullets: bool = False
+    picked: list[Scored],
+    passages: list[Passage],
+    mode: str = "extractive",
+    bullets: bool = False,
+    full_names: bool = True,
 ) -> Answer:
-    """Number the passages used in order of appearance and write 'sentence [n]' lines."""
+    """Number the passages used in order of appearance and write 'sentence [n]' lines, each
+    short name followed by the report's full form of it when that is certain ("[Jon Rahm]")."""
     numbers: dict[int, int] = {}
     for x in picked:
         numbers.setdefault(x.passage, len(numbers) + 1)
@@ -358,6 +332,17 @@ def build_answer(
                 spans=[(s.start, s.end) for s in sents],
             )
         )
-    lines = [f"{x.sentence.text} [{numbers[x.passage]}]" for x in picked]
+    # "Rahm's" -> "Rahm's [Jon Rahm]", from the same report's retrieved text (retrieval/fullnames.py)
+    forms: dict[str, NameForms] = {}
+    for pi in numbers if full_names else ():
+        aid = passages[pi].article_id
+        if aid not in forms:
+            forms[aid] = report_forms(passages[pi].title, [p.text for p in passages if p.article_id == aid])
+    lines: list[str] = []
+    for x in picked:
+        shown = x.sentence.text
+        if full_names:  # each name in full once, where the answer first names it short
+            shown = with_full_names(shown, forms[passages[x.passage].article_id], " ".join(lines))
+        lines.append(f"{shown} [{numbers[x.passage]}]")
     text = "\n".join(f"• {line}" for line in lines) if bullets else " ".join(lines)
     return Answer(text, citations, passages, mode=mode)

@@ -41,7 +41,7 @@ _TOKEN = re.compile(r"\d[\d,.]*\d|[A-Za-z0-9][A-Za-z0-9'’-]*")
 _SITE_SUFFIX = re.compile(r"\s+\|\s.*$")
 _CAPITALISED = re.compile(r"(?<![\w’'])([A-Z][\w’'.&-]*)")
 # capitalised, but a date rather than the name a "which/who" question asks for
-_CALENDAR = frozenset(
+CALENDAR = frozenset(
     [
         "monday",
         "tuesday",
@@ -88,7 +88,7 @@ class AnswerCues:
         words = set()
         for m in _CAPITALISED.finditer(sentence):
             word = m.group(1).strip(".’'-")
-            if len(word) < 2 or word.lower() in STOPWORDS or word.lower() in _CALENDAR:
+            if len(word) < 2 or word.lower() in STOPWORDS or word.lower() in CALENDAR:
                 continue
             stem = self.terms.stem(word)
             if stem not in self.known:

@@ -1,0 +1,198 @@
+"""Full names for short mentions in a quoted sentence: "It is Rahm's first major" is shown as
+"It is Rahm's [Jon Rahm] first major".
+
+A sentence lifted out of a news report loses its context. Reports name a person, team or
+company in full at the first mention and by the last word afterwards, so the sentence an
+answer quotes often says only "Rahm", "the Bucks" or "McCarthy". The answer adds the full
+form in square brackets, the editor's mark for words that are not the source's, after the
+first short mention in the sentence (the citation keeps the exact quote). The full form comes
+from the same report's retrieved text, and only when the reading is safe:
+
+- the short mention is one capitalised word that the report never uses in lower case (not
+  "Court", "Though"), not a weekday or month, and not written in capitals ("NATO");
+- one longer name ends with it: two or three capitalised words, none used in lower case in
+  the report, none in capitals (a "MUST WATCH" tag), no word twice; where several do, one
+  is named at least twice as often as any other;
+- the report's first mention of the word is in that full name (the first-reference rule of
+  news writing; the headline does not count, headlines use short forms) and the word stands
+  alone at least as often as the full name does (so "Africa" beside "South Africa" stays);
+- the sentence does not already hold the full name.
+
+No model and no list of names.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+from retrieval.answercues import CALENDAR
+from retrieval.catalog import STOPWORDS
+
+# words before a name that belong to the speaker's title, not to the name
+HONORIFICS = frozenset(
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "sen",
+        "senator",
+        "rep",
+        "gov",
+        "governor",
+        "president",
+        "minister",
+        "secretary",
+        "mayor",
+        "chief",
+        "general",
+        "gen",
+        "judge",
+        "justice",
+        "the",
+        "a",
+        "an",
+        "chairman",
+        "chairwoman",
+        "ceo",
+        "director",
+        "spokesperson",
+        "spokesman",
+    ]
+)
+# a full name's leading words dropped when they are a title: "President Joe Biden" -> "Joe Biden"
+_TITLES = HONORIFICS | frozenset(
+    ["prime", "former", "vice", "deputy", "police", "coach", "speaker", "king", "queen"]
+)
+# capitalised only because a sentence starts with them: "The Bucks", "But McCarthy"
+_LEADING = (STOPWORDS - {"new", "news", "latest", "week", "year"}) | frozenset(
+    [
+        "though",
+        "although",
+        "however",
+        "meanwhile",
+        "still",
+        "yet",
+        "instead",
+        "despite",
+        "even",
+        "many",
+        "several",
+    ]
+)
+# a run of capitalised words on one line: "Jon Rahm", "Los Angeles Lakers", "J.D. Power"
+_NAME = re.compile(r"(?<![\w’'])[A-Z][\w’'.&-]*(?: [A-Z][\w’'.&-]*)*")
+_INITIALS = re.compile(r"(?:[A-Z]\.)+")
+_LOWER_WORD = re.compile(r"(?<![\w’'])[a-z][\w’'-]*")
+MAX_FULL_WORDS = 3
+
+
+def _words(run: str) -> tuple[str, ...]:
+    """A capitalised run's words cleaned of punctuation and possessives, without the
+    sentence-initial function words ("The Bucks'" -> ("Bucks",))."""
+    words = []
+    for w in run.split():
+        if not _INITIALS.fullmatch(w):
+            w = w.rstrip(".,;:")
+        words.append(re.sub(r"(?:[’']s|[’'])$", "", w))
+    while words and words[0].lower() in _LEADING:
+        words.pop(0)
+    return tuple(w for w in words if w)
+
+
+def names(text: str) -> list[tuple[str, ...]]:
+    """The capitalised runs of `text` in order, as `_words` cleans them."""
+    return [words for words in (_words(m.group(0)) for m in _NAME.finditer(text)) if words]
+
+
+class NameForms:
+    """The names one report uses: full forms, how often each word stands alone, and which
+    words it also writes in lower case. `text` is everything retrieved of the report (its
+    headline too), `body` the same without the headline."""
+
+    def __init__(self, text: str, body: str):
+        self.full: Counter[tuple[str, ...]] = Counter()
+        self.alone: Counter[str] = Counter()
+        self.lower = {w.lower() for w in _LOWER_WORD.findall(text)}
+        for words in names(text):
+            if len(words) == 1:
+                self.alone[words[0]] += 1
+                continue
+            while len(words) > 2 and words[0].lower().strip(".") in _TITLES:
+                words = words[1:]
+            if self._is_full_name(words):
+                self.full[words] += 1
+        self.first: dict[str, tuple[str, ...]] = {}
+        for words in names(body):
+            for w in words:
+                self.first.setdefault(w, words)
+
+    def _is_full_name(self, words: tuple[str, ...]) -> bool:
+        return (
+            2 <= len(words) <= MAX_FULL_WORDS
+            and len(set(words)) == len(words)
+            and not any(len(w) > 1 and w.isupper() for w in words)
+            and not any(w.lower() in _LEADING or w.lower() in CALENDAR for w in words)
+        )
+
+    def _is_own_name(self, words: tuple[str, ...], n: int) -> bool:
+        """False when the words before the last are common words ("Giant African") or a name
+        of their own that merely runs into this one ("Getty Images Sunak", "Bangladesh Reuters")."""
+        lead = words[:-1]
+        return not (
+            any(w.lower() in self.lower or self.alone[w] >= n for w in lead)
+            or (len(lead) > 1 and lead in self.full)
+        )
+
+    def full_name(self, word: str) -> str | None:
+        """The full name `word` is short for in this report, or None when unsure."""
+        low = word.lower()
+        if word.isupper() or low in CALENDAR or low in self.lower or low in _LEADING:
+            return None
+        longer = sorted(
+            (
+                (n, words)
+                for words, n in self.full.items()
+                if words[-1] == word and self._is_own_name(words, n)
+            ),
+            reverse=True,
+        )
+        if not longer or (len(longer) > 1 and longer[0][0] < 2 * longer[1][0]):
+            return None
+        n, words = longer[0]
+        if self.alone[word] < n or self.first.get(word, ())[-len(words) :] != words:
+            return None
+        return " ".join(words)
+
+
+def with_full_names(sentence: str, forms: NameForms, shown: str = "") -> str:
+    """`sentence` with "[Full Name]" after the first lone mention of each name it can expand
+    (after the possessive: "Rahm's [Jon Rahm]"), unless the sentence or the text `shown`
+    before it already holds the full name."""
+    inserts: list[tuple[int, str]] = []
+    seen: set[str] = set()
+    for m in _NAME.finditer(sentence):
+        words = _words(m.group(0))
+        if len(words) != 1 or words[0] in seen or sentence[m.start() - 1 : m.start()] == "[":
+            continue  # a name the report itself already bracketed stays as it is
+        seen.add(words[0])
+        full = forms.full_name(words[0])
+        if full is None or full in sentence or full in shown:
+            continue
+        run = m.group(0)
+        last = run.split()[-1]
+        end = m.end() if _INITIALS.fullmatch(last) else m.end() - (len(run) - len(run.rstrip(".,;:")))
+        inserts.append((end, full))
+    out = sentence
+    for end, full in reversed(inserts):
+        out = f"{out[:end]} [{full}]{out[end:]}"
+    return out
+
+
+def report_forms(title: str, texts: Sequence[str]) -> NameForms:
+    """NameForms of one report from its headline and the retrieved passages' texts."""
+    body = " ".join(texts)
+    return NameForms(f"{title}.\n{body}", body)
