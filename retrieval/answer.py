@@ -144,7 +144,6 @@ class ExtractiveAnswerer:
         # `proximity_window` content words of its answer word (AnswerCues.proximity)
         self.proximity_weight = proximity_weight
         self.proximity_window = proximity_window
-        self._question = ""
 
     def _weights(self, text: str) -> dict[str, float]:
         words = query_terms(text)
@@ -174,7 +173,6 @@ class ExtractiveAnswerer:
 
     def answer(self, question: str, passages: list[Passage]) -> Answer:
         q = parse_question(question)
-        self._question = question
         if not passages:
             return Answer(NOTHING_FOUND, [], passages, mode="none")
         weights = self._weights(q.text)
@@ -193,7 +191,7 @@ class ExtractiveAnswerer:
                     mode="none",
                 )
         else:
-            picked = self._best_sentences(weights, passages, sentences)
+            picked = self._best_sentences(question, weights, passages, sentences)
             if not picked:
                 return Answer(NOTHING_FOUND, [], passages, mode="none")
         return build_answer(picked, passages)
@@ -238,10 +236,14 @@ class ExtractiveAnswerer:
         return chosen
 
     def _best_sentences(
-        self, weights: dict[str, float], passages: list[Passage], sentences: list[tuple[int, Sentence]]
+        self,
+        question: str,
+        weights: dict[str, float],
+        passages: list[Passage],
+        sentences: list[tuple[int, Sentence]],
     ) -> list[Scored]:
         scored: list[Scored] = []
-        cues = AnswerCues(self.terms, self._question, set(weights))
+        cues = AnswerCues(self.terms, question, set(weights))
         coverages = [self._coverage(weights, set(self.terms.of(s.text))) for _, s in sentences]
         # only sentences with some coverage are scored or vote: the others need no answer words
         answer_words = [
@@ -277,7 +279,7 @@ class ExtractiveAnswerer:
         if self.embedder is not None and self.dense_weight > 0 and scored:
             # rerank the best lexical candidates by their meaning's closeness to the question
             top = scored[: self.rerank_top]
-            vecs = self.embedder.embed([self._question] + [x.sentence.text for x in top])
+            vecs = self.embedder.embed([question] + [x.sentence.text for x in top])
             sims = vecs[1:] @ vecs[0]
             for x, sim in zip(top, sims, strict=True):
                 x.score += self.dense_weight * float(sim)

@@ -3,6 +3,7 @@ one that only restates the question."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from retrieval.answer import ExtractiveAnswerer
@@ -170,3 +171,30 @@ def test_a_report_whose_headline_names_the_answer_adds_its_vote() -> None:
     assert voted.text == "Port Aldery signed goalkeeper Tomas Reyes this week. [1]"
     untitled = ExtractiveAnswerer(**alone, title_vote_weight=0.0).answer(question, passages)  # type: ignore[arg-type]
     assert untitled.text == "Harbour City signed goalkeeper Tomas Reyes this week. [1]"
+
+
+def test_one_answerer_serves_questions_in_parallel_threads() -> None:
+    """The bot shares one answerer between worker threads: a question asked while another is
+    being answered must not change the first one's answer (the answerer keeps no per-question
+    state). The index lookup of question A runs question B, as another thread could."""
+    text = (
+        "The island lost its ferry service, the ferry company said on Tuesday. "
+        "Kell Island lost its ferry service on Monday after the storm. "
+        "Officials cancelled 14 sailings, the harbour master said."
+    )
+    question_a = "Which island lost its ferry service this week?"
+    question_b = "How many sailings did officials cancel?"
+    alone = ExtractiveAnswerer(max_generic=1).answer(question_a, [passage(text)]).text
+    assert alone == "Kell Island lost its ferry service on Monday after the storm. [1]"
+    answerer = ExtractiveAnswerer(max_generic=1)
+    interleaved: list[str] = []
+
+    def doc_frequency(words: Sequence[str]) -> tuple[int, dict[str, int]]:
+        if not interleaved:
+            interleaved.append("B asked")
+            interleaved.append(answerer.answer(question_b, [passage(text)]).text)
+        return 100, dict.fromkeys(words, 1)
+
+    answerer.doc_frequency = doc_frequency
+    assert answerer.answer(question_a, [passage(text)]).text == alone
+    assert interleaved == ["B asked", "Officials cancelled 14 sailings, the harbour master said. [1]"]
