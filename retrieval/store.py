@@ -7,6 +7,7 @@ committed that marks the articles as ingested. A re-run redoes any article SQLit
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,6 +23,10 @@ class Store:
     def __init__(self, catalog: Catalog, vectors: Vectors):
         self.catalog = catalog
         self.vectors = vectors
+        # one write at a time in this process: the bot ingests from worker threads (/ingest, the
+        # feed poller), and two interleaved writes of one article would leave the vectors of one
+        # version beside the text of the other
+        self._write_lock = threading.Lock()
 
     def write(
         self, namespace: str, items: Sequence[tuple[Article, Sequence[Chunk]]], embeddings: np.ndarray
@@ -42,16 +47,18 @@ class Store:
                 metas.append(meta)
         if len(ids) != len(embeddings):
             raise ValueError(f"{len(ids)} chunks but {len(embeddings)} embeddings")
-        self.vectors.delete_articles(namespace, [a.id for a, _ in items])
-        if ids:
-            self.vectors.upsert(namespace, ids, embeddings, metas)
-        with self.catalog.transaction() as conn:
-            for article, chunks in items:
-                self.catalog.put_article(conn, namespace, article, chunks)
+        with self._write_lock:
+            self.vectors.delete_articles(namespace, [a.id for a, _ in items])
+            if ids:
+                self.vectors.upsert(namespace, ids, embeddings, metas)
+            with self.catalog.transaction() as conn:
+                for article, chunks in items:
+                    self.catalog.put_article(conn, namespace, article, chunks)
 
     def delete(self, namespace: str, article_id: str) -> int:
-        self.vectors.delete_articles(namespace, [article_id])
-        return self.catalog.delete_article(namespace, article_id)
+        with self._write_lock:
+            self.vectors.delete_articles(namespace, [article_id])
+            return self.catalog.delete_article(namespace, article_id)
 
     def drop_namespace(self, namespace: str) -> None:
         self.vectors.drop(namespace)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 
 import pytest
@@ -55,6 +56,39 @@ def test_an_updated_article_replaces_its_old_chunks(engine: Engine) -> None:
     assert _fts_rows(engine) == 1
     (p,) = engine.search("harbour story correction")
     assert p.text == "Short correction: the harbour story was wrong."
+
+
+def test_two_writes_of_one_article_at_once_leave_one_version_everywhere(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bot writes from worker threads. Here a second version of the article is written
+    while the first write is between deleting the old vectors and committing its own: the
+    second waits, and the index ends with the second version in Chroma and SQLite alike."""
+    long_text = " ".join(f"Paragraph {i} tells more of the harbour story." for i in range(120))
+    versions = [art(1, "Short correction: the harbour story was wrong."), art(1, long_text)]
+    chunked = [(a, engine.chunker.chunk(a.id, a.text)) for a in versions]
+    vectors = [engine.embedder.embed([c.text for c in chunks]) for _, chunks in chunked]
+    assert len(chunked[1][1]) > 3
+
+    def write(i: int) -> None:
+        engine.store.write("default", [chunked[i]], vectors[i])
+
+    real_delete = engine.store.vectors.delete_articles
+    second = threading.Thread(target=write, args=(1,))
+
+    def delete_then_second_write(namespace: str, ids: list[str]) -> None:
+        real_delete(namespace, ids)
+        if not second.is_alive() and second.ident is None:
+            second.start()
+            second.join(timeout=1.0)  # done by now unless it waits for the first write
+
+    monkeypatch.setattr(engine.store.vectors, "delete_articles", delete_then_second_write)
+    write(0)
+    second.join()
+    s = engine.stats()
+    n = len(chunked[1][1])
+    assert (s["articles"], s["chunks"], s["vectors"]) == (1, n, n)
+    assert engine.catalog.article("default", versions[1].id)["text"] == long_text
 
 
 def test_delete_removes_the_article_everywhere(engine: Engine) -> None:
