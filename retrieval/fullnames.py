@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from retrieval.answercues import CALENDAR
 from retrieval.catalog import STOPWORDS
@@ -65,7 +65,33 @@ HONORIFICS = frozenset(
 )
 # a full name's leading words dropped when they are a title: "President Joe Biden" -> "Joe Biden"
 _TITLES = HONORIFICS | frozenset(
-    ["prime", "former", "vice", "deputy", "police", "coach", "speaker", "king", "queen"]
+    [
+        "prime",
+        "former",
+        "vice",
+        "deputy",
+        "police",
+        "coach",
+        "speaker",
+        "king",
+        "queen",
+        "professor",
+        "host",
+        "sir",
+        "dame",
+        "rev",
+        "bishop",
+        "cardinal",
+        "officer",
+        "sgt",
+        "lt",
+        "capt",
+        "col",
+        "maj",
+        "attorney",
+        "commissioner",
+        "ambassador",
+    ]
 )
 # capitalised only because a sentence starts with them: "The Bucks", "But McCarthy"
 _LEADING = (STOPWORDS - {"new", "news", "latest", "week", "year"}) | frozenset(
@@ -86,6 +112,10 @@ _LEADING = (STOPWORDS - {"new", "news", "latest", "week", "year"}) | frozenset(
 # a run of capitalised words on one line: "Jon Rahm", "Los Angeles Lakers", "J.D. Power"
 _NAME = re.compile(r"(?<![\w’'])[A-Z][\w’'.&-]*(?: [A-Z][\w’'.&-]*)*")
 _INITIALS = re.compile(r"(?:[A-Z]\.)+")
+# a name going on after a lower-case joining word: " of Georgia", " for Disease Control"
+_GOES_ON = re.compile(r" (?:of|for|de|del|della|da|do|dos|du|von|van|der|den|al|bin|el|la|le) [A-Z]")
+# a hyphenated word with a lower-case part is a description, not a name: "Top-ranked", "K-pop"
+_LOWER_PART = re.compile(r"-[a-z]")
 _LOWER_WORD = re.compile(r"(?<![\w’'])[a-z][\w’'-]*")
 MAX_FULL_WORDS = 3
 
@@ -103,9 +133,19 @@ def _words(run: str) -> tuple[str, ...]:
     return tuple(w for w in words if w)
 
 
+def _runs(text: str) -> Iterator[tuple[re.Match[str], tuple[str, ...]]]:
+    """Each capitalised run of `text` with its words as `_words` cleans them. One word that a
+    name goes on after ("University of Georgia", "Bank of America") is not a run of its own:
+    it is part of that longer name, not a short mention."""
+    for m in _NAME.finditer(text):
+        words = _words(m.group(0))
+        if words and not (len(words) == 1 and _GOES_ON.match(text, m.end())):
+            yield m, words
+
+
 def names(text: str) -> list[tuple[str, ...]]:
-    """The capitalised runs of `text` in order, as `_words` cleans them."""
-    return [words for words in (_words(m.group(0)) for m in _NAME.finditer(text)) if words]
+    """The capitalised runs of `text` in order, as `_runs` gives them."""
+    return [words for _, words in _runs(text)]
 
 
 class NameForms:
@@ -118,11 +158,11 @@ class NameForms:
         self.alone: Counter[str] = Counter()
         self.lower = {w.lower() for w in _LOWER_WORD.findall(text)}
         for words in names(text):
+            while len(words) > 1 and words[0].lower().strip(".") in _TITLES:
+                words = words[1:]  # "Sen. Casey" is a short mention, "Sen. Bob Casey" a full one
             if len(words) == 1:
                 self.alone[words[0]] += 1
                 continue
-            while len(words) > 2 and words[0].lower().strip(".") in _TITLES:
-                words = words[1:]
             if self._is_full_name(words):
                 self.full[words] += 1
         self.first: dict[str, tuple[str, ...]] = {}
@@ -136,6 +176,7 @@ class NameForms:
             and len(set(words)) == len(words)
             and not any(len(w) > 1 and w.isupper() for w in words)
             and not any(w.lower() in _LEADING or w.lower() in CALENDAR for w in words)
+            and not any(_LOWER_PART.search(w) for w in words)
         )
 
     def _is_own_name(self, words: tuple[str, ...], n: int) -> bool:
@@ -148,7 +189,9 @@ class NameForms:
         )
 
     def full_name(self, word: str) -> str | None:
-        """The full name `word` is short for in this report, or None when unsure."""
+        """The full name `word` is short for in this report, or None when unsure. A longer name
+        that ends with another full name of the report is that one with a word run into it
+        ("Ferrari Carlos Sainz" beside "Carlos Sainz") and is not offered."""
         low = word.lower()
         if word.isupper() or low in CALENDAR or low in self.lower or low in _LEADING:
             return None
@@ -156,7 +199,7 @@ class NameForms:
             (
                 (n, words)
                 for words, n in self.full.items()
-                if words[-1] == word and self._is_own_name(words, n)
+                if words[-1] == word and self._is_own_name(words, n) and words[1:] not in self.full
             ),
             reverse=True,
         )
@@ -174,8 +217,7 @@ def with_full_names(sentence: str, forms: NameForms, shown: str = "") -> str:
     before it already holds the full name."""
     inserts: list[tuple[int, str]] = []
     seen: set[str] = set()
-    for m in _NAME.finditer(sentence):
-        words = _words(m.group(0))
+    for m, words in _runs(sentence):
         if len(words) != 1 or words[0] in seen or sentence[m.start() - 1 : m.start()] == "[":
             continue  # a name the report itself already bracketed stays as it is
         seen.add(words[0])

@@ -51,6 +51,21 @@ def test_nothing_is_added_when_the_reading_is_unsure() -> None:
     # the words before are a name of their own that runs into this one
     ukraine = "Ukraine said so. Ukraine Russia talks failed. Russia refused. Ukraine waited. Russia left."
     assert expand("Russia refused.", ukraine) == "Russia refused."
+    # a word that a longer name goes on from is part of that name, not a short mention of another
+    colleges = (
+        "Louisiana State University won. University officials cheered. The University of Georgia declined."
+    )
+    assert expand("The University of Georgia declined.", colleges) == "The University of Georgia declined."
+    # a title before a lone surname makes no full name ("Sen. Casey")
+    casey = "Sen. Casey spoke. Casey said no. Casey left."
+    assert expand("Casey said no.", casey) == "Casey said no."
+    # descriptions written with a hyphen are not part of a name
+    houston = "Top-ranked Houston won. Houston scored first. Houston held on."
+    assert expand("Houston held on.", houston) == "Houston held on."
+    # a name run into a full name of the report ("Ferrari Carlos Sainz") is not offered:
+    # the full name itself is
+    sainz = "Ferrari Carlos Sainz won. Carlos Sainz said so. Sainz smiled. Sainz left."
+    assert expand("Sainz smiled.", sainz) == "Sainz [Carlos Sainz] smiled."
     # weekdays, months and capitals are not expanded
     assert expand("NATO met on Monday.", "Jens NATO met. Black Monday. NATO met on Monday. Monday.") == (
         "NATO met on Monday."
