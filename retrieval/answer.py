@@ -117,6 +117,7 @@ class ExtractiveAnswerer:
         title_vote_weight: float = 0.5,
         proximity_weight: float = 0.2,
         proximity_window: int = 6,
+        full_names: bool = True,
     ):
         self.doc_frequency = doc_frequency
         self.embedder = embedder
@@ -144,6 +145,8 @@ class ExtractiveAnswerer:
         # `proximity_window` content words of its answer word (AnswerCues.proximity)
         self.proximity_weight = proximity_weight
         self.proximity_window = proximity_window
+        # a short name in a quoted sentence is followed by "[Full Name]" (retrieval/fullnames.py)
+        self.full_names = full_names
 
     def _weights(self, text: str) -> dict[str, float]:
         words = query_terms(text)
@@ -194,7 +197,7 @@ class ExtractiveAnswerer:
             picked = self._best_sentences(question, weights, passages, sentences)
             if not picked:
                 return Answer(NOTHING_FOUND, [], passages, mode="none")
-        return build_answer(picked, passages)
+        return build_answer(picked, passages, full_names=self.full_names)
 
     def _speaker_sentences(
         self, q: Question, passages: list[Passage], sentences: list[tuple[int, Sentence]]
