@@ -103,16 +103,15 @@ def load_text(path: Path) -> Iterator[Loaded]:
     if not lines:
         yield LoadProblem(str(path), "empty file")
         return
+    fenced: dict[str, str] = {}
     if lines[0].strip() == "---":
-        fenced = _fenced_front_matter(lines)
-        if isinstance(fenced, str):
-            yield LoadProblem(str(path), fenced)
+        block = _fenced_front_matter(lines)
+        if isinstance(block, str):
+            yield LoadProblem(str(path), block)
             return
-        meta, lines = fenced
-        if "title" in meta:
-            lines = [meta.pop("title"), *(f"{k}: {v}" for k, v in meta.items()), "", *lines]
-        elif lines:
-            lines = [lines[0], *(f"{k}: {v}" for k, v in meta.items()), "", *lines[1:]]
+        fenced, lines = block
+        if "title" in fenced:
+            lines = [fenced.pop("title"), *lines]
     if not lines:
         yield LoadProblem(str(path), "no title or text after the front matter")
         return
@@ -121,7 +120,7 @@ def load_text(path: Path) -> Iterator[Loaded]:
     if not body:
         yield LoadProblem(str(path), "no text after the title line")
         return
-    meta = _front_matter(body)
+    meta = {**_front_matter(body), **fenced}
     yield Article(
         title=title,
         text=meta.pop("__body__"),
@@ -132,18 +131,22 @@ def load_text(path: Path) -> Iterator[Loaded]:
     )
 
 
+def _meta_line(line: str) -> tuple[str, str] | None:
+    """('published', '2026-03-02') for a 'date: 2026-03-02' line, None for any other line."""
+    key, sep, value = line.partition(":")
+    k = key.strip().lower()
+    if not sep or k not in _FRONT_MATTER_KEYS:
+        return None
+    return {"date": "published", "by": "authors"}.get(k, k), value.strip()
+
+
 def _front_matter(body: str) -> dict[str, str]:
     """Optional 'key: value' lines (url, source, published, authors) right under the title."""
     meta: dict[str, str] = {}
     lines = body.split("\n")
     i = 0
-    keys = _FRONT_MATTER_KEYS - {"title"}
-    while i < len(lines):
-        key, sep, value = lines[i].partition(":")
-        if not sep or key.strip().lower() not in keys:
-            break
-        k = key.strip().lower()
-        meta[{"date": "published", "by": "authors"}.get(k, k)] = value.strip()
+    while i < len(lines) and (item := _meta_line(lines[i])) and item[0] != "title":
+        meta[item[0]] = item[1]
         i += 1
     meta["__body__"] = "\n".join(lines[i:]).strip() if meta else body
     return meta
@@ -158,12 +161,10 @@ def _fenced_front_matter(lines: list[str]) -> tuple[dict[str, str], list[str]] |
     except StopIteration:
         return "the front matter opened with '---' is never closed with '---'"
     meta: dict[str, str] = {}
-    for line in lines[1:end]:
-        key, sep, value = line.partition(":")
-        k = key.strip().lower()
-        if not sep or k not in _FRONT_MATTER_KEYS:
+    for item in map(_meta_line, lines[1:end]):
+        if item is None:
             continue
-        value = value.strip()
+        k, value = item
         if value.startswith("[") and value.endswith("]"):
             value = ", ".join(v.strip().strip("'\"") for v in value[1:-1].split(",") if v.strip())
         elif len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
