@@ -92,12 +92,10 @@ def kinds(
     return out
 
 
-def accuracy(answers: dict[str, str], questions: dict[str, dict[str, Any]], score: ModuleType) -> float:
-    right = sum(
-        score.answer_is_correct(text, questions[q]["choices"], questions[q]["answer_index"])
-        for q, text in answers.items()
-    )
-    return right / len(answers) if answers else 0.0
+def accuracy(counts: Counter[tuple[str, bool]]) -> float:
+    """answer_accuracy from the sorted answers: the share that are correct."""
+    total = sum(counts.values())
+    return sum(n for (kind, _), n in counts.items() if kind == "correct") / total if total else 0.0
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -129,8 +127,9 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         engine.close()
     for name, got in answers.items():
-        print(f"{name}: answer_accuracy {accuracy(got, questions, score):.4f} over {len(got)} questions")
-        for (kind, in_top5), n in sorted(kinds(got, cached, questions, score).items()):
+        counts = kinds(got, cached, questions, score)
+        print(f"{name}: answer_accuracy {accuracy(counts):.4f} over {len(got)} questions")
+        for (kind, in_top5), n in sorted(counts.items()):
             print(f"  {kind:16s} {'answer in top 5' if in_top5 else 'not in top 5':16s} {n:5d}")
     if args.compare_full_names:
         on, off = answers["full names"], answers["no full names"]

@@ -75,8 +75,9 @@ def test_replayed_answers_are_the_ones_eval_gives_and_are_sorted_by_the_scorers_
 
     score = load_scorer(SHARED / "bench" / "score.py")
     by_id = {str(q["id"]): q for q in QUESTIONS}
-    assert kinds(answers, cached, by_id, score) == {("correct", True): 1, ("no answer", False): 1}
-    assert accuracy(answers, by_id, score) == 0.5
+    counts = kinds(answers, cached, by_id, score)
+    assert counts == {("correct", True): 1, ("no answer", False): 1}
+    assert accuracy(counts) == 0.5
     # without the full name the short mention names no choice
     short = replay(ExtractiveAnswerer(doc_frequency=engine.catalog.doc_frequency, full_names=False), cached)
     assert short["q1"].startswith("Rahm won the Masters at Augusta on Sunday")
