@@ -103,7 +103,7 @@ class ExtractiveAnswerer:
         doc_frequency: IdfSource | None = None,
         embedder: Embedder | None = None,
         max_sentences: int = 4,
-        max_generic: int = 4,
+        max_generic: int = 5,
         min_coverage: float = 0.25,
         min_dense: float = 0.35,
         dense_weight: float = 0.0,
@@ -111,6 +111,7 @@ class ExtractiveAnswerer:
         rerank_top: int = 24,
         cue_weight: float = 0.2,
         keep_ratio: float = 0.4,
+        agreed_support: float = 0.5,
         vote_weight: float = 0.3,
         vote_passages: int = 5,
         vote_min_coverage: float = 0.1,
@@ -122,6 +123,7 @@ class ExtractiveAnswerer:
         self.doc_frequency = doc_frequency
         self.embedder = embedder
         self.terms = Terms()
+        # at most this many quotes: of one speaker ("what did X say…?"), or for any other question
         self.max_sentences = max_sentences
         self.max_generic = max_generic
         self.min_coverage = min_coverage
@@ -133,6 +135,10 @@ class ExtractiveAnswerer:
         self.cue_weight = cue_weight
         # further sentences are kept while they score at least this share of the best one
         self.keep_ratio = keep_ratio
+        # a further sentence that adds none of the question's words is still quoted when it names an
+        # answer word the answer lacks so far and the reports agree on: support of at least this
+        # share of the best-supported word (corroboration)
+        self.agreed_support = agreed_support
         # a sentence naming what the best `vote_passages` reports agree on gains up to
         # `vote_weight` (retrieval/answercues.py, corroboration); only sentences covering at
         # least `vote_min_coverage` of the question's weighted words vote
@@ -266,9 +272,11 @@ class ExtractiveAnswerer:
                 weight = self.title_vote_weight * cov * self._rank_share(i)
                 mentions.append((p.article_id, weight, cues.new_answer_words(title)))
         votes = corroboration(mentions)
+        words_of: dict[tuple[int, int], set[str]] = {}
         for (i, s), cov, words in zip(sentences, coverages, answer_words, strict=True):
             if cov <= 0:
                 continue
+            words_of[(s.start, s.end)] = words
             score = cov + self.rank_weight / (1 + i) + 0.2 * passages[i].dense
             if _is_fragment(s.text):
                 score *= 0.5  # headlines, captions, "2.9 million": rarely a whole answer
@@ -288,19 +296,24 @@ class ExtractiveAnswerer:
                 x.score += self.dense_weight * float(sim)
             scored = sorted(top, key=lambda x: -x.score) + scored[self.rerank_top :]
         chosen: list[Scored] = []
-        covered: set[str] = set()
+        covered: set[str] = set()  # the question's words the answer holds so far
+        shown: set[str] = set()  # the answer words it holds so far
         seen: set[tuple[int, int]] = set()
         for x in scored:
             key = (x.sentence.start, x.sentence.end)
             if key in seen:
                 continue
             stems = set(self.terms.of(x.sentence.text)) & set(weights)
-            if chosen and (stems <= covered or x.score < self.keep_ratio * chosen[0].score):
+            words = words_of[key]
+            # the name or number the best reports agree on, when the answer does not show it yet
+            agreed = {w for w in words - shown if votes.get(w, 0.0) >= self.agreed_support}
+            if chosen and ((stems <= covered and not agreed) or x.score < self.keep_ratio * chosen[0].score):
                 continue  # adds nothing new, or much weaker than the best sentence
             seen.add(key)
             chosen.append(x)
             covered |= stems
-            if len(chosen) >= min(self.max_generic, self.max_sentences):
+            shown |= words
+            if len(chosen) >= self.max_generic:
                 break
         return chosen
 

@@ -198,3 +198,24 @@ def test_one_answerer_serves_questions_in_parallel_threads() -> None:
     answerer.doc_frequency = doc_frequency
     assert answerer.answer(question_a, [passage(text)]).text == alone
     assert interleaved == ["B asked", "Officials cancelled 14 sailings, the harbour master said. [1]"]
+
+
+def test_a_sentence_naming_the_agreed_answer_is_quoted_though_it_adds_no_question_word() -> None:
+    """The best sentence often restates the question; the name the reports agree on stands in a
+    sentence that shares fewer of the question's words. It is quoted all the same, because it
+    names an answer word the answer lacks and the best reports support."""
+    question = "Which airline will weigh passengers before flights?"
+    passages = [
+        passage(
+            "The airline will weigh passengers before flights, the company said on Tuesday. "
+            "Kestrel Air began the weighing at the airport.",
+            0,
+        ),
+        passage("Kestrel Air will weigh travellers at the gate.", 1),
+    ]
+    restating = "The airline will weigh passengers before flights, the company said on Tuesday. [1]"
+    agreed = ExtractiveAnswerer(max_generic=2).answer(question, passages)
+    assert agreed.text == f"{restating} Kestrel Air began the weighing at the airport. [1]"
+    # without the rule, a sentence adding none of the question's words is never quoted
+    restated = ExtractiveAnswerer(max_generic=2, agreed_support=2.0).answer(question, passages)
+    assert restated.text == restating
