@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,13 +91,20 @@ class Duplicate:
 
 
 class StoryIndex:
-    """Signatures and URLs of stored web stories, per namespace. Thread-safe (one lock)."""
+    """Signatures and URLs of stored web stories, per namespace. Thread-safe (one lock).
+
+    One process shares one StoryIndex between everything that ingests web pages (the bot's
+    `/ingest url:` and its feed poller): `claim` checks and records a story in one step and keeps
+    it "in flight" until `settle`, so two threads never both store copies of one story.
+    """
 
     def __init__(self, path: Path | str | Database, threshold: float = 0.6) -> None:
         self.db = path if isinstance(path, Database) else open_database(path)
         self.lock = self.db.lock
         self.threshold = threshold
         self.db.create_schema(SCHEMA)
+        # (namespace, article id) of stories claimed but not yet in the index (being embedded)
+        self._in_flight: set[tuple[str, str]] = set()
 
     def close(self) -> None:
         self.db.close()
@@ -139,6 +146,32 @@ class StoryIndex:
                 return Duplicate(aid, sim)
             self.forget(namespace, aid)
         return None
+
+    def claim(
+        self,
+        namespace: str,
+        article_id: str,
+        sig: np.ndarray,
+        exists: Callable[[str], bool] | None = None,
+    ) -> Duplicate | None:
+        """The story this one duplicates, stored or still in flight; when there is none, the
+        story is remembered and in flight until `settle`. Check and record are one step under
+        the lock, so a copy claimed by another thread meanwhile is seen as the duplicate."""
+        with self.lock:
+
+            def known(aid: str) -> bool:
+                return (namespace, aid) in self._in_flight or exists is None or exists(aid)
+
+            dup = self.find_duplicate(namespace, sig, exclude=article_id, exists=known)
+            if dup is None:
+                self.remember(namespace, article_id, sig)
+                self._in_flight.add((namespace, article_id))
+            return dup
+
+    def settle(self, namespace: str, article_ids: Iterable[str]) -> None:
+        """The claimed stories are in the index now (or failed and were forgotten)."""
+        with self.lock:
+            self._in_flight.difference_update((namespace, aid) for aid in article_ids)
 
     def remember(self, namespace: str, article_id: str, sig: np.ndarray) -> None:
         with self.db.transaction() as db:

@@ -151,38 +151,47 @@ class WebIngestor:
         known = self.engine.catalog.content_hashes(namespace, [a.id for a in articles])
         outcomes: list[IngestOutcome] = []
         todo: list[tuple[Article, IngestOutcome]] = []
-        pending: set[str] = set()  # stories of this batch, remembered before the engine has them
+        claimed: list[str] = []  # stories this call put in flight (StoryIndex.claim)
 
         def exists(article_id: str) -> bool:
-            return article_id in pending or bool(self.engine.catalog.content_hashes(namespace, [article_id]))
+            return bool(self.engine.catalog.content_hashes(namespace, [article_id]))
 
         now = self.clock()
-        for a in articles:
-            out = IngestOutcome(a.url, "added", article_id=a.id, title=a.title, article=a)
-            outcomes.append(out)
-            sig = signature(story_body(a))
-            if a.id in known:  # same URL seen before: an unchanged story or an edit in place
-                out.status = "unchanged" if known[a.id] == a.content_hash else "updated"
-            else:
-                dup = self.stories.find_duplicate(namespace, sig, exclude=a.id, exists=exists)
-                if dup is not None:
-                    out.status, out.article_id = "duplicate", dup.article_id
-                    out.detail = f"same story as {dup.article_id}; URL remembered"
-                    self.stories.add_url(namespace, dup.article_id, a.url, a.source, now)
-                    continue
-            if out.status != "unchanged":
-                todo.append((a, out))
-                pending.add(a.id)
-            self.stories.remember(namespace, a.id, sig)
-            self.stories.add_url(namespace, a.id, a.url, a.source, now)
-        if todo:
-            report = self.engine.ingest([a for a, _ in todo], namespace)
-            if report.problems:
-                for a, out in todo:
-                    for problem in report.problems:
-                        if problem.startswith(a.url or a.title):
-                            out.status, out.detail = "failed", problem
-                            self.stories.forget(namespace, a.id)
+        try:
+            for a in articles:
+                out = IngestOutcome(a.url, "added", article_id=a.id, title=a.title, article=a)
+                outcomes.append(out)
+                sig = signature(story_body(a))
+                if a.id in known:  # same URL seen before: an unchanged story or an edit in place
+                    out.status = "unchanged" if known[a.id] == a.content_hash else "updated"
+                    self.stories.remember(namespace, a.id, sig)
+                else:
+                    # a copy stored before, or claimed by this batch or another thread just now
+                    dup = self.stories.claim(namespace, a.id, sig, exists=exists)
+                    if dup is not None:
+                        out.status, out.article_id = "duplicate", dup.article_id
+                        out.detail = f"same story as {dup.article_id}; URL remembered"
+                        self.stories.add_url(namespace, dup.article_id, a.url, a.source, now)
+                        continue
+                    claimed.append(a.id)
+                if out.status != "unchanged":
+                    todo.append((a, out))
+                self.stories.add_url(namespace, a.id, a.url, a.source, now)
+            if todo:
+                report = self.engine.ingest([a for a, _ in todo], namespace)
+                if report.problems:
+                    for a, out in todo:
+                        for problem in report.problems:
+                            if problem.startswith(a.url or a.title):
+                                out.status, out.detail = "failed", problem
+                                self.stories.forget(namespace, a.id)
+        except BaseException:
+            for aid in claimed:  # not stored after all: a later copy may claim the story
+                if not exists(aid):
+                    self.stories.forget(namespace, aid)
+            raise
+        finally:
+            self.stories.settle(namespace, claimed)
         return outcomes
 
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from retrieval.articles import Article
+from retrieval.catalog import Catalog
 from retrieval.dedup import StoryIndex, signature, similarity
-from retrieval.web import story_body
+from retrieval.engine import Engine
+from retrieval.results import IngestReport
+from retrieval.web import WebIngestor, story_body
 from tests.test_digest import BRIDGE_TEXT, FERRY_OTHER, FERRY_TEXT, LIBRARY_TEXT
 
 FERRY_BODY = FERRY_TEXT.split("\n", 1)[1]
@@ -51,5 +56,73 @@ def test_index_finds_remembers_and_forgets(tmp_path: Path) -> None:
         # a story deleted from the engine since: not a duplicate, and its rows are dropped
         assert index.find_duplicate("g1", copy, exists=lambda aid: False) is None
         assert index.urls("g1", "ferry") == []
+    finally:
+        index.close()
+
+
+class HeldEngine:
+    """The real engine, with `ingest` held until released: the story is being embedded while
+    another thread brings a copy of it."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.engine.catalog
+
+    def ingest(self, articles: list[Article], namespace: str = "default") -> IngestReport:
+        self.entered.set()
+        assert self.release.wait(30), "the test never released the held ingest"
+        return self.engine.ingest(articles, namespace)
+
+
+def test_a_copy_arriving_while_the_story_is_embedded_is_stored_once(engine: Engine) -> None:
+    """`/ingest url:` and the feed poller ingest in separate threads through one StoryIndex: a
+    syndicated copy that arrives while the first copy is still being embedded is a duplicate."""
+    stories = engine.stories
+    held = HeldEngine(engine)
+    first = Article(title="Ferry to run every 20 minutes", text=FERRY_TEXT, url="https://a.example/ferry")
+    copy = Article(
+        title="Harbour ferry to run every 20 minutes",
+        text=FERRY_TEXT + "\nThis story was distributed by the Test Wire service.",
+        url="https://wire.example/ferry",
+    )
+    with ThreadPoolExecutor(1) as pool:
+        poller_side = pool.submit(WebIngestor(held, stories).ingest, [first], "default")
+        assert held.entered.wait(30)
+        try:
+            second = WebIngestor(engine, stories).ingest([copy], "default")
+        finally:
+            held.release.set()
+        done = poller_side.result(30)
+    assert [(o.status, o.article_id) for o in done] == [("added", first.id)]
+    assert [(o.status, o.article_id) for o in second] == [("duplicate", first.id)]
+    assert list(engine.catalog.content_hashes("default", [first.id, copy.id])) == [first.id]
+    assert stories.urls("default", first.id) == [
+        ("https://a.example/ferry", "a.example"),
+        ("https://wire.example/ferry", "wire.example"),
+    ]
+
+
+def test_a_claim_holds_until_settled(tmp_path: Path) -> None:
+    index = StoryIndex(tmp_path / "db.sqlite3")
+
+    def nowhere(article_id: str) -> bool:  # the engine holds no story (yet)
+        return False
+
+    try:
+        copy = signature(FERRY_BODY + "\nDistributed by the wire.")
+        assert index.claim("g1", "ferry", signature(FERRY_BODY), exists=nowhere) is None
+        # being embedded: the copy is its duplicate although the engine does not hold it yet
+        dup = index.claim("g1", "copy", copy, exists=nowhere)
+        assert dup is not None and dup.article_id == "ferry"
+        index.settle("g1", ["ferry"])
+        # settled and still not in the engine (its ingest failed): the copy takes its place
+        assert index.claim("g1", "copy", copy, exists=nowhere) is None
+        later = index.claim("g1", "third", copy, exists=nowhere)
+        assert later is not None and later.article_id == "copy"  # in flight now
     finally:
         index.close()

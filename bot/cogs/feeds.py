@@ -22,7 +22,6 @@ from discord.ext import commands
 
 from bot import render
 from bot.interactions import defer, namespace_of, require_manager
-from retrieval.dedup import StoryIndex
 from retrieval.digest import Digest, build_digest, collect_articles
 from retrieval.engine import namespace_for_guild
 from retrieval.errors import BadInputError
@@ -117,7 +116,9 @@ class Feeds(commands.Cog):
     def __init__(self, bot: NewsBot) -> None:
         self.bot = bot
         self.store = FeedStore(bot.settings.state_db)
-        self.stories = StoryIndex(bot.settings.state_db)
+        # the engine's one StoryIndex, shared with `/ingest url:` so that a story arriving both
+        # ways at once is stored once (StoryIndex.claim); the engine closes it
+        self.stories = bot.engine.stories
         self.poller: Poller | None = None
         if bot.fetcher is not None:
             self.poller = Poller(
@@ -147,7 +148,6 @@ class Feeds(commands.Cog):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        self.stories.close()
         self.store.close()
 
     # --- background ----------------------------------------------------------------------
