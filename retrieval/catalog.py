@@ -656,18 +656,23 @@ class Catalog:
 
 
 class DocFrequencyCache:
-    """Document frequencies per term, kept `ttl` seconds (other processes may write meanwhile)."""
+    """Document frequencies per term, kept `ttl` seconds (other processes may write meanwhile).
+
+    Counting runs outside the lock; a `clear` (this process wrote) during a count makes that
+    count's figures stale, so they answer the question that asked but are not kept."""
 
     def __init__(self, ttl: float = 300.0) -> None:
         self.ttl = ttl
         self._lock = threading.Lock()
         self._df: dict[str, tuple[float, int]] = {}
         self._total: tuple[float, int] | None = None
+        self._generation = 0  # how many times the counts were cleared
 
     def clear(self) -> None:
         with self._lock:
             self._df.clear()
             self._total = None
+            self._generation += 1
 
     def get(
         self, terms: Sequence[str], count: Callable[[Sequence[str]], tuple[int, dict[str, int]]]
@@ -676,12 +681,14 @@ class DocFrequencyCache:
         with self._lock:
             fresh = {t: v[1] for t in terms if (v := self._df.get(t)) and now - v[0] < self.ttl}
             total = self._total[1] if self._total and now - self._total[0] < self.ttl else None
+            generation = self._generation
         missing = [t for t in dict.fromkeys(terms) if t not in fresh]
         if missing or total is None:
             total, counted = count(missing)
             with self._lock:
-                self._total = (now, total)
-                self._df.update({t: (now, n) for t, n in counted.items()})
+                if generation == self._generation:  # no write since the count began
+                    self._total = (now, total)
+                    self._df.update({t: (now, n) for t, n in counted.items()})
             fresh.update(counted)
         return total, {t: fresh.get(t, 0) for t in terms}
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from datetime import date
 
 import pytest
 
 from retrieval.articles import Article
+from retrieval.catalog import DocFrequencyCache
 from retrieval.embedding import LocalEmbedder
 from retrieval.engine import Engine
 from retrieval.errors import ModelMismatchError, NotFoundError
@@ -179,3 +181,24 @@ def test_changed_chunk_settings_need_a_reindex(settings: Settings, embedder: Loc
     assert after["articles"] == 1 and after["chunks"] > before and after["chunks"] == after["vectors"]
     assert eng2.search("Sentence 59 about the quay", k=1)[0].url == "https://news.example/1"
     eng2.close()
+
+
+def test_document_counts_taken_across_a_write_are_not_kept() -> None:
+    """The counts are taken outside the cache's lock: when this process writes (and clears the
+    cache) meanwhile, they answer the question that asked but are not kept for 5 minutes."""
+    cache = DocFrequencyCache()
+    calls: list[list[str]] = []
+
+    def counted_while_writing(terms: Sequence[str]) -> tuple[int, dict[str, int]]:
+        calls.append(list(terms))
+        cache.clear()  # an ingest finished while the terms were being counted
+        return 10, dict.fromkeys(terms, 1)
+
+    def counted(terms: Sequence[str]) -> tuple[int, dict[str, int]]:
+        calls.append(list(terms))
+        return 11, dict.fromkeys(terms, 2)
+
+    assert cache.get(["ferry"], counted_while_writing) == (10, {"ferry": 1})
+    assert cache.get(["ferry"], counted) == (11, {"ferry": 2})  # counted again, not the stale 1
+    assert cache.get(["ferry"], counted) == (11, {"ferry": 2})  # now kept
+    assert calls == [["ferry"], ["ferry"]]
