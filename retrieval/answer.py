@@ -95,6 +95,7 @@ class Scored:
     passage: int
     sentence: Sentence  # offsets relative to the article
     score: float
+    answer_words: frozenset[str] = frozenset()  # AnswerCues.new_answer_words of the sentence
 
 
 class ExtractiveAnswerer:
@@ -272,11 +273,9 @@ class ExtractiveAnswerer:
                 weight = self.title_vote_weight * cov * self._rank_share(i)
                 mentions.append((p.article_id, weight, cues.new_answer_words(title)))
         votes = corroboration(mentions)
-        words_of: dict[tuple[int, int], set[str]] = {}
         for (i, s), cov, words in zip(sentences, coverages, answer_words, strict=True):
             if cov <= 0:
                 continue
-            words_of[(s.start, s.end)] = words
             score = cov + self.rank_weight / (1 + i) + 0.2 * passages[i].dense
             if _is_fragment(s.text):
                 score *= 0.5  # headlines, captions, "2.9 million": rarely a whole answer
@@ -285,7 +284,7 @@ class ExtractiveAnswerer:
             score += self.vote_weight * max((votes.get(w, 0.0) for w in words), default=0.0)
             if self.proximity_weight:
                 score += self.proximity_weight * cues.proximity(s.text, words, weights, self.proximity_window)
-            scored.append(Scored(i, s, score))
+            scored.append(Scored(i, s, score, frozenset(words)))
         scored.sort(key=lambda x: -x.score)
         if self.embedder is not None and self.dense_weight > 0 and scored:
             # rerank the best lexical candidates by their meaning's closeness to the question
@@ -304,15 +303,14 @@ class ExtractiveAnswerer:
             if key in seen:
                 continue
             stems = set(self.terms.of(x.sentence.text)) & set(weights)
-            words = words_of[key]
             # the name or number the best reports agree on, when the answer does not show it yet
-            agreed = {w for w in words - shown if votes.get(w, 0.0) >= self.agreed_support}
+            agreed = {w for w in x.answer_words - shown if votes.get(w, 0.0) >= self.agreed_support}
             if chosen and ((stems <= covered and not agreed) or x.score < self.keep_ratio * chosen[0].score):
                 continue  # adds nothing new, or much weaker than the best sentence
             seen.add(key)
             chosen.append(x)
             covered |= stems
-            shown |= words
+            shown |= x.answer_words
             if len(chosen) >= self.max_generic:
                 break
         return chosen
