@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,6 +89,7 @@ def _buckets(sig: np.ndarray) -> list[str]:
 class Duplicate:
     article_id: str
     similarity: float
+    in_flight: bool = False  # claimed by an ingest that has not settled yet (StoryIndex.claim)
 
 
 class StoryIndex:
@@ -95,7 +97,9 @@ class StoryIndex:
 
     One process shares one StoryIndex between everything that ingests web pages (the bot's
     `/ingest url:` and its feed poller): `claim` checks and records a story in one step and keeps
-    it "in flight" until `settle`, so two threads never both store copies of one story.
+    it "in flight" until `settle`, so two threads never both store copies of one story. A copy
+    of a story in flight can `wait_settled` and look again: if that story's ingest failed, the
+    copy is no longer a duplicate and is stored itself.
     """
 
     def __init__(self, path: Path | str | Database, threshold: float = 0.6) -> None:
@@ -105,6 +109,7 @@ class StoryIndex:
         self.db.create_schema(SCHEMA)
         # (namespace, article id) of stories claimed but not yet in the index (being embedded)
         self._in_flight: set[tuple[str, str]] = set()
+        self._settled = threading.Condition(self.lock)
 
     def close(self) -> None:
         self.db.close()
@@ -166,12 +171,24 @@ class StoryIndex:
             if dup is None:
                 self.remember(namespace, article_id, sig)
                 self._in_flight.add((namespace, article_id))
+            elif (namespace, dup.article_id) in self._in_flight:
+                dup = Duplicate(dup.article_id, dup.similarity, in_flight=True)
             return dup
 
     def settle(self, namespace: str, article_ids: Iterable[str]) -> None:
         """The claimed stories are in the index now (or failed and were forgotten)."""
-        with self.lock:
+        with self._settled:
             self._in_flight.difference_update((namespace, aid) for aid in article_ids)
+            self._settled.notify_all()
+
+    def wait_settled(self, namespace: str, article_id: str) -> None:
+        """Block until the story is no longer in flight (at once if it is not).
+
+        Call it holding no claims of your own: a claim is settled by the ingest that made it,
+        in a `finally`, so a caller that settled first never waits on itself or in a cycle.
+        """
+        with self._settled:
+            self._settled.wait_for(lambda: (namespace, article_id) not in self._in_flight)
 
     def remember(self, namespace: str, article_id: str, sig: np.ndarray) -> None:
         with self.db.transaction() as db:

@@ -152,6 +152,7 @@ class WebIngestor:
         outcomes: list[IngestOutcome] = []
         todo: list[tuple[Article, IngestOutcome]] = []
         claimed: list[str] = []  # stories this call put in flight (StoryIndex.claim)
+        copies_in_flight: list[tuple[Article, IngestOutcome]] = []  # of stories not stored yet
 
         def exists(article_id: str) -> bool:
             return bool(self.engine.catalog.content_hashes(namespace, [article_id]))
@@ -172,6 +173,8 @@ class WebIngestor:
                         out.status, out.article_id = "duplicate", dup.article_id
                         out.detail = f"same story as {dup.article_id}; URL remembered"
                         self.stories.add_url(namespace, dup.article_id, a.url, a.source, now)
+                        if dup.in_flight:
+                            copies_in_flight.append((a, out))
                         continue
                     claimed.append(a.id)
                 if out.status != "unchanged":
@@ -192,7 +195,29 @@ class WebIngestor:
             raise
         finally:
             self.stories.settle(namespace, claimed)
-        return outcomes
+        return self._store_orphans(outcomes, copies_in_flight, namespace, exists)
+
+    def _store_orphans(
+        self,
+        outcomes: list[IngestOutcome],
+        copies: list[tuple[Article, IngestOutcome]],
+        namespace: str,
+        exists: Callable[[str], bool],
+    ) -> list[IngestOutcome]:
+        """Copies of a story that was still in flight when they came (in this batch or another
+        thread's): once that story settles, a copy whose story was not stored after all (its
+        ingest failed, and `forget` dropped the copy's URL with it) is ingested in its place."""
+        orphans: list[tuple[Article, IngestOutcome]] = []
+        for a, out in copies:
+            story = out.article_id or ""
+            self.stories.wait_settled(namespace, story)  # this call's own claims are settled
+            if not exists(story):
+                orphans.append((a, out))
+        if not orphans:
+            return outcomes
+        again = iter(self.ingest([a for a, _ in orphans], namespace))
+        redone = {id(out) for _, out in orphans}
+        return [next(again) if id(o) in redone else o for o in outcomes]
 
 
 async def ingest_urls_async(

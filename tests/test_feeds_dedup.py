@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from retrieval.articles import Article
@@ -11,7 +11,7 @@ from retrieval.catalog import Catalog
 from retrieval.dedup import StoryIndex, signature, similarity
 from retrieval.engine import Engine
 from retrieval.results import IngestReport
-from retrieval.web import WebIngestor, story_body
+from retrieval.web import IngestOutcome, WebIngestor, story_body
 from tests.test_digest import BRIDGE_TEXT, FERRY_OTHER, FERRY_TEXT, LIBRARY_TEXT
 
 FERRY_BODY = FERRY_TEXT.split("\n", 1)[1]
@@ -79,32 +79,103 @@ class HeldEngine:
         return self.engine.ingest(articles, namespace)
 
 
-def test_a_copy_arriving_while_the_story_is_embedded_is_stored_once(engine: Engine) -> None:
-    """`/ingest url:` and the feed poller ingest in separate threads through one StoryIndex: a
-    syndicated copy that arrives while the first copy is still being embedded is a duplicate."""
-    stories = engine.stories
-    held = HeldEngine(engine)
+def ferry_copies() -> tuple[Article, Article]:
     first = Article(title="Ferry to run every 20 minutes", text=FERRY_TEXT, url="https://a.example/ferry")
     copy = Article(
         title="Harbour ferry to run every 20 minutes",
         text=FERRY_TEXT + "\nThis story was distributed by the Test Wire service.",
         url="https://wire.example/ferry",
     )
-    with ThreadPoolExecutor(1) as pool:
-        poller_side = pool.submit(WebIngestor(held, stories).ingest, [first], "default")
+    return first, copy
+
+
+def ingest_copy_while_held(
+    engine: Engine, held: HeldEngine, first: Article, copy: Article
+) -> tuple[Future[list[IngestOutcome]], list[IngestOutcome]]:
+    """`first` is ingested through `held` in one thread; once it is in flight, `copy` through the
+    real engine in another. The copy claims (its URL joins the story in flight) and then waits
+    for the story to settle, so `held` is released only after that; the copy's outcomes return."""
+    stories = engine.stories
+    with ThreadPoolExecutor(2) as pool:
+        first_side = pool.submit(WebIngestor(held, stories).ingest, [first], "default")
         assert held.entered.wait(30)
+        copy_side = pool.submit(WebIngestor(engine, stories).ingest, [copy], "default")
         try:
-            second = WebIngestor(engine, stories).ingest([copy], "default")
+            for _ in range(3000):
+                if len(stories.urls("default", first.id)) == 2 or copy_side.done():
+                    break
+                threading.Event().wait(0.01)
+            assert not copy_side.done(), "the copy did not wait for the story in flight to settle"
         finally:
             held.release.set()
-        done = poller_side.result(30)
-    assert [(o.status, o.article_id) for o in done] == [("added", first.id)]
+        first_side.exception(30)
+        return first_side, copy_side.result(30)
+
+
+def test_a_copy_arriving_while_the_story_is_embedded_is_stored_once(engine: Engine) -> None:
+    """`/ingest url:` and the feed poller ingest in separate threads through one StoryIndex: a
+    syndicated copy that arrives while the first copy is still being embedded is a duplicate."""
+    first, copy = ferry_copies()
+    first_side, second = ingest_copy_while_held(engine, HeldEngine(engine), first, copy)
+    assert [(o.status, o.article_id) for o in first_side.result()] == [("added", first.id)]
     assert [(o.status, o.article_id) for o in second] == [("duplicate", first.id)]
     assert list(engine.catalog.content_hashes("default", [first.id, copy.id])) == [first.id]
-    assert stories.urls("default", first.id) == [
+    assert engine.stories.urls("default", first.id) == [
         ("https://a.example/ferry", "a.example"),
         ("https://wire.example/ferry", "wire.example"),
     ]
+
+
+class FailingHeldEngine(HeldEngine):
+    """Held like HeldEngine, then the ingest fails (a store that went away mid-embedding)."""
+
+    def ingest(self, articles: list[Article], namespace: str = "default") -> IngestReport:
+        self.entered.set()
+        assert self.release.wait(30), "the test never released the held ingest"
+        raise ConnectionError("vector store unreachable")
+
+
+def test_a_copy_of_a_story_whose_ingest_fails_meanwhile_is_stored_itself(engine: Engine) -> None:
+    """The copy waits for the story it duplicates to settle; that ingest failed, so the copy is
+    not a duplicate after all and is stored, with its own URL (none of it is lost)."""
+    first, copy = ferry_copies()
+    first_side, second = ingest_copy_while_held(engine, FailingHeldEngine(engine), first, copy)
+    assert isinstance(first_side.exception(), ConnectionError)
+    assert [(o.status, o.article_id) for o in second] == [("added", copy.id)]
+    assert list(engine.catalog.content_hashes("default", [first.id, copy.id])) == [copy.id]
+    assert engine.stories.urls("default", copy.id) == [("https://wire.example/ferry", "wire.example")]
+    assert engine.stories.urls("default", first.id) == []
+
+
+class RejectingEngine:
+    """The real engine, reporting a problem for one URL instead of storing it (as it does for an
+    article over NEWSDESK_MAX_ARTICLE_CHARS)."""
+
+    def __init__(self, engine: Engine, reject: str) -> None:
+        self.engine = engine
+        self.reject = reject
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.engine.catalog
+
+    def ingest(self, articles: list[Article], namespace: str = "default") -> IngestReport:
+        report = self.engine.ingest([a for a in articles if a.url != self.reject], namespace)
+        if any(a.url == self.reject for a in articles):
+            report.problems.append(f"{self.reject}: rejected by the test")
+        return report
+
+
+def test_a_copy_in_the_same_batch_as_a_story_that_fails_is_stored_itself(engine: Engine) -> None:
+    first, copy = ferry_copies()
+    done = WebIngestor(RejectingEngine(engine, first.url), engine.stories).ingest([first, copy], "default")
+    assert [(o.status, o.article_id) for o in done] == [("failed", first.id), ("added", copy.id)]
+    assert list(engine.catalog.content_hashes("default", [first.id, copy.id])) == [copy.id]
+    assert engine.stories.urls("default", copy.id) == [("https://wire.example/ferry", "wire.example")]
+    # and when the story is stored, a copy in its batch stays a duplicate
+    third = Article(title="Ferry", text=FERRY_TEXT + "\nVia the wire.", url="https://c.example/ferry")
+    again = WebIngestor(engine, engine.stories).ingest([third], "default")
+    assert [(o.status, o.article_id) for o in again] == [("duplicate", copy.id)]
 
 
 def test_a_claim_holds_until_settled(tmp_path: Path) -> None:
