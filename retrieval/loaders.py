@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,10 @@ from retrieval.cleaning import clean_text
 
 SUPPORTED_SUFFIXES = (".jsonl", ".jsonl.gz", ".txt", ".md", ".html", ".htm")
 _FRONT_MATTER_KEYS = frozenset(["title", "url", "source", "published", "date", "authors", "by"])
+# a wire dateline opening the story: "WASHINGTON (Reuters) –", "NEW YORK, N.Y. (AP) —", "(CNN) —"
+_DATELINE = re.compile(
+    r"(?:[A-Z][A-Z.’' -]{0,40}(?:, [A-Z][\w.’' -]{0,30})? )?\((?P<source>[A-Z][\w&.’' -]{1,30})\) ?[-–—]"
+)
 
 
 @dataclass(frozen=True)
@@ -121,14 +126,22 @@ def load_text(path: Path) -> Iterator[Loaded]:
         yield LoadProblem(str(path), "no text after the title line")
         return
     meta = {**_front_matter(body), **fenced}
+    body = meta.pop("__body__")
     yield Article(
         title=title,
-        text=meta.pop("__body__"),
+        text=body,
         url=meta.get("url", ""),
-        source=meta.get("source", ""),
+        source=meta.get("source") or dateline_source(body),
         authors=[a.strip() for a in meta.get("authors", "").split(",") if a.strip()],
         published=parse_date(meta.get("published")),
     )
+
+
+def dateline_source(body: str) -> str:
+    """The outlet a wire dateline at the start of the story names ("Reuters" for
+    "WASHINGTON (Reuters) – …"), or "" when the story does not open with one."""
+    m = _DATELINE.match(body.lstrip())
+    return m.group("source").strip() if m else ""
 
 
 def _meta_line(line: str) -> tuple[str, str] | None:

@@ -85,6 +85,27 @@ def test_text_and_markdown_take_the_title_from_the_first_line(tmp_path: Path) ->
     assert got[1].url == "https://n.example/pier" and got[1].published == date(2026, 2, 1)
 
 
+def test_a_wire_dateline_names_the_source_when_no_line_does(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text(
+        "Allies step up defence cooperation\n\nWASHINGTON (Reuters) – The United States and Japan will"
+        " step up their defense cooperation.",
+        encoding="utf-8",
+    )
+    (tmp_path / "b.txt").write_text(
+        "Storm hits coast\nsource: Harbour Gazette\n\nSAN JUAN, Puerto Rico (AP) — A storm hit.",
+        encoding="utf-8",
+    )
+    no_dateline = "Vote\n\nThe mayor (D) - said the vote (AP) — was close."
+    (tmp_path / "c.txt").write_text(no_dateline, encoding="utf-8")
+    got = [i for i in load_path(tmp_path) if isinstance(i, Article)]
+    # the dateline stays in the text; a source line wins over it; no dateline, no source
+    assert [(a.source, a.text[:20]) for a in got] == [
+        ("Reuters", "WASHINGTON (Reuters)"),
+        ("Harbour Gazette", "SAN JUAN, Puerto Ric"),
+        ("", "The mayor (D) - said"),
+    ]
+
+
 def test_markdown_front_matter_between_dashes_gives_title_and_metadata(tmp_path: Path) -> None:
     (tmp_path / "a.md").write_text(
         "---\n"
