@@ -4,7 +4,8 @@ Each ingested web article gets a MinHash signature of its word 4-shingles; LSH b
 find candidates fast, and a candidate whose estimated Jaccard similarity is ≥ `threshold`
 (default 0.6) is the same story. `story_urls` remembers every URL a stored story was seen at.
 
-Own tables, same database file as the engine: story_sigs, story_bands, story_urls.
+Own tables, same database as the engine: story_sigs, story_bands, story_urls, and story_claims
+(stories being embedded, so that processes sharing one database see each other's too).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
+import time
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from retrieval.articles import normalize_url
+from retrieval.lease import process_id
 from retrieval.sqldb import Database, open_database
 
 SCHEMA = """
@@ -45,7 +49,16 @@ CREATE TABLE IF NOT EXISTS story_urls (
     PRIMARY KEY (namespace, url)
 );
 CREATE INDEX IF NOT EXISTS story_urls_article ON story_urls(namespace, article_id);
+CREATE TABLE IF NOT EXISTS story_claims (
+    namespace TEXT NOT NULL,
+    article_id TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    claimed_at REAL NOT NULL,
+    PRIMARY KEY (namespace, article_id)
+);
 """
+# claims serialise across processes: SQLite's BEGIN IMMEDIATE does it, PostgreSQL takes this lock
+CLAIM_LOCK = 4243
 
 N_HASHES = 128
 BANDS = 32
@@ -95,21 +108,32 @@ class Duplicate:
 class StoryIndex:
     """Signatures and URLs of stored web stories, per namespace. Thread-safe (one lock).
 
-    One process shares one StoryIndex between everything that ingests web pages (the bot's
-    `/ingest url:` and its feed poller): `claim` checks and records a story in one step and keeps
-    it "in flight" until `settle`, so two threads never both store copies of one story. A copy
-    of a story in flight can `wait_settled` and look again: if that story's ingest failed, the
-    copy is no longer a duplicate and is stored itself.
+    Everything that ingests web pages (the bot's `/ingest url:` and its feed poller, in any
+    process on the database) goes through `claim`: it checks for a copy and records the story
+    in one write transaction, and the story stays "in flight" (a row in story_claims) until
+    `settle`, so two threads or processes never both store copies of one story. A copy of a
+    story in flight can `wait_settled` and look again: if that story's ingest failed, the copy
+    is no longer a duplicate and is stored itself. A claim older than `claim_ttl` seconds is
+    from a process that died mid-ingest and no longer counts.
     """
 
-    def __init__(self, path: Path | str | Database, threshold: float = 0.6) -> None:
+    def __init__(
+        self,
+        path: Path | str | Database,
+        threshold: float = 0.6,
+        claim_ttl: float = 600.0,
+        clock: Callable[[], float] = time.time,
+        poll: float = 0.25,
+    ) -> None:
         self.db = path if isinstance(path, Database) else open_database(path)
         self.lock = self.db.lock
         self.threshold = threshold
+        self.claim_ttl = claim_ttl
+        self.clock = clock
+        self.poll = poll  # how often `wait_settled` looks for another process's settle
+        self.owner = process_id(uuid.uuid4().hex[:8])
         self.db.create_schema(SCHEMA)
-        # (namespace, article id) of stories claimed but not yet in the index (being embedded)
-        self._in_flight: set[tuple[str, str]] = set()
-        self._settled = threading.Condition(self.lock)
+        self._settled = threading.Condition(self.lock)  # this process's settles wake its waiters
 
     def close(self) -> None:
         self.db.close()
@@ -162,33 +186,61 @@ class StoryIndex:
         """The story this one duplicates, stored or still in flight; when there is none, the
         story is remembered and in flight until `settle`. Check and record are one step under
         the lock, so a copy claimed by another thread meanwhile is seen as the duplicate."""
-        with self.lock:
+        now = self.clock()
+        with self.db.transaction() as db:
+            if db.dialect == "postgres":
+                db.execute("SELECT pg_advisory_xact_lock(?)", (CLAIM_LOCK,))
+            db.execute("DELETE FROM story_claims WHERE claimed_at < ?", (now - self.claim_ttl,))
+            in_flight = {
+                str(r[0])
+                for r in db.execute("SELECT article_id FROM story_claims WHERE namespace = ?", (namespace,))
+            }
 
             def known(aid: str) -> bool:
-                return (namespace, aid) in self._in_flight or exists is None or exists(aid)
+                return aid in in_flight or exists is None or exists(aid)
 
             dup = self.find_duplicate(namespace, sig, exclude=article_id, exists=known)
             if dup is None:
                 self.remember(namespace, article_id, sig)
-                self._in_flight.add((namespace, article_id))
-            elif (namespace, dup.article_id) in self._in_flight:
+                db.execute(
+                    "INSERT INTO story_claims (namespace, article_id, owner, claimed_at) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT (namespace, article_id) DO UPDATE SET owner = excluded.owner,"
+                    " claimed_at = excluded.claimed_at",
+                    (namespace, article_id, self.owner, now),
+                )
+            elif dup.article_id in in_flight:
                 dup = Duplicate(dup.article_id, dup.similarity, in_flight=True)
             return dup
 
     def settle(self, namespace: str, article_ids: Iterable[str]) -> None:
         """The claimed stories are in the index now (or failed and were forgotten)."""
         with self._settled:
-            self._in_flight.difference_update((namespace, aid) for aid in article_ids)
+            with self.db.transaction() as db:
+                db.executemany(
+                    "DELETE FROM story_claims WHERE namespace = ? AND article_id = ? AND owner = ?",
+                    [(namespace, aid, self.owner) for aid in article_ids],
+                )
             self._settled.notify_all()
 
+    def in_flight(self, namespace: str, article_id: str) -> bool:
+        """Claimed (by any process) within `claim_ttl` and not settled yet."""
+        with self.lock:
+            row = self.db.execute(
+                "SELECT 1 FROM story_claims WHERE namespace = ? AND article_id = ? AND claimed_at >= ?",
+                (namespace, article_id, self.clock() - self.claim_ttl),
+            ).fetchone()
+        return row is not None
+
     def wait_settled(self, namespace: str, article_id: str) -> None:
-        """Block until the story is no longer in flight (at once if it is not).
+        """Block until the story is no longer in flight (at once if it is not): woken by this
+        process's `settle`, and looking every `poll` seconds for another process's.
 
         Call it holding no claims of your own: a claim is settled by the ingest that made it,
         in a `finally`, so a caller that settled first never waits on itself or in a cycle.
         """
         with self._settled:
-            self._settled.wait_for(lambda: (namespace, article_id) not in self._in_flight)
+            while self.in_flight(namespace, article_id):
+                self._settled.wait(self.poll)
 
     def remember(self, namespace: str, article_id: str, sig: np.ndarray) -> None:
         with self.db.transaction() as db:

@@ -54,6 +54,7 @@ class Database:
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
+        self._in_transaction = False  # guarded by `lock`: only its holder reads or sets it
 
     @property
     def integrity_error(self) -> type[Exception]:
@@ -77,14 +78,21 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Database]:
-        """A write transaction that other processes wait for; rolled back on any exception."""
+        """A write transaction that other processes wait for; rolled back on any exception.
+        Inside another transaction (same thread: it holds the lock) it is part of that one."""
         with self.lock:
+            if self._in_transaction:
+                yield self
+                return
             self.execute(self._begin)
+            self._in_transaction = True
             try:
                 yield self
             except BaseException:
+                self._in_transaction = False
                 self.execute("ROLLBACK")
                 raise
+            self._in_transaction = False
             self.execute("COMMIT")
 
     _begin = "BEGIN"

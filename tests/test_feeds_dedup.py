@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
+
+import pytest
 
 from retrieval.articles import Article
 from retrieval.catalog import Catalog
-from retrieval.dedup import StoryIndex, signature, similarity
+from retrieval.dedup import Duplicate, StoryIndex, signature, similarity
 from retrieval.engine import Engine
 from retrieval.results import IngestReport
 from retrieval.web import IngestOutcome, WebIngestor, story_body
+from tests.servers import PostgresServer
 from tests.test_digest import BRIDGE_TEXT, FERRY_OTHER, FERRY_TEXT, LIBRARY_TEXT
 
 FERRY_BODY = FERRY_TEXT.split("\n", 1)[1]
@@ -197,3 +201,54 @@ def test_a_claim_holds_until_settled(tmp_path: Path) -> None:
         assert later is not None and later.article_id == "copy"  # in flight now
     finally:
         index.close()
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def state_db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return str(tmp_path / "state.sqlite3")
+    server: PostgresServer = request.getfixturevalue("postgres_srv")
+    return server.new_database()
+
+
+def test_claims_hold_across_processes_sharing_the_database(state_db: str) -> None:
+    """Two StoryIndex on one database, each with its own connection (two bot processes)."""
+    clock = Clock()
+    a = StoryIndex(state_db, clock=clock, poll=0.01)
+    b = StoryIndex(state_db, clock=clock, poll=0.01)
+
+    def nowhere(article_id: str) -> bool:  # the engine holds no story (yet)
+        return False
+
+    copy = signature(FERRY_BODY + "\nDistributed by the wire.")
+    try:
+        assert a.claim("g1", "ferry", signature(FERRY_BODY), exists=nowhere) is None
+        dup = b.claim("g1", "copy", copy, exists=nowhere)
+        assert dup == Duplicate("ferry", dup.similarity if dup else 0.0, in_flight=True)
+        b.settle("g1", ["ferry"])  # not b's claim: it stays
+        assert a.in_flight("g1", "ferry") and b.in_flight("g1", "ferry")
+        with ThreadPoolExecutor(1) as pool:
+            waiting = pool.submit(b.wait_settled, "g1", "ferry")
+            with pytest.raises(FutureTimeout):
+                waiting.result(timeout=0.3)  # b waits while a's claim stands
+            a.settle("g1", ["ferry"])
+            waiting.result(timeout=10)
+        assert not b.in_flight("g1", "ferry")
+        # settled and not in the engine (its ingest failed): the copy takes its place
+        assert b.claim("g1", "copy", copy, exists=nowhere) is None
+        assert a.claim("g1", "third", copy, exists=nowhere) == Duplicate("copy", 1.0, in_flight=True)
+        # b's process dies mid-ingest: once claim_ttl has passed its claim no longer counts
+        clock.now += b.claim_ttl + 1
+        assert not a.in_flight("g1", "copy")
+        assert a.claim("g1", "third", copy, exists=nowhere) is None
+    finally:
+        a.close()
+        b.close()

@@ -112,3 +112,24 @@ def test_closing_the_database_waits_for_a_renewal_running_in_another_thread(data
         assert again.current_holder() == "bot-1"  # the renewal was committed before the close
     finally:
         again.close()
+
+
+def test_a_transaction_inside_another_is_part_of_it(database: str) -> None:
+    """StoryIndex.claim forgets a deleted story (a transaction of its own) inside its claim's."""
+    db = open_database(database)
+    Lease(db, "feed-poller", "bot-1", ttl=30, clock=Clock())  # creates the leases table
+    row = "INSERT INTO leases (name, holder, expires_at) VALUES (?, 'bot-1', 1030)"
+    try:
+        with pytest.raises(RuntimeError), db.transaction():
+            with db.transaction():
+                db.execute(row, ("inner",))
+            db.execute(row, ("outer",))
+            raise RuntimeError("the outer transaction fails")
+        assert db.execute("SELECT count(*) FROM leases").fetchone()[0] == 0  # all rolled back
+        with db.transaction():
+            with db.transaction():
+                db.execute(row, ("inner",))
+            db.execute(row, ("outer",))
+        assert sorted(r[0] for r in db.execute("SELECT name FROM leases")) == ["inner", "outer"]
+    finally:
+        db.close()
