@@ -37,6 +37,16 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.Temp
     monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
 
 
+class Clock:
+    """A settable clock for code that takes `clock=` (leases, claims, feed schedules)."""
+
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
 @pytest.fixture(scope="session")
 def embedder() -> LocalEmbedder:
     return LocalEmbedder(batch_size=32, threads=2)
@@ -66,6 +76,15 @@ def chroma_srv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServe
 def postgres_srv() -> Iterator[PostgresServer]:
     with postgres_server() as server:
         yield server
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh state database: a SQLite file, then a PostgreSQL database on the session's server."""
+    if request.param == "sqlite":
+        return str(tmp_path / "state.sqlite3")
+    server: PostgresServer = request.getfixturevalue("postgres_srv")
+    return server.new_database()
 
 
 def drop_collections(server: ChromaServer) -> None:

@@ -16,6 +16,7 @@ from retrieval.fetch import Fetcher, FetchPolicy, build_http_client, parse_allow
 from retrieval.poller import Poller
 from retrieval.settings import Settings
 from retrieval.web import WebIngestor
+from tests.conftest import Clock
 from tests.feed_samples import (
     HTML_NOT_A_FEED,
     MALFORMED_XML,
@@ -47,12 +48,7 @@ BRIDGE_SUMMARY = (
 )
 
 
-class Clock:
-    def __init__(self, now: float = 1_709_542_800.0) -> None:  # 2024-03-04 09:00 UTC
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
+START = 1_709_542_800.0  # 2024-03-04 09:00 UTC
 
 
 @dataclass
@@ -77,7 +73,7 @@ def stores(settings: Settings) -> Iterator[tuple[FeedStore, StoryIndex]]:
 @pytest.fixture
 async def world(engine: Engine, stores: tuple[FeedStore, StoryIndex]) -> AsyncIterator[World]:
     feeds, stories = stores
-    clock = Clock()
+    clock = Clock(START)
     async with LoopbackSite() as site:
         policy = FetchPolicy(allow=parse_allow_list(site.host), timeout=5.0)
         async with build_http_client(policy) as client:
@@ -239,7 +235,7 @@ async def test_a_slow_feed_times_out_without_stopping_the_others(
     engine: Engine, stores: tuple[FeedStore, StoryIndex]
 ) -> None:
     feeds, stories = stores
-    clock = Clock()
+    clock = Clock(START)
     async with LoopbackSite() as site:
         site.slow("/slow", 5.0)
         site.feed("/rss", rss091("Old style", [Item("x", "Bridge closed", "", BRIDGE_SUMMARY)]))

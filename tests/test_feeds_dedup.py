@@ -15,7 +15,7 @@ from retrieval.dedup import Duplicate, StoryIndex, signature, similarity
 from retrieval.engine import Engine
 from retrieval.results import IngestReport
 from retrieval.web import IngestOutcome, WebIngestor, story_body
-from tests.servers import PostgresServer
+from tests.conftest import Clock
 from tests.test_digest import BRIDGE_TEXT, FERRY_OTHER, FERRY_TEXT, LIBRARY_TEXT
 
 FERRY_BODY = FERRY_TEXT.split("\n", 1)[1]
@@ -203,27 +203,11 @@ def test_a_claim_holds_until_settled(tmp_path: Path) -> None:
         index.close()
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def state_db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return str(tmp_path / "state.sqlite3")
-    server: PostgresServer = request.getfixturevalue("postgres_srv")
-    return server.new_database()
-
-
-def test_claims_hold_across_processes_sharing_the_database(state_db: str) -> None:
+def test_claims_hold_across_processes_sharing_the_database(database: str) -> None:
     """Two StoryIndex on one database, each with its own connection (two bot processes)."""
     clock = Clock()
-    a = StoryIndex(state_db, clock=clock, poll=0.01)
-    b = StoryIndex(state_db, clock=clock, poll=0.01)
+    a = StoryIndex(database, clock=clock, poll=0.01)
+    b = StoryIndex(database, clock=clock, poll=0.01)
 
     def nowhere(article_id: str) -> bool:  # the engine holds no story (yet)
         return False

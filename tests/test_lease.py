@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -14,23 +13,7 @@ from retrieval.errors import BadInputError
 from retrieval.lease import Lease
 from retrieval.settings import Settings
 from retrieval.sqldb import open_database
-from tests.servers import PostgresServer
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return str(tmp_path / "state.sqlite3")
-    server: PostgresServer = request.getfixturevalue("postgres_srv")
-    return server.new_database()
+from tests.conftest import Clock
 
 
 def test_one_holder_renewal_expiry_and_release(database: str) -> None:
