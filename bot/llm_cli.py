@@ -5,14 +5,14 @@ OpenAI-compatible endpoint is configured (settings.llm_enabled)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterable
+from collections.abc import AsyncIterable, Callable
 
 from rich.console import Console
 from rich.live import Live
 from rich.text import Text
 
 from retrieval.chat import build_client
-from retrieval.llm import LLMAnswerer, UsageSink
+from retrieval.llm import AnswerStream, LLMAnswerer, UsageSink
 from retrieval.results import Answer
 from retrieval.settings import Settings
 
@@ -27,6 +27,28 @@ async def _show(console: Console, drafts: AsyncIterable[str], live: bool) -> Non
             view.update(Text(draft, style="dim"))
 
 
+def _generate(
+    settings: Settings,
+    console: Console,
+    stream: bool,
+    on_usage: UsageSink | None,
+    start: Callable[[LLMAnswerer], AnswerStream],
+) -> Answer:
+    """Run one model call `start` makes on a client built for it, showing its drafts live."""
+
+    async def go() -> Answer:
+        client = build_client(settings)
+        try:
+            drafts = start(LLMAnswerer.from_settings(client, settings, on_usage=on_usage))
+            await _show(console, drafts, stream and console.is_terminal)
+            assert drafts.answer is not None
+            return drafts.answer
+        finally:
+            await client.close()
+
+    return asyncio.run(go())
+
+
 def generate_answer(
     settings: Settings,
     question: str,
@@ -36,21 +58,14 @@ def generate_answer(
     on_usage: UsageSink | None = None,
 ) -> Answer:
     """The model's answer to `question` from the extractive answer's passages."""
-
-    async def go() -> Answer:
-        client = build_client(settings)
-        try:
-            llm = LLMAnswerer.from_settings(client, settings, on_usage=on_usage)
-            answer_stream = llm.stream(
-                " ".join(question.split()), extractive.passages, extractive, live=stream
-            )
-            await _show(console, answer_stream, stream and console.is_terminal)
-            assert answer_stream.answer is not None
-            return answer_stream.answer
-        finally:
-            await client.close()
-
-    return asyncio.run(go())
+    asked = " ".join(question.split())
+    return _generate(
+        settings,
+        console,
+        stream,
+        on_usage,
+        lambda llm: llm.stream(asked, extractive.passages, extractive, live=stream),
+    )
 
 
 def generate_summary(
@@ -63,18 +78,12 @@ def generate_summary(
     on_usage: UsageSink | None = None,
 ) -> Answer:
     """A model-written summary of the extractive summary's passages (map-reduce if long)."""
-
-    async def go() -> Answer:
-        client = build_client(settings)
-        try:
-            llm = LLMAnswerer.from_settings(client, settings, on_usage=on_usage)
-            summary = llm.summarize(
-                extractive.passages, extractive, topic=topic, max_sentences=max_sentences, live=stream
-            )
-            await _show(console, summary, stream and console.is_terminal)
-            assert summary.answer is not None
-            return summary.answer
-        finally:
-            await client.close()
-
-    return asyncio.run(go())
+    return _generate(
+        settings,
+        console,
+        stream,
+        on_usage,
+        lambda llm: llm.summarize(
+            extractive.passages, extractive, topic=topic, max_sentences=max_sentences, live=stream
+        ),
+    )

@@ -3,6 +3,7 @@ the checker ties every sentence to an article; and the same through the `newsdes
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -167,3 +168,29 @@ def test_cli_ask_streams_and_prints_the_checked_answer(
     stats = runner.invoke(app, ["stats"], catch_exceptions=False).output
     assert "llm_requests: 1\n" in stats
     assert "llm_prompt_tokens: 100\n" in stats  # what the loopback server reports per request
+
+
+def test_cli_summarize_prints_the_models_checked_summary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NEWSDESK_DATA_DIR", str(tmp_path / "data"))
+    runner = CliRunner()
+    assert runner.invoke(app, ["ingest", str(SAMPLE_NEWS)]).exit_code == 0
+    with ThreadedFakeOpenAI() as server:
+        monkeypatch.setenv("OPENAI_API_KEY", "k")
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        server.queue(
+            Reply.dynamic(
+                cite("11:40 p.m.", "The last ferry stays at 11:40 p.m. on Fridays and Saturdays [{n}].")
+            )
+        )
+        r = runner.invoke(app, ["summarize", "--topic", "ferry schedule", "--json"], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    got = json.loads(r.output)
+    assert got["mode"] == "llm"
+    wanted = r"The last ferry stays at 11:40 p\.m\. on Fridays and Saturdays \[\d+\]\."
+    assert re.fullmatch(wanted, got["answer"])
+    (cited,) = got["citations"]
+    assert "11:40 p.m." in cited["quote"]
+    stats = runner.invoke(app, ["stats"], catch_exceptions=False).output
+    assert "llm_requests: 1\n" in stats
