@@ -103,7 +103,7 @@ class ExtractiveAnswerer:
         self,
         doc_frequency: IdfSource | None = None,
         embedder: Embedder | None = None,
-        max_sentences: int = 4,
+        max_speaker_quotes: int = 4,
         max_generic: int = 5,
         min_coverage: float = 0.25,
         min_dense: float = 0.35,
@@ -125,7 +125,7 @@ class ExtractiveAnswerer:
         self.embedder = embedder
         self.terms = Terms()
         # at most this many quotes: of one speaker ("what did X say…?"), or for any other question
-        self.max_sentences = max_sentences
+        self.max_speaker_quotes = max_speaker_quotes
         self.max_generic = max_generic
         self.min_coverage = min_coverage
         self.min_dense = min_dense
@@ -235,7 +235,7 @@ class ExtractiveAnswerer:
                 continue  # overlapping chunks repeat sentences
             seen.add(key)
             chosen.append(x)
-            if len(chosen) >= self.max_sentences:
+            if len(chosen) >= self.max_speaker_quotes:
                 break
         # the article with the best statement first; within an article, in the article's order
         best: dict[str, float] = {}
