@@ -18,6 +18,10 @@ from the same report's retrieved text, and only when the reading is safe:
   alone at least as often as the full name does (so "Africa" beside "South Africa" stays);
 - the sentence does not already hold the full name.
 
+A name is a run of capitalised words on one line that no sentence's full stop interrupts; a run
+right after a slash is a photo credit ("Leon Neal/Getty Images"), and the word after "Secretary
+of" belongs to the office, so neither makes a name.
+
 No model and no list of names.
 """
 
@@ -26,9 +30,11 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from typing import NamedTuple
 
 from retrieval.answercues import CALENDAR
 from retrieval.catalog import STOPWORDS
+from retrieval.sentences import ABBREVIATIONS
 
 # words before a name that belong to the speaker's title, not to the name
 HONORIFICS = frozenset(
@@ -107,13 +113,17 @@ _LEADING = (STOPWORDS - {"new", "news", "latest", "week", "year"}) | frozenset(
         "even",
         "many",
         "several",
+        "since",
     ]
 )
 # a run of capitalised words on one line: "Jon Rahm", "Los Angeles Lakers", "J.D. Power"
 _NAME = re.compile(r"(?<![\w’'])[A-Z][\w’'.&-]*(?: [A-Z][\w’'.&-]*)*")
 _INITIALS = re.compile(r"(?:[A-Z]\.)+")
 # a name going on after a lower-case joining word: " of Georgia", " for Disease Control"
-_GOES_ON = re.compile(r" (?:of|for|de|del|della|da|do|dos|du|von|van|der|den|al|bin|el|la|le) [A-Z]")
+_JOINING = r"(?:of|for|de|del|della|da|do|dos|du|von|van|der|den|al|bin|el|la|le)"
+_GOES_ON = re.compile(rf" {_JOINING} [A-Z]")
+# …and the name such a word goes on from: the run after "Secretary of " starts with its last word
+_WENT_ON = re.compile(rf"[A-Z][\w’'.&-]* {_JOINING} $")
 # a hyphenated word with a lower-case part is a description, not a name: "Top-ranked", "K-pop"
 _LOWER_PART = re.compile(r"-[a-z]")
 _LOWER_WORD = re.compile(r"(?<![\w’'])[a-z][\w’'-]*")
@@ -133,14 +143,47 @@ def _words(run: str) -> tuple[str, ...]:
     return tuple(w for w in words if w)
 
 
-def _runs(text: str) -> Iterator[tuple[re.Match[str], tuple[str, ...]]]:
+class _Run(NamedTuple):
+    start: int
+    end: int
+    text: str
+
+
+def _name_runs(text: str) -> Iterator[_Run]:
+    """The capitalised runs of `text` (`_NAME`), cut after a word whose full stop ends a
+    sentence, not an initial's ("J.D.") or an abbreviation's ("Sen.", "St."): "met Sunak. Blinken
+    left" holds two names, not "Sunak Blinken"."""
+    for m in _NAME.finditer(text):
+        start = m.start()
+        for w in re.finditer(r"\S+", m.group(0)):
+            word = w.group(0)
+            if (
+                word.endswith(".")
+                and not _INITIALS.fullmatch(word)
+                and word[:-1].lower() not in ABBREVIATIONS
+            ):
+                end = m.start() + w.end()
+                yield _Run(start, end, text[start:end])
+                start = end + 1
+        if start < m.end():
+            yield _Run(start, m.end(), text[start : m.end()])
+
+
+def _runs(text: str) -> Iterator[tuple[_Run, tuple[str, ...]]]:
     """Each capitalised run of `text` with its words as `_words` cleans them. One word that a
     name goes on after ("University of Georgia", "Bank of America") is not a run of its own:
-    it is part of that longer name, not a short mention."""
-    for m in _NAME.finditer(text):
-        words = _words(m.group(0))
-        if words and not (len(words) == 1 and _GOES_ON.match(text, m.end())):
-            yield m, words
+    it is part of that longer name, not a short mention; and the first word after it belongs to
+    that name too ("Secretary of State Antony Blinken" gives "Antony Blinken"). Nor is a run
+    right after a slash: that is a photo credit's agency, which captions run into the next
+    sentence's first word ("Leon Neal/Getty Images Sunak speaks…")."""
+    for run in _name_runs(text):
+        if text[run.start - 1 : run.start] == "/":
+            continue
+        words = _words(run.text)
+        if _WENT_ON.search(text, max(0, run.start - 60), run.start):
+            words = words[1:]
+        if words and not (len(words) == 1 and _GOES_ON.match(text, run.end)):
+            yield run, words
 
 
 def names(text: str) -> list[tuple[str, ...]]:
@@ -181,10 +224,12 @@ class NameForms:
 
     def _is_own_name(self, words: tuple[str, ...], n: int) -> bool:
         """False when the words before the last are common words ("Giant African") or a name
-        of their own that merely runs into this one ("Getty Images Sunak", "Bangladesh Reuters")."""
+        of their own that merely runs into this one ("Getty Images Sunak", "Bangladesh Reuters"):
+        one that stands alone more often than in this name (a first name said alone once, "It
+        can't be Jeremy", still starts "Jeremy Hunt")."""
         lead = words[:-1]
         return not (
-            any(w.lower() in self.lower or self.alone[w] >= n for w in lead)
+            any(w.lower() in self.lower or self.alone[w] > n for w in lead)
             or (len(lead) > 1 and lead in self.full)
         )
 
@@ -217,16 +262,15 @@ def with_full_names(sentence: str, forms: NameForms, shown: str = "") -> str:
     before it already holds the full name."""
     inserts: list[tuple[int, str]] = []
     seen: set[str] = set()
-    for m, words in _runs(sentence):
-        if len(words) != 1 or words[0] in seen or sentence[m.start() - 1 : m.start()] == "[":
+    for r, words in _runs(sentence):
+        if len(words) != 1 or words[0] in seen or sentence[r.start - 1 : r.start] == "[":
             continue  # a name the report itself already bracketed stays as it is
         seen.add(words[0])
         full = forms.full_name(words[0])
         if full is None or full in sentence or full in shown:
             continue
-        run = m.group(0)
-        last = run.split()[-1]
-        end = m.end() if _INITIALS.fullmatch(last) else m.end() - (len(run) - len(run.rstrip(".,;:")))
+        last = r.text.split()[-1]
+        end = r.end if _INITIALS.fullmatch(last) else r.end - (len(r.text) - len(r.text.rstrip(".,;:")))
         inserts.append((end, full))
     out = sentence
     for end, full in reversed(inserts):
@@ -235,6 +279,7 @@ def with_full_names(sentence: str, forms: NameForms, shown: str = "") -> str:
 
 
 def report_forms(title: str, texts: Sequence[str]) -> NameForms:
-    """NameForms of one report from its headline and the retrieved passages' texts."""
-    body = " ".join(texts)
+    """NameForms of one report from its headline and the retrieved passages' texts (one line
+    each: the end of one passage and the start of the next are not one name)."""
+    body = "\n".join(texts)
     return NameForms(f"{title}.\n{body}", body)

@@ -85,6 +85,27 @@ def test_nothing_is_added_when_the_full_name_is_already_shown() -> None:
     )
 
 
+def test_credits_titles_of_office_and_passage_ends_do_not_make_names() -> None:
+    # a caption's credit runs into the next sentence: "…/Getty Images Sunak" is no full name
+    sunak = (
+        "Rishi Sunak took office. Leon Neal/Getty Images Sunak speaks in Cardiff. "
+        "Danny Lawson/PA Images/Getty Images Sunak waves. Sunak smiled. Sunak left."
+    )
+    assert expand("Sunak smiled.", sunak) == "Sunak [Rishi Sunak] smiled."
+    # "Secretary of State Antony Blinken": the word after "of" belongs to the office
+    blinken = "Secretary of State Antony Blinken flew in. Blinken met Sunak. Blinken left."
+    assert expand("Blinken met Sunak.", blinken) == "Blinken [Antony Blinken] met Sunak."
+    assert names("The Bank of America Chairman Brian Moynihan spoke.") == [("Chairman", "Brian", "Moynihan")]
+    # one passage's last word and the next passage's first are not one name
+    forms = report_forms("A report", ["Help came from President Biden", "Maui residents waited. Maui wept."])
+    assert with_full_names("Maui wept.", forms) == "Maui wept."
+    # a sentence opener is not part of the name after it
+    assert names("Since Brexit, trade fell.") == [("Brexit",)]
+    # a first name said alone once ("It can't be Jeremy.") is still the start of the full name
+    hunt = "The ex-minister Jeremy Hunt lost in 2019. Hunt announced his bid. “It can’t be Jeremy.” Hunt won."
+    assert expand("Hunt announced his bid.", hunt) == "Hunt [Jeremy Hunt] announced his bid."
+
+
 def test_names_are_cleaned_of_sentence_openers_and_possessives() -> None:
     assert names("The Bucks' win. But McCarthy's vote, and J.D. Power said. New England Patriots won.") == [
         ("Bucks",),
