@@ -17,6 +17,7 @@ import multiprocessing as mp
 import random
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -107,9 +108,16 @@ class CountingEngine:
     def content_hashes(self, namespace: str, ids: Any) -> dict[str, str]:
         return {i: self.hashes[i] for i in ids if i in self.hashes}
 
-    def ingest(self, articles: list[Article], namespace: str = "default") -> IngestReport:
+    def ingest(
+        self,
+        articles: list[Article],
+        namespace: str = "default",
+        progress: Callable[[int], None] | None = None,
+    ) -> IngestReport:
         for a in articles:
             self.hashes[a.id] = a.content_hash
+        if progress:
+            progress(len(articles))
         return IngestReport(articles_added=len(articles))
 
 

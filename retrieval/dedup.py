@@ -113,8 +113,9 @@ class StoryIndex:
     in one write transaction, and the story stays "in flight" (a row in story_claims) until
     `settle`, so two threads or processes never both store copies of one story. A copy of a
     story in flight can `wait_settled` and look again: if that story's ingest failed, the copy
-    is no longer a duplicate and is stored itself. A claim older than `claim_ttl` seconds is
-    from a process that died mid-ingest and no longer counts.
+    is no longer a duplicate and is stored itself. The ingest `renew`s its claims as it goes;
+    a claim not renewed for `claim_ttl` seconds is from a process that died mid-ingest and no
+    longer counts.
     """
 
     def __init__(
@@ -222,8 +223,17 @@ class StoryIndex:
                 )
             self._settled.notify_all()
 
+    def renew(self, namespace: str, article_ids: Iterable[str]) -> None:
+        """The claims' ingest is still going: they count for `claim_ttl` from now."""
+        now = self.clock()
+        with self.db.transaction() as db:
+            db.executemany(
+                "UPDATE story_claims SET claimed_at = ? WHERE namespace = ? AND article_id = ? AND owner = ?",
+                [(now, namespace, aid, self.owner) for aid in article_ids],
+            )
+
     def in_flight(self, namespace: str, article_id: str) -> bool:
-        """Claimed (by any process) within `claim_ttl` and not settled yet."""
+        """Claimed (by any process), renewed within `claim_ttl`, and not settled yet."""
         with self.lock:
             row = self.db.execute(
                 "SELECT 1 FROM story_claims WHERE namespace = ? AND article_id = ? AND claimed_at >= ?",

@@ -29,7 +29,12 @@ Status = Literal["added", "updated", "unchanged", "duplicate", "failed"]
 class EngineLike(Protocol):
     """What web ingestion needs from `retrieval.engine.Engine`."""
 
-    def ingest(self, articles: list[Article], namespace: str = ...) -> IngestReport: ...
+    def ingest(
+        self,
+        articles: list[Article],
+        namespace: str = ...,
+        progress: Callable[[int], None] | None = None,
+    ) -> IngestReport: ...
 
     @property
     def catalog(self) -> CatalogLike: ...
@@ -181,7 +186,10 @@ class WebIngestor:
                     todo.append((a, out))
                 self.stories.add_url(namespace, a.id, a.url, a.source, now)
             if todo:
-                report = self.engine.ingest([a for a, _ in todo], namespace)
+                # each embedded batch renews this call's claims: a long ingest keeps them
+                report = self.engine.ingest(
+                    [a for a, _ in todo], namespace, progress=lambda _: self.stories.renew(namespace, claimed)
+                )
                 if report.problems:
                     for a, out in todo:
                         for problem in report.problems:

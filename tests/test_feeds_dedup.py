@@ -12,7 +12,7 @@ import pytest
 from retrieval.articles import Article
 from retrieval.catalog import Catalog
 from retrieval.dedup import Duplicate, StoryIndex, signature, similarity
-from retrieval.engine import Engine
+from retrieval.engine import Engine, Progress
 from retrieval.results import IngestReport
 from retrieval.web import IngestOutcome, WebIngestor, story_body
 from tests.conftest import Clock
@@ -77,10 +77,12 @@ class HeldEngine:
     def catalog(self) -> Catalog:
         return self.engine.catalog
 
-    def ingest(self, articles: list[Article], namespace: str = "default") -> IngestReport:
+    def ingest(
+        self, articles: list[Article], namespace: str = "default", progress: Progress | None = None
+    ) -> IngestReport:
         self.entered.set()
         assert self.release.wait(30), "the test never released the held ingest"
-        return self.engine.ingest(articles, namespace)
+        return self.engine.ingest(articles, namespace, progress)
 
 
 def ferry_copies() -> tuple[Article, Article]:
@@ -133,7 +135,9 @@ def test_a_copy_arriving_while_the_story_is_embedded_is_stored_once(engine: Engi
 class FailingHeldEngine(HeldEngine):
     """Held like HeldEngine, then the ingest fails (a store that went away mid-embedding)."""
 
-    def ingest(self, articles: list[Article], namespace: str = "default") -> IngestReport:
+    def ingest(
+        self, articles: list[Article], namespace: str = "default", progress: Progress | None = None
+    ) -> IngestReport:
         self.entered.set()
         assert self.release.wait(30), "the test never released the held ingest"
         raise ConnectionError("vector store unreachable")
@@ -163,8 +167,10 @@ class RejectingEngine:
     def catalog(self) -> Catalog:
         return self.engine.catalog
 
-    def ingest(self, articles: list[Article], namespace: str = "default") -> IngestReport:
-        report = self.engine.ingest([a for a in articles if a.url != self.reject], namespace)
+    def ingest(
+        self, articles: list[Article], namespace: str = "default", progress: Progress | None = None
+    ) -> IngestReport:
+        report = self.engine.ingest([a for a in articles if a.url != self.reject], namespace, progress)
         if any(a.url == self.reject for a in articles):
             report.problems.append(f"{self.reject}: rejected by the test")
         return report
@@ -236,3 +242,45 @@ def test_claims_hold_across_processes_sharing_the_database(database: str) -> Non
     finally:
         a.close()
         b.close()
+
+
+class SlowEngine:
+    """The real engine on a test clock that moves 400 s for each article embedded (a long batch,
+    its progress reported after each article); notes whether the batch's claims still stand."""
+
+    def __init__(self, engine: Engine, clock: Clock, stories: StoryIndex) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.stories = stories
+        self.claims_alive: list[bool] = []
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.engine.catalog
+
+    def ingest(
+        self, articles: list[Article], namespace: str = "default", progress: Progress | None = None
+    ) -> IngestReport:
+        report = IngestReport()
+        for a in articles:
+            self.clock.now += 400
+            self.claims_alive.append(all(self.stories.in_flight(namespace, b.id) for b in articles))
+            report.merge(self.engine.ingest([a], namespace))
+            if progress:
+                progress(1)
+        return report
+
+
+def test_a_long_ingest_renews_its_claims(engine: Engine) -> None:
+    """Claims expire after claim_ttl (600 s) unless renewed: each embedded batch renews them."""
+    clock = Clock()
+    stories = StoryIndex(engine.catalog.db, clock=clock)
+    slow = SlowEngine(engine, clock, stories)
+    texts = [FERRY_TEXT, LIBRARY_TEXT, BRIDGE_TEXT]
+    articles = [
+        Article(title=f"Story {i}", text=t, url=f"https://a.example/{i}") for i, t in enumerate(texts)
+    ]
+    done = WebIngestor(slow, stories).ingest(articles, "default")
+    assert [o.status for o in done] == ["added"] * 3
+    assert slow.claims_alive == [True, True, True]  # 400, 800 and 1,200 s after claiming
+    assert not any(stories.in_flight("default", a.id) for a in articles)  # settled
