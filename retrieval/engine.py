@@ -27,6 +27,9 @@ from retrieval.tokens import load_encoding
 from retrieval.vectors import Vectors, build_chroma_client
 
 DEFAULT_NAMESPACE = "default"
+NOTHING_INDEXED = (
+    "Nothing has been indexed here yet, so there is nothing to answer from: add articles or feeds first."
+)
 Progress = Callable[[int], None]
 
 
@@ -243,6 +246,8 @@ class Engine:
     ) -> Answer:
         question = self.validate_question(question)
         passages = self.search(question, namespace, k, since, source, as_of)
+        if not passages and not self.catalog.count_articles(namespace):
+            return Answer(NOTHING_INDEXED, [], [], mode="none")
         return self.answerer.answer(question, passages)
 
     def summarize(

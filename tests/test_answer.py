@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from retrieval.answer import attributed_to, parse_question
-from retrieval.engine import Engine
+from retrieval.engine import NOTHING_INDEXED, Engine
 from tests.conftest import SAMPLE_NEWS
 
 JUNK = ("Source link", "Products You May Like", "Leave a Reply", "Articles You May Like", "Ford ups")
@@ -62,8 +62,12 @@ def test_nothing_relevant_is_said_plainly(engine: Engine) -> None:
 
 
 def test_an_empty_index_says_so(engine: Engine) -> None:
+    empty = ("none", NOTHING_INDEXED, [])
     answer = engine.ask("What did the mayor say?")
-    assert (answer.mode, answer.citations) == ("none", [])
+    assert (answer.mode, answer.text, answer.citations) == empty
+    engine.ingest_paths([SAMPLE_NEWS])
+    answer = engine.ask("What did the mayor say?", namespace="guild-1")  # another server's: empty
+    assert (answer.mode, answer.text, answer.citations) == empty
 
 
 def test_speaker_questions_are_parsed() -> None:
