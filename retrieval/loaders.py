@@ -18,6 +18,8 @@ from retrieval.cleaning import clean_text
 
 SUPPORTED_SUFFIXES = (".jsonl", ".jsonl.gz", ".txt", ".md", ".html", ".htm")
 _FRONT_MATTER_KEYS = frozenset(["title", "url", "source", "published", "date", "authors", "by"])
+# a URL's scheme (two letters at least: "C:/…" is a Windows path); Path() folds "://" to ":/"
+_URL_SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]+):/")
 # a wire dateline opening the story: "WASHINGTON (Reuters) –", "NEW YORK, N.Y. (AP) —", "(CNN) —"
 _DATELINE = re.compile(
     r"(?:[A-Z][A-Z.’' -]{0,40}(?:, [A-Z][\w.’' -]{0,30})? )?\((?P<source>[A-Z][\w&.’' -]{1,30})\) ?[-–—]"
@@ -229,6 +231,11 @@ def article_from_html(html: str, url: str = "") -> Article | None:
 def load_path(path: Path) -> Iterator[Loaded]:
     """Everything under `path` (a file or a folder, recursively), in a stable order."""
     if not path.exists():
+        scheme = _URL_SCHEME.match(str(path))
+        if scheme:  # "file:///etc/passwd", "ftp://…": a URL, but not one newsdesk fetches
+            reason = f"not a file, and {scheme.group(1)}: URLs are not fetched (only http:// and https://)"
+            yield LoadProblem(str(path), reason)
+            return
         yield LoadProblem(str(path), "no such file or folder")
         return
     if path.is_dir():

@@ -85,11 +85,12 @@ def test_partial_failures_ingest_the_rest_and_exit_1(cli, tmp_path: Path) -> Non
     bad.write_text(
         '{"url": "https://x.example/1", "title": "One", "text": "The ferry runs."}\n{oops\n', encoding="utf-8"
     )
-    r = cli("ingest", str(bad), str(tmp_path / "missing.txt"))
+    r = cli("ingest", str(bad), str(tmp_path / "missing.txt"), "file:///etc/passwd")
     assert r.exit_code == 1
     err = " ".join(r.stderr.split())
     assert f"{bad}:2: bad line skipped" in err
     assert f"{tmp_path / 'missing.txt'}: no such file or folder" in err
+    assert "file:/etc/passwd: not a file, and file: URLs are not fetched (only http:// and https://)" in err
     assert "articles: 1 added" in r.stdout
     r = cli("ingest", str(bad))  # re-run: nothing duplicated
     assert "articles: 0 added, 0 updated, 1 unchanged" in r.stdout
