@@ -64,18 +64,25 @@ def test_index_finds_remembers_and_forgets(tmp_path: Path) -> None:
         index.close()
 
 
-class HeldEngine:
-    """The real engine, with `ingest` held until released: the story is being embedded while
-    another thread brings a copy of it."""
+class EngineWrapper:
+    """The real engine behind a test's own `ingest` (what WebIngestor needs: ingest, catalog)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.entered = threading.Event()
-        self.release = threading.Event()
 
     @property
     def catalog(self) -> Catalog:
         return self.engine.catalog
+
+
+class HeldEngine(EngineWrapper):
+    """The real engine, with `ingest` held until released: the story is being embedded while
+    another thread brings a copy of it."""
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(engine)
+        self.entered = threading.Event()
+        self.release = threading.Event()
 
     def ingest(
         self, articles: list[Article], namespace: str = "default", progress: Progress | None = None
@@ -155,17 +162,13 @@ def test_a_copy_of_a_story_whose_ingest_fails_meanwhile_is_stored_itself(engine:
     assert engine.stories.urls("default", first.id) == []
 
 
-class RejectingEngine:
+class RejectingEngine(EngineWrapper):
     """The real engine, reporting a problem for one URL instead of storing it (as it does for an
     article over NEWSDESK_MAX_ARTICLE_CHARS)."""
 
     def __init__(self, engine: Engine, reject: str) -> None:
-        self.engine = engine
+        super().__init__(engine)
         self.reject = reject
-
-    @property
-    def catalog(self) -> Catalog:
-        return self.engine.catalog
 
     def ingest(
         self, articles: list[Article], namespace: str = "default", progress: Progress | None = None
@@ -244,19 +247,15 @@ def test_claims_hold_across_processes_sharing_the_database(database: str) -> Non
         b.close()
 
 
-class SlowEngine:
+class SlowEngine(EngineWrapper):
     """The real engine on a test clock that moves 400 s for each article embedded (a long batch,
     its progress reported after each article); notes whether the batch's claims still stand."""
 
     def __init__(self, engine: Engine, clock: Clock, stories: StoryIndex) -> None:
-        self.engine = engine
+        super().__init__(engine)
         self.clock = clock
         self.stories = stories
         self.claims_alive: list[bool] = []
-
-    @property
-    def catalog(self) -> Catalog:
-        return self.engine.catalog
 
     def ingest(
         self, articles: list[Article], namespace: str = "default", progress: Progress | None = None

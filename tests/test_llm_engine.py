@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -130,26 +130,35 @@ async def test_window_summary_map_reduces_under_a_small_budget(
     assert answer.usage["prompt_tokens"] == 100 * (len(parts) + 1)
 
 
-def test_cli_ask_streams_and_prints_the_checked_answer(
+@pytest.fixture
+def cli_with_model(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+) -> Iterator[tuple[CliRunner, ThreadedFakeOpenAI]]:
+    """The CLI on the sample news, its model endpoint a loopback OpenAI-compatible server."""
     monkeypatch.setenv("NEWSDESK_DATA_DIR", str(tmp_path / "data"))
     runner = CliRunner()
     assert runner.invoke(app, ["ingest", str(SAMPLE_NEWS)]).exit_code == 0
     with ThreadedFakeOpenAI() as server:
         monkeypatch.setenv("OPENAI_API_KEY", "k")
         monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
-        server.queue(
-            Reply.dynamic(
-                cite(
-                    "11:40 p.m.",
-                    "Okonkwo said the last boat stays at 11:40 p.m. on Fridays and Saturdays [{n}]. "
-                    "She also promised free tickets for everyone.",
-                )
+        yield runner, server
+
+
+def test_cli_ask_streams_and_prints_the_checked_answer(
+    cli_with_model: tuple[CliRunner, ThreadedFakeOpenAI],
+) -> None:
+    runner, server = cli_with_model
+    server.queue(
+        Reply.dynamic(
+            cite(
+                "11:40 p.m.",
+                "Okonkwo said the last boat stays at 11:40 p.m. on Fridays and Saturdays [{n}]. "
+                "She also promised free tickets for everyone.",
             )
         )
-        r = runner.invoke(app, ["ask", QUESTION], catch_exceptions=False)
-        j = runner.invoke(app, ["ask", "--json", QUESTION], catch_exceptions=False)
+    )
+    r = runner.invoke(app, ["ask", QUESTION], catch_exceptions=False)
+    j = runner.invoke(app, ["ask", "--json", QUESTION], catch_exceptions=False)
     assert r.exit_code == 0, r.output
     n = re.search(r"\[(\d+)\]", r.output)
     assert n is not None
@@ -171,20 +180,12 @@ def test_cli_ask_streams_and_prints_the_checked_answer(
 
 
 def test_cli_summarize_prints_the_models_checked_summary(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    cli_with_model: tuple[CliRunner, ThreadedFakeOpenAI],
 ) -> None:
-    monkeypatch.setenv("NEWSDESK_DATA_DIR", str(tmp_path / "data"))
-    runner = CliRunner()
-    assert runner.invoke(app, ["ingest", str(SAMPLE_NEWS)]).exit_code == 0
-    with ThreadedFakeOpenAI() as server:
-        monkeypatch.setenv("OPENAI_API_KEY", "k")
-        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
-        server.queue(
-            Reply.dynamic(
-                cite("11:40 p.m.", "The last ferry stays at 11:40 p.m. on Fridays and Saturdays [{n}].")
-            )
-        )
-        r = runner.invoke(app, ["summarize", "--topic", "ferry schedule", "--json"], catch_exceptions=False)
+    runner, server = cli_with_model
+    summary = "The last ferry stays at 11:40 p.m. on Fridays and Saturdays [{n}]."
+    server.queue(Reply.dynamic(cite("11:40 p.m.", summary)))
+    r = runner.invoke(app, ["summarize", "--topic", "ferry schedule", "--json"], catch_exceptions=False)
     assert r.exit_code == 0, r.output
     got = json.loads(r.output)
     assert got["mode"] == "llm"
