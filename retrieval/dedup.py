@@ -185,8 +185,9 @@ class StoryIndex:
         exists: Callable[[str], bool] | None = None,
     ) -> Duplicate | None:
         """The story this one duplicates, stored or still in flight; when there is none, the
-        story is remembered and in flight until `settle`. Check and record are one step under
-        the lock, so a copy claimed by another thread meanwhile is seen as the duplicate."""
+        story is remembered and in flight until `settle`. Check and record are one write
+        transaction (claims take turns, across processes too), so a copy claimed by another
+        thread or process meanwhile is seen as the duplicate."""
         now = self.clock()
         with self.db.transaction() as db:
             if db.dialect == "postgres":

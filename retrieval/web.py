@@ -212,9 +212,10 @@ class WebIngestor:
         namespace: str,
         exists: Callable[[str], bool],
     ) -> list[IngestOutcome]:
-        """Copies of a story that was still in flight when they came (in this batch or another
-        thread's): once that story settles, a copy whose story was not stored after all (its
-        ingest failed, and `forget` dropped the copy's URL with it) is ingested in its place."""
+        """Copies of a story that was still in flight when they came (in this batch, another
+        thread's or another process's): once that story settles, a copy whose story was not
+        stored after all (its ingest failed, and `forget` dropped the copy's URL with it) is
+        ingested in its place."""
         orphans: list[tuple[Article, IngestOutcome]] = []
         for a, out in copies:
             story = out.article_id or ""
