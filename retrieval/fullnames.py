@@ -126,6 +126,8 @@ _GOES_ON = re.compile(rf" {_JOINING} [A-Z]")
 _WENT_ON = re.compile(rf"[A-Z][\w’'.&-]* {_JOINING} $")
 # a hyphenated word with a lower-case part is a description, not a name: "Top-ranked", "K-pop"
 _LOWER_PART = re.compile(r"-[a-z]")
+# "Northern California" is a part of California, not its full name (but "North Carolina" is)
+_REGION = re.compile(r"(?:north|south)?(?:north|south|east|west)ern")
 _LOWER_WORD = re.compile(r"(?<![\w’'])[a-z][\w’'-]*")
 MAX_FULL_WORDS = 3
 
@@ -223,13 +225,15 @@ class NameForms:
         )
 
     def _is_own_name(self, words: tuple[str, ...], n: int) -> bool:
-        """False when the words before the last are common words ("Giant African") or a name
-        of their own that merely runs into this one ("Getty Images Sunak", "Bangladesh Reuters"):
-        one that stands alone more often than in this name (a first name said alone once, "It
-        can't be Jeremy", still starts "Jeremy Hunt")."""
+        """False when the name is a region of the place it ends with ("Northern California"),
+        or the words before the last are common words ("Giant African") or a name of their own
+        that merely runs into this one ("Getty Images Sunak", "Bangladesh Reuters"): one that
+        stands alone more often than in this name (a first name said alone once, "It can't be
+        Jeremy", still starts "Jeremy Hunt")."""
         lead = words[:-1]
         return not (
-            any(w.lower() in self.lower or self.alone[w] > n for w in lead)
+            _REGION.fullmatch(lead[0].lower())
+            or any(w.lower() in self.lower or self.alone[w] > n for w in lead)
             or (len(lead) > 1 and lead in self.full)
         )
 

@@ -101,6 +101,11 @@ def test_credits_titles_of_office_and_passage_ends_do_not_make_names() -> None:
     assert with_full_names("Maui wept.", forms) == "Maui wept."
     # a sentence opener is not part of the name after it
     assert names("Since Brexit, trade fell.") == [("Brexit",)]
+    # a region is a part of the place, not its full name; "North Carolina" is a name
+    regions = "Fires spread in Northern California. California asked for help. California waited."
+    assert expand("California asked for help.", regions) == "California asked for help."
+    carolina = "Storms hit North Carolina. Carolina braced. Carolina waited."
+    assert expand("Carolina braced.", carolina) == "Carolina [North Carolina] braced."
     # a first name said alone once ("It can't be Jeremy.") is still the start of the full name
     hunt = "The ex-minister Jeremy Hunt lost in 2019. Hunt announced his bid. “It can’t be Jeremy.” Hunt won."
     assert expand("Hunt announced his bid.", hunt) == "Hunt [Jeremy Hunt] announced his bid."
