@@ -231,12 +231,13 @@ def article_from_html(html: str, url: str = "") -> Article | None:
 def load_path(path: Path) -> Iterator[Loaded]:
     """Everything under `path` (a file or a folder, recursively), in a stable order."""
     if not path.exists():
-        scheme = _URL_SCHEME.match(str(path))
-        if scheme:  # "file:///etc/passwd", "ftp://…": a URL, but not one newsdesk fetches
-            reason = f"not a file, and {scheme.group(1)}: URLs are not fetched (only http:// and https://)"
-            yield LoadProblem(str(path), reason)
-            return
-        yield LoadProblem(str(path), "no such file or folder")
+        scheme = _URL_SCHEME.match(str(path))  # "file:///etc/passwd": a URL newsdesk does not fetch
+        reason = (
+            f"not a file, and {scheme.group(1)}: URLs are not fetched (only http:// and https://)"
+            if scheme
+            else "no such file or folder"
+        )
+        yield LoadProblem(str(path), reason)
         return
     if path.is_dir():
         files = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
