@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import (
@@ -33,7 +34,7 @@ from bot.cli_migrate import migrate_command
 from bot.llm_cli import generate_answer, generate_summary
 from bot.terminal import print_answer, run_or_exit
 from retrieval.engine import Engine, namespace_for_guild
-from retrieval.settings import Settings
+from retrieval.settings import Settings, settings_problems
 from retrieval.timewindow import parse_day, parse_since
 
 app = typer.Typer(
@@ -180,7 +181,9 @@ def ingest(
 def ask(
     question: Annotated[str, typer.Argument(help="Your question, in quotes.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
-    k: Annotated[int, typer.Option("--k", help="Passages to retrieve.", min=1, max=50)] = 5,
+    k: Annotated[
+        int | None, typer.Option("--k", help="Passages to retrieve [default: NEWSDESK_TOP_K].", min=1, max=50)
+    ] = None,
     since: SinceOpt = None,
     source: SourceOpt = None,
     guild: GuildOpt = None,
@@ -329,7 +332,13 @@ def reindex(guild: GuildOpt = None) -> None:
 
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    app()
+    try:
+        app()
+    except ValidationError as exc:  # a bad value in the environment or in .env
+        console = _console(stderr=True)
+        for line in settings_problems(exc):
+            console.print(f"[red]error:[/red] bad setting {escape(line)}", highlight=False)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

@@ -49,7 +49,7 @@ def build_embedder(settings: Settings) -> Embedder:
 
         client = openai.OpenAI(
             api_key=settings.openai_api_key or "unused",
-            base_url=settings.openai_base_url,
+            base_url=settings.openai_base_url or None,
             timeout=settings.llm_timeout,
         )
         return OpenAIEmbedder(client, settings.embedding_model)
@@ -223,13 +223,15 @@ class Engine:
         self,
         query: str,
         namespace: str = DEFAULT_NAMESPACE,
-        k: int = 5,
+        k: int | None = None,
         since: date | None = None,
         source: str | None = None,
         as_of: date | None = None,
     ) -> list[Passage]:
+        """The best `k` passages (`NEWSDESK_TOP_K` when not given)."""
         query = self.validate_question(query)
         self._require_index()
+        k = self.settings.top_k if k is None else k
         if k < 1 or k > 50:
             raise BadInputError("k must be between 1 and 50")
         src = source.strip().lower().removeprefix("www.") if source else None
@@ -239,7 +241,7 @@ class Engine:
         self,
         question: str,
         namespace: str = DEFAULT_NAMESPACE,
-        k: int = 5,
+        k: int | None = None,
         since: date | None = None,
         source: str | None = None,
         as_of: date | None = None,

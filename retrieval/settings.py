@@ -5,15 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
     """Every setting newsdesk reads. `.env.example` documents each one."""
 
+    # An empty value (`CHROMA_HOST=` as `.env.example` has it) means unset: the default applies.
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+        env_ignore_empty=True,
     )
 
     # Storage
@@ -89,3 +94,15 @@ class Settings(BaseSettings):
     @property
     def llm_enabled(self) -> bool:
         return bool(self.openai_api_key)
+
+
+def settings_problems(err: ValidationError) -> list[str]:
+    """One line per bad setting, named as it is set (`NEWSDESK_CHUNK_TOKENS: ...`). The value is
+    repeated unless it is a secret (a token, a key, a password, or a database URL holding one)."""
+    lines = []
+    for e in err.errors():
+        name = ".".join(str(part) for part in e["loc"]) or "settings"
+        secret = name.endswith(("_TOKEN", "_KEY", "PASSWORD")) or name == "NEWSDESK_DATABASE_URL"
+        got = "" if secret or "input" not in e else f" (got {e['input']!r})"
+        lines.append(f"{name}: {e['msg']}{got}")
+    return lines

@@ -132,3 +132,54 @@ def test_the_installed_console_script_runs(tmp_path: Path) -> None:
     )
     assert r.returncode == 0, r.stderr
     assert "a painful but temporary change" in r.stdout
+
+
+def test_the_documented_env_example_is_a_valid_configuration(tmp_path: Path) -> None:
+    """README: `cp .env.example .env`. Its empty values (`NEWSDESK_FEEDS_CHANNEL=`, `OPENAI_BASE_URL=`)
+    mean unset, so the defaults apply rather than an empty string or a failed int parse."""
+    from retrieval.settings import Settings
+
+    example = Path(__file__).resolve().parents[1] / ".env.example"
+    s = Settings(_env_file=example)  # type: ignore[call-arg]
+    assert s.feeds_channel is None
+    assert s.openai_base_url is None and s.openai_api_key is None and not s.llm_enabled
+    assert s.chroma_host is None and s.database_url is None and s.discord_token is None
+    assert (s.chunk_tokens, s.chunk_overlap, s.recency_days, s.llm_model) == (220, 30, 30.0, "gpt-4o-mini")
+
+
+def test_a_bad_setting_is_one_line_naming_it(tmp_path: Path) -> None:
+    exe = Path(sys.executable).parent / "newsdesk"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSDESK_", "OPENAI_", "CHROMA_"))}
+    env["NEWSDESK_DATA_DIR"] = str(tmp_path / "d")
+    dotenv = "NEWSDESK_CHUNK_TOKENS=lots\nCHROMA_PORT=s3cr3t-looking\n"
+    (tmp_path / ".env").write_text(dotenv, encoding="utf-8")
+    r = subprocess.run(
+        [str(exe), "stats"], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300, check=False
+    )
+    assert r.returncode == 2
+    assert r.stdout == ""
+    assert r.stderr.splitlines() == [
+        "error: bad setting CHROMA_PORT: Input should be a valid integer, unable to parse string as an "
+        "integer (got 's3cr3t-looking')",
+        "error: bad setting NEWSDESK_CHUNK_TOKENS: Input should be a valid integer, unable to parse string "
+        "as an integer (got 'lots')",
+    ]
+
+
+def test_a_bad_secret_setting_is_named_but_its_value_is_not_repeated() -> None:
+    from pydantic import BaseModel, Field, ValidationError
+
+    from retrieval.settings import settings_problems
+
+    class Secrets(BaseModel):
+        token: int = Field(alias="SOME_TOKEN")
+        url: int = Field(alias="NEWSDESK_DATABASE_URL")
+        port: int = Field(alias="CHROMA_PORT")
+
+    with pytest.raises(ValidationError) as err:
+        Secrets.model_validate({"SOME_TOKEN": "hunter2", "NEWSDESK_DATABASE_URL": "pw", "CHROMA_PORT": "x"})
+    assert settings_problems(err.value) == [
+        "SOME_TOKEN: Input should be a valid integer, unable to parse string as an integer",
+        "NEWSDESK_DATABASE_URL: Input should be a valid integer, unable to parse string as an integer",
+        "CHROMA_PORT: Input should be a valid integer, unable to parse string as an integer (got 'x')",
+    ]

@@ -189,3 +189,12 @@ def test_bm25_ranks_in_fts5_first_and_filters_exactly(
     # report); since March the history (February) is filtered out, none of them pass, so the
     # query runs again with the filter inside and finds the one March match
     assert [a for a, _, _ in fast_since] == [storm]
+
+
+def test_top_k_setting_is_how_many_passages_a_question_gets(engine: Engine) -> None:
+    engine.ingest(ARTICLES)
+    assert len(engine.ask("harbour storm").passages) == 5  # NEWSDESK_TOP_K's default
+    engine.settings.top_k = 3
+    assert len(engine.ask("harbour storm").passages) == 3
+    assert len(engine.search("harbour storm")) == 3
+    assert len(engine.ask("harbour storm", k=7).passages) == 7  # `--k` wins
