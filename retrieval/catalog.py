@@ -1,4 +1,5 @@
-"""SQLite side of the store: articles, chunk rows and the FTS5 (BM25) lexical index.
+"""SQLite side of the store: articles, chunk rows and the FTS5 (BM25) lexical index
+(`catalog_pg.py` is the PostgreSQL one, for several hosts sharing the state).
 
 One database file under the data dir. Every row carries its namespace; every query filters
 on it, so namespaces (Discord guilds) never see each other's articles.

@@ -1,7 +1,7 @@
 """Syndicated copies: the same story from several outlets is stored once and keeps all its URLs.
 
-Each ingested web article gets a MinHash signature of its word 4-shingles; LSH bands in SQLite
-find candidates fast, and a candidate whose estimated Jaccard similarity is ≥ `threshold`
+Each ingested web article gets a MinHash signature of its word 4-shingles; LSH bands in the state
+database find candidates fast, and a candidate whose estimated Jaccard similarity is ≥ `threshold`
 (default 0.6) is the same story. `story_urls` remembers every URL a stored story was seen at.
 
 Own tables, same database as the engine: story_sigs, story_bands, story_urls, and story_claims

@@ -2,9 +2,9 @@
 
 Coverage counts outlets and reports: a syndicated story stored once still counts every URL it
 was seen at (dedup.StoryIndex), and different write-ups of the same event are grouped by the
-similarity of their headline and lead (TF-IDF cosine). Each story gets its lead sentence from
-the best-covered report and, when another outlet adds something, one sentence from it; every
-sentence is quoted verbatim from its article and cited [n].
+similarity of their headline and lead (TF-IDF cosine). Each story gets up to `lead_sentences`
+(2) lead sentences from the best-covered report and, when another report of the story adds
+something new, one sentence from it; every sentence is quoted verbatim and cited [n].
 
 `build_digest` is pure (articles in, digest out); `collect_articles` reads them from the engine.
 """

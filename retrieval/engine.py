@@ -346,7 +346,7 @@ class Engine:
     def reindex(self, namespace: str | None = None, progress: Progress | None = None) -> int:
         """Re-chunk and re-embed every stored article (after a model or chunking change).
 
-        Article texts stay in SQLite throughout, so an interrupted reindex loses nothing and a
+        Article texts stay in the state database throughout, so an interrupted reindex loses nothing and a
         re-run completes it.
         """
         namespaces = [namespace] if namespace else self.catalog.namespaces()

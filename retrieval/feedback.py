@@ -1,4 +1,4 @@
-"""👍/👎 feedback on answers, stored in SQLite next to the index (its own tables).
+"""👍/👎 feedback on answers, stored in the state database next to the index (its own tables).
 
 The bot saves each answer it posts (question, answer text, citations) under a short
 reference; the "Show quotes" button and the votes find the answer by that reference, so

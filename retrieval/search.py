@@ -1,4 +1,4 @@
-"""Hybrid search: dense (Chroma) and BM25 (SQLite FTS5) candidates, fused by reciprocal rank,
+"""Hybrid search: dense (Chroma) and BM25 (SQLite FTS5, or PostgreSQL) candidates, fused by reciprocal rank,
 weighted by how much of the question the article's title names and (optionally) by recency,
 then diversified across articles."""
 
@@ -132,7 +132,8 @@ class Searcher:
             for c in ranked:
                 published = parse_date(articles[c.article_id]["published"])
                 age = max(0, (ref - published).days) if published else 365
-                # this week's news counts in full; older news fades (half weight after ~a month)
+                # news fades: half weight at `recency_days` old (30 by default), after an optional
+                # plateau during which it counts in full (none by default)
                 age = max(0, age - self.recency_plateau_days)
                 c.score *= 1.0 / (1.0 + age / self.recency_days)
         ranked.sort(key=lambda c: (-c.score, c.article_id, c.position))

@@ -1,8 +1,10 @@
-"""The store: Chroma (vectors) and SQLite (articles, chunks, BM25) behind one small class.
+"""The store: Chroma (vectors) and the state database (articles, chunks, BM25; SQLite, or
+PostgreSQL with `NEWSDESK_DATABASE_URL`) behind one small class.
 
 Write order makes an interrupted ingest safe to re-run: stale vectors of the batch's articles are
 deleted, the new vectors upserted (deterministic ids), and only then is the SQLite transaction
-committed that marks the articles as ingested. A re-run redoes any article SQLite doesn't know.
+committed that marks the articles as ingested. A re-run redoes any article the database doesn't
+know.
 """
 
 from __future__ import annotations

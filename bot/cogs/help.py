@@ -21,6 +21,8 @@ COMMANDS = (
     ("/sources [query]", "What is indexed here, newest first."),
     ("/ingest url | file", "Add an article from a web page or an attached file (admins)."),
     ("/forget article", "Remove an article (admins)."),
+    ("/feeds add url [every] [channel] · list · remove", "Follow RSS/Atom feeds in this server (admins)."),
+    ("/digest [since] [channel] [time]", "The most covered stories, now or daily at a time (admins)."),
     ("/newsdesk stats", "Articles, passages and 👍/👎 feedback in this server."),
     ("@newsdesk question", "Answers in a new thread; ask follow-ups there."),
 )
