@@ -3,7 +3,10 @@ Discord, on a fixed set of ingested articles: exact bullets, citations and sourc
 
 from __future__ import annotations
 
+import threading
 from datetime import date
+
+import pytest
 
 from retrieval.articles import Article
 from tests.discord_world import FERRY, SAMPLE_TITLE, World, sample_article
@@ -109,3 +112,43 @@ async def test_summary_with_an_unreadable_period_is_a_private_error(world: World
         "⚠️ can't read the time window 'yesterday-ish': use 24h, 7d, 2w, 3m or YYYY-MM-DD"
     )
     assert world.fake.for_interaction(inter) == [callback]
+
+
+async def test_a_lookup_held_up_is_acknowledged_first_and_a_miss_is_still_private(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Worker threads busy with ingests hold the article lookup up: the bot acknowledges within
+    Discord's 3 seconds instead of waiting for it, and a missing article is still a private reply."""
+    ingest_fixed_set(world)
+    release = threading.Event()
+    lookup = world.engine.get_article
+
+    def held(*args: object, **kwargs: object) -> object:
+        assert release.wait(60)
+        return lookup(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(world.engine, "get_article", held)
+    missing = "https://example.org/local/no-such-story"
+    inter = await world.command("summary", [{"type": 3, "name": "url", "value": missing}])
+    (callback,) = await world.fake.wait_request("POST", inter.callback_path)
+    assert callback.json == {"type": 5}  # acknowledged while the lookup is still held
+    release.set()
+    app, token = world.fake.app_id, inter.token
+    await world.fake.wait_request("POST", f"/webhooks/{app}/{token}")
+    requests = world.fake.for_interaction(inter)
+    assert [(r.method, r.path) for r in requests] == [
+        ("POST", inter.callback_path),
+        ("DELETE", f"/webhooks/{app}/{token}/messages/@original"),  # the public "thinking…" goes
+        ("POST", f"/webhooks/{app}/{token}"),
+    ]
+    assert requests[2].json["flags"] == 64
+    assert requests[2].json["content"] == f"⚠️ no article '{missing}' is indexed in this server (see /sources)"
+
+    release.clear()
+    inter = await world.command("summary", [{"type": 3, "name": "url", "value": FERRY.url}])
+    (callback,) = await world.fake.wait_request("POST", inter.callback_path)
+    assert callback.json == {"type": 5}
+    release.set()
+    requests = await world.done(inter)
+    assert [r.method for r in requests] == ["POST", "POST"]  # one acknowledgement, then the summary
+    assert requests[1].json["embeds"][0]["title"] == f"Summary: {FERRY.url}"

@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from bot.discord_app import NewsBot
 
 
+LOOKUP_BEFORE_DEFER = 1.5  # seconds of Discord's 3 to answer a missing article privately at once
+
+
 class Summary(commands.Cog):
     def __init__(self, bot: NewsBot) -> None:
         self.bot = bot
@@ -43,7 +46,12 @@ class Summary(commands.Cog):
         day = parse_since(since)
         article = None
         if url:
-            info = await asyncio.to_thread(self.bot.engine.get_article, url, namespace)
+            lookup = asyncio.ensure_future(asyncio.to_thread(self.bot.engine.get_article, url, namespace))
+            # the lookup is quick, but worker threads can all be busy (ingests): past a moment,
+            # acknowledge first; a missing article is then still answered privately (on_error)
+            if not (await asyncio.wait({lookup}, timeout=LOOKUP_BEFORE_DEFER))[0]:
+                await defer(interaction)
+            info = await lookup
             if info is None:
                 raise NotFoundError(f"no article {url.strip()!r} is indexed in this server (see /sources)")
             article = info.id
