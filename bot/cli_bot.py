@@ -28,6 +28,8 @@ bot_app = typer.Typer(
 )
 log = logging.getLogger("bot")
 
+STOP_WAIT = 30.0  # seconds a stopping bot waits for worker threads before closing the stores
+
 NO_TOKEN = (
     "DISCORD_TOKEN is not set. Create a bot in the Discord developer portal "
     "(https://discord.com/developers/applications → your app → Bot → Reset Token), then put "
@@ -80,6 +82,10 @@ async def run_bot(
     finally:
         if llm_client is not None:
             await llm_client.close()
+        # A stopping feed poller abandons its round, but an ingest it started in a worker thread
+        # runs on: let it commit (or fail whole) before its stores are closed under it.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.get_running_loop().shutdown_default_executor(), STOP_WAIT)
         feedback.close()
         engine.close()
 

@@ -111,7 +111,8 @@ class Poller:
                     result.last_modified or feed.last_modified,
                 )
                 return FeedPollResult(self.feeds.get(feed.id), "not-modified")
-            parsed = parse_feed(result.content, result.url, result.content_type)
+            # a 5 MB feed takes seconds to parse: off the event loop, which the bot shares
+            parsed = await asyncio.to_thread(parse_feed, result.content, result.url, result.content_type)
         except (FetchError, FeedError) as exc:
             error = exc.reason
             delay = self.feeds.record_failure(feed, self.clock(), error)

@@ -31,6 +31,15 @@ EVERYDAY_PERMISSIONS = (
 
 Json = dict[str, Any]
 
+# the JSON error bodies Discord sends (https://discord.com/developers/docs/topics/opcodes-and-status-codes)
+ERRORS: dict[int, Json] = {
+    400: {"message": "Invalid Form Body", "code": 50035},
+    403: {"message": "Missing Permissions", "code": 50013},
+    404: {"message": "Unknown Channel", "code": 10003},
+    500: {"message": "500: Internal Server Error", "code": 0},
+    503: {"message": "503: Service Unavailable", "code": 0},
+}
+
 
 @dataclass
 class Recorded:
@@ -71,6 +80,7 @@ class Failure:
     times: int
     status: int
     retry_after: float
+    body: Json | None = None
 
 
 def user_payload(user_id: int, name: str, *, bot: bool = False) -> Json:
@@ -91,6 +101,7 @@ class FakeGuild:
     name: str
     channel_ids: list[int]
     roles: dict[str, int] = field(default_factory=dict)  # role name -> id
+    bot_role: int | None = None  # the bot's managed role (Discord makes one for bots it installs)
 
 
 class FakeDiscord:
@@ -184,10 +195,14 @@ class FakeDiscord:
         self.users[uid] = user_payload(uid, name)
         return uid
 
-    def add_guild(self, name: str, *, roles: tuple[str, ...] = (), guild_id: int | None = None) -> FakeGuild:
+    def add_guild(
+        self, name: str, *, roles: tuple[str, ...] = (), guild_id: int | None = None, bot_role: bool = False
+    ) -> FakeGuild:
         gid = guild_id or self.next_id()
         cid = self.next_id()
-        guild = FakeGuild(gid, name, [cid], {r: self.next_id() for r in roles})
+        guild = FakeGuild(
+            gid, name, [cid], {r: self.next_id() for r in roles}, self.next_id() if bot_role else None
+        )
         self.guilds[gid] = guild
         self.channels[cid] = {
             "id": str(cid),
@@ -228,6 +243,9 @@ class FakeDiscord:
             }
             for i, (name, rid) in enumerate(guild.roles.items())
         ]
+        if guild.bot_role is not None:
+            tags = {"bot_id": str(self.app_id)}
+            roles.append(dict(roles[0], id=str(guild.bot_role), name="newsdesk", managed=True, tags=tags))
         return {
             "id": str(guild.id),
             "name": guild.name,
@@ -245,7 +263,7 @@ class FakeDiscord:
             "presences": [],
             "stage_instances": [],
             "guild_scheduled_events": [],
-            "members": [self._member(self.app_id, [], guild.id)],
+            "members": [self._member(self.app_id, [guild.bot_role] if guild.bot_role else [], guild.id)],
             "joined_at": NOW,
             "preferred_locale": "en-US",
             "premium_tier": 0,
@@ -284,9 +302,11 @@ class FakeDiscord:
         times: int = 1,
         status: int = 429,
         retry_after: float = 0.01,
+        body: Json | None = None,
     ) -> None:
-        """The next `times` requests matching answer `status` (429 with retry_after and Via)."""
-        self._failures.append(Failure(method, re.compile(path_regex), times, status, retry_after))
+        """The next `times` requests matching answer `status` (429 with retry_after and Via),
+        with Discord's JSON error `body` (by default the one Discord sends for that status)."""
+        self._failures.append(Failure(method, re.compile(path_regex), times, status, retry_after, body))
 
     def _take_failure(self, method: str, path: str) -> Failure | None:
         for f in self._failures:
@@ -496,25 +516,52 @@ class FakeDiscord:
         }
 
     async def post_message(
-        self, channel_id: int, content: str, *, author_id: int, mention_bot: bool = False
+        self,
+        channel_id: int,
+        content: str,
+        *,
+        author_id: int,
+        mention_bot: bool = False,
+        mention_roles: tuple[int, ...] = (),
+        reply_to: Json | None = None,
+        reply_ping: bool = True,
+        message_type: int = 0,
+        deliver: bool = True,
     ) -> Json:
         """A user posts in a channel or thread; dispatched as MESSAGE_CREATE.
 
         Like Discord, the content is blanked unless the bot asked for the message content
-        intent, is mentioned, or the message is a DM.
+        intent, is mentioned, or the message is a DM. A reply (`reply_to`, a stored message) is
+        type 19 with `message_reference` and `referenced_message`; with the reply ping (Discord's
+        default) the replied-to author is in `mentions`, and the bot counts as mentioned.
+        `message_type` makes a system message (4: thread renamed); `deliver=False` stores the
+        message without dispatching it (posted while the bot was offline).
         """
         channel = self.channels[channel_id]
         guild_id = int(channel["guild_id"])
         message = self._message(channel_id, content, self.users[author_id], guild_id=guild_id)
-        if mention_bot:
-            message["mentions"] = [self.bot_user]
+        mentions = [self.bot_user] if mention_bot else []
+        if reply_to is not None:
+            message["message_reference"] = {
+                "type": 0,
+                "message_id": reply_to["id"],
+                "channel_id": reply_to["channel_id"],
+                "guild_id": str(guild_id),
+            }
+            message["referenced_message"] = reply_to
+            if reply_ping and reply_to["author"] not in mentions:
+                mentions.append(reply_to["author"])
+        message["type"] = message_type or (19 if reply_to is not None else 0)
+        message["mentions"] = mentions
+        message["mention_roles"] = [str(r) for r in mention_roles]
         message["member"] = {k: v for k, v in self._member(author_id, [], guild_id).items() if k != "user"}
         self.messages[int(message["id"])] = message
         event = dict(message)
         message_content_intent = bool(self.intents & (1 << 15))
-        if not (message_content_intent or mention_bot):
+        if not (message_content_intent or self.bot_user in mentions):
             event["content"] = ""
-        await self.dispatch("MESSAGE_CREATE", event)
+        if deliver:
+            await self.dispatch("MESSAGE_CREATE", event)
         return message
 
     def channel_messages(self, channel_id: int) -> list[Json]:
@@ -591,8 +638,8 @@ class FakeDiscord:
         rec = Recorded(request.method, path, dict(request.query), body)
         await self._record(rec)
         failure = self._take_failure(request.method, path)
-        if failure is not None:
-            err = {
+        if failure is not None and failure.status == 429:
+            err = failure.body or {
                 "message": "You are being rate limited.",
                 "retry_after": failure.retry_after,
                 "global": False,
@@ -600,6 +647,9 @@ class FakeDiscord:
             }
             headers = {"Via": "1.1 google", "X-RateLimit-Scope": "user"}
             return self._json(err, status=failure.status, headers=headers)
+        if failure is not None:
+            err = failure.body or ERRORS.get(failure.status) or {"message": str(failure.status), "code": 0}
+            return self._json(err, status=failure.status)
         result = await self._route(request.method, path, body, rec.query)
         if result is None:
             return web.Response(status=204)
@@ -661,7 +711,11 @@ class FakeDiscord:
             if method == "POST":
                 return 200, self._store_bot_message(cid, body)
             msgs = sorted(self.channel_messages(cid), key=lambda x: int(x["id"]), reverse=True)
-            return 200, msgs[: int(query.get("limit", 50))]
+            count = int(query.get("limit", 50))
+            if "after" in query:  # like Discord: the `limit` oldest after it, newest first
+                return 200, [x for x in msgs if int(x["id"]) > int(query["after"])][-count:]
+            before = int(query.get("before") or 1 << 64)
+            return 200, [x for x in msgs if int(x["id"]) < before][:count]
         m = re.fullmatch(r"/channels/(\d+)/messages/(\d+)", path)
         if m and method == "GET":
             msg = self.messages.get(int(m.group(2)))

@@ -3,18 +3,30 @@ loopback fake Discord, with feeds served by the loopback news site."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import re
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, cast
 
+import discord
 import pytest
+from aiohttp import web
 
+from bot import render
 from bot.cogs.feeds import Feeds
 from bot.discord_app import EXTENSIONS
+from retrieval.articles import Article
 from retrieval.engine import Engine, namespace_for_guild
 from retrieval.feedback import FeedbackStore
+from retrieval.feedstore import Feed, FeedStore
+from retrieval.poller import FeedPollResult
 from retrieval.settings import Settings
+from retrieval.timewindow import parse_since
+from retrieval.web import IngestOutcome
 from tests.discord_world import World, web_world
 from tests.fake_discord import FakeDiscord, FakeInteraction, Recorded
 from tests.http_server import LoopbackSite
@@ -175,3 +187,186 @@ async def test_daily_digest_is_scheduled_and_posted_once_a_day(fw: FeedsWorld) -
     inter = await fw.admin("digest", [{"type": 3, "name": "time", "value": "off"}])
     cb = (await fw.callback(inter)).json["data"]
     assert cb["embeds"][0]["description"] == "Daily digest stopped."
+
+
+def within_limits(post: Recorded) -> bool:
+    """The message as Discord would count it (render.within_limits on the embeds as sent)."""
+    embeds = [discord.Embed.from_dict(e) for e in post.json["embeds"]]
+    return render.within_limits(render.Message(embeds, post.json.get("content") or ""))
+
+
+async def test_a_refused_daily_digest_is_skipped_for_the_day_and_the_others_are_posted(
+    fw: FeedsWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    other = fw.fake.add_guild("Other newsroom")  # another server, reached over REST
+    (other_channel,) = other.channel_ids
+    fw.cog.store.set_digest(fw.world.namespace, fw.channel, 7 * 60)
+    fw.cog.store.set_digest(namespace_for_guild(other.id), other_channel, 7 * 60)
+    # the bot lost Send Messages in the first channel (the first schedule)
+    fw.fake.fail_next("POST", rf"^/channels/{fw.channel}/messages$", status=403)
+    on_time = datetime(2024, 3, 4, 7, 31, tzinfo=UTC)
+    with caplog.at_level(logging.WARNING):
+        assert await fw.cog.post_due_digests(on_time) == 1
+    assert len(fw.fake.sent("POST", f"/channels/{fw.channel}/messages")) == 1  # tried, refused
+    (post,) = fw.fake.sent("POST", f"/channels/{other_channel}/messages")
+    assert post.json["embeds"][0]["description"].startswith("No news since ")
+    assert (
+        f"daily digest for {fw.world.namespace} in channel {fw.channel} refused "
+        "(403 50013: Missing Permissions); skipped today"
+    ) in caplog.messages
+    # not retried every minute for the rest of the day
+    assert await fw.cog.post_due_digests(datetime(2024, 3, 4, 7, 32, tzinfo=UTC)) == 0
+    assert len(fw.fake.sent("POST", f"/channels/{fw.channel}/messages")) == 1
+
+
+async def test_a_daily_digest_discord_failed_to_take_is_retried_next_tick(fw: FeedsWorld) -> None:
+    other = fw.fake.add_guild("Other newsroom")
+    (other_channel,) = other.channel_ids
+    fw.cog.store.set_digest(fw.world.namespace, fw.channel, 7 * 60)
+    fw.cog.store.set_digest(namespace_for_guild(other.id), other_channel, 7 * 60)
+    fw.fake.fail_next("POST", rf"^/channels/{fw.channel}/messages$", status=503)
+    assert await fw.cog.post_due_digests(datetime(2024, 3, 4, 7, 31, tzinfo=UTC)) == 1
+    assert len(fw.fake.sent("POST", f"/channels/{other_channel}/messages")) == 1
+    # Discord's own trouble: the next tick posts it (and only it)
+    assert await fw.cog.post_due_digests(datetime(2024, 3, 4, 7, 32, tzinfo=UTC)) == 1
+    first, retried = fw.fake.sent("POST", f"/channels/{fw.channel}/messages")
+    assert retried.json["embeds"] == first.json["embeds"]
+    assert len(fw.fake.sent("POST", f"/channels/{other_channel}/messages")) == 1
+    assert await fw.cog.post_due_digests(datetime(2024, 3, 4, 7, 33, tzinfo=UTC)) == 0
+
+
+BUSY_DAY = {  # five stories, each told by two outlets in words of its own
+    "Harbour ferry": "ferry harbour crossing pier captain passengers timetable boats deckhands mooring "
+    "ticket gangway tides island commuters lifejackets ramp hull propeller skipper berth wharf cabin anchor",
+    "River bridge": "bridge river lorries cables inspectors corrosion girders detour engineers steel "
+    "bolts deck span arches traffic weight barrier cyclists scaffold rivets towpath abutment barge crane",
+    "Library budget": "library council books branch librarians readers closure budget shelves archive "
+    "catalogue volunteers toddlers storytime computers printing fines loans atlas periodicals reading "
+    "poetry novels stacks",
+    "Tram depot": "tram depot rails drivers carriages overhead signals tracks pantograph sidings conductor "
+    "junction sleepers ballast points tramway wagons brakes wheels axles shunting timetables sheds workshop",
+    "Water reservoir": "reservoir water rainfall pipes dam pumping drought supply hosepipe aquifer valves "
+    "sluice spillway catchment leakage meters treatment chlorine filters basin springs wells mains hydrant",
+}
+
+
+def busy_day(published: date) -> list[Article]:
+    """Ten long reports with ~190-character URLs: more than one Discord message can hold."""
+    articles = []
+    for t, (topic, vocabulary) in enumerate(BUSY_DAY.items()):
+        words = vocabulary.split()
+        sentences = [
+            f"They said that the {', the '.join(words[i : i + 4])} would be checked again and again "
+            f"before the {', the '.join(words[i + 4 : i + 8])} were all in use once more, and that this "
+            "would be so for each of them in turn, as it had been before and as it would be again after "
+            "it was all over."
+            for i in (0, 8, 16)
+        ]
+        for j in range(2):
+            url = (
+                f"https://outlet{j}.example/news/2024/03/04/{'-'.join(words[:6])}-report-{j}"
+                f"?utm_source=rss&utm_medium=feed&utm_campaign=daily-digest-{t}-{j}&ref="
+            )
+            articles.append(
+                Article(
+                    title=f"{topic}: the {words[0]} and the {words[1]} to change",
+                    text=" ".join(sentences[:2] if j == 0 else [sentences[2], sentences[0]]),
+                    url=url + "x" * (190 - len(url)),
+                    published=published,
+                )
+            )
+    return articles
+
+
+async def test_a_busy_days_digest_fits_in_one_message_with_whole_stories(fw: FeedsWorld) -> None:
+    articles = busy_day(date.today())  # the daily digest covers the last 24 hours
+    assert {len(a.url) for a in articles} == {190}
+    fw.world.engine.ingest(articles, fw.world.namespace)
+    fw.cog.store.set_digest(fw.world.namespace, fw.channel, 7 * 60)
+    assert await fw.cog.post_due_digests(datetime(2024, 3, 4, 7, 31, tzinfo=UTC)) == 1
+    (post,) = fw.fake.sent("POST", f"/channels/{fw.channel}/messages")
+    assert within_limits(post)
+    (embed,) = post.json["embeds"]
+    assert embed["title"] == f"News digest since {parse_since('24h')}: 5 top stories from 10 articles"
+    *stories, note = embed["description"].split("\n\n")
+    assert note == "*…and 2 more stories, left out to keep within Discord's limits.*"
+    story = re.compile(r"\*\*(\d)\. ([^*\n]+)\*\* \(2 outlet\(s\), 2 report\(s\)\)\n[^*\n]+ \[\d+\]")
+    shown = [story.fullmatch(s) for s in stories]
+    assert [m and (m.group(1), m.group(2)) for m in shown] == [
+        ("1", "Harbour ferry: the ferry and the harbour to change"),
+        ("2", "Library budget: the library and the council to change"),
+        ("3", "River bridge: the bridge and the river to change"),
+    ]
+    # each story whole: its three sentences, each with its [n]; the sources are the ones cited
+    assert [re.findall(r"\[(\d+)\]", s) for s in stories] == [
+        ["1", "1", "2"],
+        ["3", "3", "4"],
+        ["5", "5", "6"],
+    ]
+    sources = "\n".join(f["value"] for f in embed["fields"]).split("\n")
+    assert [line.split(" ", 1)[0] for line in sources] == ["[1]", "[2]", "[3]", "[4]", "[5]", "[6]"]
+    assert all(
+        line.count("](<https://outlet") == 1 and line.endswith(f", {date.today()}") for line in sources
+    )
+
+
+async def test_an_announcement_of_many_long_links_fits_in_one_embed(fw: FeedsWorld) -> None:
+    feed = Feed(
+        id=1,
+        namespace=fw.world.namespace,
+        url=fw.site.url("/rss"),
+        every_seconds=900,
+        title="The Long Links Gazette",
+        etag=None,
+        last_modified=None,
+        added_at=0.0,
+        last_polled=None,
+        last_ok=None,
+        next_poll=0.0,
+        failures=0,
+        last_error=None,
+        items_ingested=0,
+        channel_id=fw.channel,
+    )
+    links = [f"https://gazette.example/{i:02d}/" + "a" * 356 for i in range(12)]
+    links = [u[:356] for u in links]
+    titles = [f"Story {i:02d} " + "t" * 141 for i in range(12)]
+    outcomes = [IngestOutcome(url=u, status="added", title=t) for u, t in zip(links, titles, strict=True)]
+    await fw.cog.announce(FeedPollResult(feed, "ok", outcomes=outcomes))
+    (post,) = fw.fake.sent("POST", f"/channels/{fw.channel}/messages")
+    assert within_limits(post)
+    (embed,) = post.json["embeds"]
+    assert embed["title"] == "New from The Long Links Gazette"
+    # as many whole lines as fit in 4096 characters, then how many more
+    assert embed["description"].split("\n") == [
+        *(f"• [{t}](<{u}>)" for t, u in zip(titles[:7], links[:7], strict=True)),
+        "…and 5 more",
+    ]
+
+
+async def test_stopping_the_cog_abandons_the_poll_round_in_progress(fw: FeedsWorld) -> None:
+    asked, release = asyncio.Event(), asyncio.Event()
+
+    async def stuck(request: web.Request) -> web.StreamResponse:
+        asked.set()
+        await release.wait()
+        return web.Response(status=503)
+
+    fw.site.routes["/stuck-rss"] = stuck
+    store, poller = fw.cog.store, fw.cog.poller
+    assert poller is not None
+    feed = store.add(fw.world.namespace, fw.site.url("/stuck-rss"), 900, time.time())
+    store.make_due(fw.world.namespace, time.time())
+    poller.nudge()
+    await asyncio.wait_for(asked.wait(), 30)  # the poller is fetching the feed
+    try:
+        await fw.world.bot.remove_cog("Feeds")
+    finally:
+        release.set()
+    # the fetch in flight was cancelled: the round did not run on to its end (a timeout, recorded)
+    reopened = FeedStore(fw.world.bot.settings.state_db)
+    try:
+        after = reopened.get(feed.id)
+    finally:
+        reopened.close()
+    assert (after.last_polled, after.failures, after.last_error) == (None, 0, None)

@@ -22,7 +22,7 @@ from discord.ext import commands
 
 from bot import render
 from bot.interactions import defer, namespace_of, require_manager
-from retrieval.digest import Digest, build_digest, collect_articles
+from retrieval.digest import Digest, Story, build_digest, collect_articles
 from retrieval.engine import namespace_for_guild
 from retrieval.errors import BadInputError
 from retrieval.feeds import parse_feed
@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 
 ANNOUNCE_MAX = 10  # articles listed per announcement
 DIGEST_TICK = 60.0  # seconds between checks of the daily-digest clock
+STORY_MAX = 1500  # characters of one digest story: its headline and the quoted sentences that fit
+STOP_GRACE = 5.0  # seconds a stopping cog gives the cancelled feed poll to wind up
 
 
 def parse_time_of_day(value: str) -> int:
@@ -50,41 +52,82 @@ def parse_time_of_day(value: str) -> int:
     return int(m.group(1)) * 60 + int(m.group(2))
 
 
-def digest_embeds(digest: Digest) -> list[discord.Embed]:
-    """The digest as embeds within Discord's limits: stories in the text, sources in fields."""
-    if digest.empty:
-        return [render.notice(render.safe(digest.to_text()))]
-    parts = []
-    for i, story in enumerate(digest.stories, 1):
-        head = render.clip(render.safe(story.headline), 200)
-        coverage = f"{len(story.outlets)} outlet(s), {story.reports} report(s)"
-        parts.append(f"**{i}. {head}** ({coverage})\n{render.safe(story.summary)}")
+def _story_text(i: int, story: Story) -> tuple[str, set[int]]:
+    """`**i. Headline** (coverage)` and the story's quoted sentences, each whole with its [n],
+    while they fit in STORY_MAX (the first one is clipped if it must be); and the [n] it cites."""
+    head = render.clip(render.safe(story.headline), 200)
+    text = f"**{i}. {head}** ({len(story.outlets)} outlet(s), {story.reports} report(s))"
+    cited: set[int] = set()
+    for sentence, n in story.sentences:
+        said, marker = render.safe(sentence), f" [{n}]"
+        if not cited:
+            text += "\n" + render.clip(said, STORY_MAX - len(text) - 1 - len(marker)) + marker
+        elif len(text) + 1 + len(said) + len(marker) <= STORY_MAX:
+            text += " " + said + marker
+        else:
+            break
+        cited.add(n)
+    return text, cited
+
+
+def _digest_embed(digest: Digest, shown: list[tuple[str, set[int]]]) -> discord.Embed:
+    """The embed of the first len(shown) stories, with a note on the rest and the sources they cite."""
+    parts = [text for text, _ in shown]
+    left_out = len(digest.stories) - len(shown)
+    if left_out:
+        stories = "story" if left_out == 1 else "stories"
+        parts.append(f"*…and {left_out} more {stories}, left out to keep within Discord's limits.*")
     embed = discord.Embed(
         title=render.clip(digest.heading(), render.TITLE_MAX),
-        description=render.clip("\n\n".join(parts), render.DESCRIPTION_MAX),
+        description="\n\n".join(parts),
         colour=render.FOUND,
     )
-    lines = [render.citation_line(c) for c in digest.citations]
+    cited = set().union(*(numbers for _, numbers in shown))
     values: list[str] = []
-    for line in lines:
-        line = render.clip(line, render.FIELD_VALUE_MAX)
+    for c in digest.citations:
+        if c.n not in cited:
+            continue
+        line = render.clip(render.citation_line(c), render.FIELD_VALUE_MAX)
         if values and len(values[-1]) + 1 + len(line) <= render.FIELD_VALUE_MAX:
             values[-1] += "\n" + line
         else:
             values.append(line)
-    for n, value in enumerate(values[:4]):
+    for n, value in enumerate(values):
         embed.add_field(name="Sources" if n == 0 else "Sources (cont.)", value=value, inline=False)
     embed.set_footer(text="newsdesk · daily digest")
-    return [embed]
+    return embed
+
+
+def digest_embeds(digest: Digest) -> list[discord.Embed]:
+    """The digest as one embed within Discord's limits: whole stories while they fit (a note
+    says how many were left out), the sources they cite in fields."""
+    if digest.empty:
+        return [render.notice(render.safe(digest.to_text()))]
+    stories = [_story_text(i, story) for i, story in enumerate(digest.stories, 1)]
+    # one story (≤ STORY_MAX) and its few sources always fit; then as many more as fit
+    best = _digest_embed(digest, stories[:1])
+    for k in range(2, len(stories) + 1):
+        embed = _digest_embed(digest, stories[:k])
+        if not render.within_limits(render.Message([embed])):
+            break
+        best = embed
+    return [best]
 
 
 def announcement(feed: Feed, result: FeedPollResult) -> discord.Embed | None:
+    """The new articles, one line each, as many as fit (up to ANNOUNCE_MAX), then how many more."""
     new = result.new_articles
     if not new:
         return None
-    lines = [f"• {render.link(render.clip(o.title or o.url, 150), o.url)}" for o in new[:ANNOUNCE_MAX]]
-    if len(new) > ANNOUNCE_MAX:
-        lines.append(f"…and {len(new) - ANNOUNCE_MAX} more")
+    room = render.DESCRIPTION_MAX - len(f"\n…and {len(new)} more")
+    lines: list[str] = []
+    for o in new[:ANNOUNCE_MAX]:
+        line = f"• {render.link(render.clip(o.title or o.url, 150), o.url)}"
+        if len("\n".join([*lines, line])) > room:
+            break
+        lines.append(line)
+    if len(new) > len(lines):
+        lines.append(f"…and {len(new) - len(lines)} more")
     return discord.Embed(
         title=render.clip(f"New from {feed.label}", render.TITLE_MAX),
         description="\n".join(lines),
@@ -199,7 +242,11 @@ class Feeds(commands.Cog):
                     break
         finally:
             lost.set()
-            await polling
+            if not self._stop.is_set():
+                await polling  # the lease was lost: the round in progress finishes
+            else:  # the cog is stopping: the round in progress is abandoned, not waited for
+                polling.cancel()
+                await asyncio.wait({polling}, timeout=STOP_GRACE)
 
     async def announce(self, result: FeedPollResult) -> None:
         """Post a poll's new articles to the feed's channel (or the configured one)."""
@@ -244,11 +291,33 @@ class Feeds(commands.Cog):
         day = now.date().isoformat()
         posted = 0
         for channel_id, namespace in self.store.digests_due(day, now.hour * 60 + now.minute):
-            channel = await self._channel_for(namespace, channel_id)
-            if channel is not None:
-                digest = await self._digest(namespace, "24h")
-                await channel.send(embeds=digest_embeds(digest), allowed_mentions=render.NO_MENTIONS)
-                posted += 1
+            try:
+                channel = await self._channel_for(namespace, channel_id)
+                if channel is not None:
+                    digest = await self._digest(namespace, "24h")
+                    await channel.send(embeds=digest_embeds(digest), allowed_mentions=render.NO_MENTIONS)
+                    posted += 1
+            except discord.HTTPException as exc:
+                if exc.status == 429 or exc.status >= 500:  # Discord's trouble: try again next tick
+                    log.warning(
+                        "daily digest for %s in channel %s: Discord answered %s; retrying",
+                        namespace,
+                        channel_id,
+                        exc.status,
+                    )
+                    continue
+                # refused (no permission, channel gone, bad request): not retried every minute
+                log.warning(
+                    "daily digest for %s in channel %s refused (%s %s: %s); skipped today",
+                    namespace,
+                    channel_id,
+                    exc.status,
+                    exc.code,
+                    exc.text,
+                )
+            except Exception:  # a bug in one digest must not stop the others
+                log.exception("daily digest for %s in channel %s failed", namespace, channel_id)
+                continue
             self.store.digest_sent(channel_id, day)
         return posted
 
@@ -285,7 +354,7 @@ class Feeds(commands.Cog):
         checked = str(check_url(url, self.bot.fetcher.policy))
         await defer(interaction, ephemeral=True)
         result = await self.bot.fetcher.fetch(checked, kind="feed")
-        parsed = parse_feed(result.content, result.url, result.content_type)
+        parsed = await asyncio.to_thread(parse_feed, result.content, result.url, result.content_type)
         now = time.time()
         feed = self.store.add(
             namespace_of(interaction), checked, seconds, now, channel.id if channel else None
