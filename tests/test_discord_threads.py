@@ -6,11 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import discord
 import pytest
 
 from bot import render
+from bot.cogs.threads import Threads
 from bot.conversation import with_context
 from bot.discord_app import NewsBot
+from bot.interactions import Cooldown
 from retrieval.engine import Engine, namespace_for_guild
 from retrieval.feedback import FeedbackStore
 from retrieval.results import Answer
@@ -162,3 +165,181 @@ async def test_follow_up_after_restart_reads_the_thread(
         for r in fake.requests
         if r.method == "GET" and r.path.startswith(f"/channels/{thread}/messages")
     ] == [f"/channels/{thread}/messages"]
+
+
+async def test_only_a_mention_in_the_text_is_a_question_not_a_reply_ping(
+    fake: FakeDiscord,
+    bot_settings: Settings,
+    bot_engine: Engine,
+    feedback: FeedbackStore,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    guild = fake.add_guild("Newsroom", bot_role=True)
+    reader = fake.add_user("reader")
+    channel = guild.channel_ids[0]
+    bot_engine.ingest([sample_article()], namespace_for_guild(guild.id))
+    asked = spy_on_ask(bot_engine, monkeypatch)
+    settings = bot_settings.model_copy(update={"discord_message_content": True})
+    async with running_bot(NewsBot(settings, bot_engine, feedback, guild_ready_timeout=0.5)) as bot:
+        news = bot.get_channel(channel)
+        assert isinstance(news, discord.TextChannel)
+        sent = await news.send("New from reuters.com: U.S., Japan step up defense cooperation")
+        announcement = fake.messages[sent.id]
+        thanks = await fake.post_message(channel, "thanks!", author_id=reader, reply_to=announcement)
+        assert (thanks["type"], thanks["mentions"]) == (19, [fake.bot_user])  # the reply ping
+        question = await fake.post_message(
+            channel, f"<@{fake.app_id}> {DUNFORD}", author_id=reader, reply_to=announcement
+        )
+        thread = int(question["id"])
+        await answers_in(fake, thread, 1)
+        await fake.post_message(thread, "Dunford on the drills", author_id=reader, message_type=4)  # rename
+        assert guild.bot_role is not None
+        by_role = await fake.post_message(
+            channel,
+            f"<@&{guild.bot_role}> who is Fan Changlong?",
+            author_id=reader,
+            mention_roles=(guild.bot_role,),
+        )
+        (role_answer,) = await answers_in(fake, int(by_role["id"]), 1)
+        await fake.post_message(thread, "and what did Mattis say?", author_id=reader)
+        answers = await answers_in(fake, thread, 2)
+    starts = [r.path for r in fake.requests if r.method == "POST" and r.path.endswith("/threads")]
+    assert starts == [
+        f"/channels/{channel}/messages/{question['id']}/threads",
+        f"/channels/{channel}/messages/{by_role['id']}/threads",
+    ]
+    assert asked == [DUNFORD, "who is Fan Changlong?", "what did Mattis say about the drills?"]
+    assert role_answer["embeds"][0]["title"] == "who is Fan Changlong?"
+    assert [a["embeds"][0]["title"] for a in answers] == [DUNFORD, "and what did Mattis say?"]
+    assert [r.json["content"] for r in fake.sent("POST", f"/channels/{channel}/messages")] == [sent.content]
+
+
+async def restart_threads(bot: NewsBot) -> None:
+    """A fresh Threads cog, with nothing in memory: what the bot has after a restart."""
+    await bot.remove_cog("Threads")
+    await bot.add_cog(Threads(bot))
+
+
+async def test_follow_ups_after_restart_keep_the_first_question(
+    fake: FakeDiscord,
+    bot_settings: Settings,
+    bot_engine: Engine,
+    feedback: FeedbackStore,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    guild = fake.add_guild("Newsroom")
+    reader = fake.add_user("reader")
+    channel = guild.channel_ids[0]
+    bot_engine.ingest([sample_article()], namespace_for_guild(guild.id))
+    asked = spy_on_ask(bot_engine, monkeypatch)
+    settings = bot_settings.model_copy(update={"discord_message_content": True})
+    async with running_bot(NewsBot(settings, bot_engine, feedback, guild_ready_timeout=0.5)) as bot:
+        question = await fake.post_message(
+            channel, f"<@{fake.app_id}> {DUNFORD}", author_id=reader, mention_bot=True
+        )
+        thread = int(question["id"])
+        await answers_in(fake, thread, 1)
+        await restart_threads(bot)
+        await fake.post_message(thread, "and what did Fan Changlong say?", author_id=reader)
+        await answers_in(fake, thread, 2)
+        await fake.post_message(thread, "and what did Mattis say?", author_id=reader)
+        third = (await answers_in(fake, thread, 3))[2]
+    assert asked == [
+        DUNFORD,
+        "what did Fan Changlong say about the drills?",
+        "what did Mattis say about the drills?",
+    ]
+    expected = bot_engine.ask("what did Mattis say about the drills?", namespace_for_guild(guild.id))
+    (embed,) = third["embeds"]
+    assert embed["title"] == "and what did Mattis say?"
+    assert embed["description"] == render.safe(expected.text)
+    # the thread is read once; the second follow-up finds the questions in memory
+    assert len(fake.sent("GET", f"/channels/{thread}/messages")) == 1
+
+
+async def test_follow_up_after_restart_reads_the_latest_messages_before_it(
+    fake: FakeDiscord,
+    bot_settings: Settings,
+    bot_engine: Engine,
+    feedback: FeedbackStore,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    guild = fake.add_guild("Newsroom")
+    reader = fake.add_user("reader")
+    channel = guild.channel_ids[0]
+    bot_engine.ingest([sample_article()], namespace_for_guild(guild.id))
+    asked = spy_on_ask(bot_engine, monkeypatch)
+    settings = bot_settings.model_copy(update={"discord_message_content": True})
+    async with running_bot(NewsBot(settings, bot_engine, feedback, guild_ready_timeout=0.5)) as bot:
+        question = await fake.post_message(
+            channel, f"<@{fake.app_id}> Dunford North Korea drills", author_id=reader, mention_bot=True
+        )
+        thread = int(question["id"])
+        await answers_in(fake, thread, 1)
+        await bot.remove_cog("Threads")  # the bot is down while 56 more messages are posted
+        for _ in range(55):
+            await fake.post_message(thread, "thanks!", author_id=reader, deliver=False)
+        await fake.post_message(thread, "Kono missile defense", author_id=reader, deliver=False)
+        await bot.add_cog(Threads(bot))
+        follow_up = await fake.post_message(thread, "and Mattis?", author_id=reader)
+        await answers_in(fake, thread, 2)
+    # the latest question before the follow-up, not the thread's first 50 messages nor itself
+    assert asked == ["Dunford North Korea drills", "Mattis? Kono missile defense"]
+    (history,) = fake.sent("GET", f"/channels/{thread}/messages")
+    assert history.query == {"before": follow_up["id"], "limit": "50"}
+
+
+async def test_mentions_and_follow_ups_share_the_ask_cooldown(
+    fake: FakeDiscord,
+    bot_settings: Settings,
+    bot_engine: Engine,
+    feedback: FeedbackStore,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    guild = fake.add_guild("Newsroom")
+    reader, bob = fake.add_user("reader"), fake.add_user("bob")
+    channel = guild.channel_ids[0]
+    bot_engine.ingest([sample_article()], namespace_for_guild(guild.id))
+    asked = spy_on_ask(bot_engine, monkeypatch)
+    update = {"discord_message_content": True, "ask_cooldown_seconds": 30.0}
+    now = 0.0
+    async with running_bot(NewsBot(bot_settings.model_copy(update=update), bot_engine, feedback)) as bot:
+        cooldown = getattr(bot.get_cog("Ask"), "cooldown", None)
+        assert isinstance(cooldown, Cooldown)
+        cooldown.clock = lambda: now  # the test's clock: nothing waits
+        question = await fake.post_message(
+            channel, f"<@{fake.app_id}> {DUNFORD}", author_id=reader, mention_bot=True
+        )
+        thread = int(question["id"])
+        await answers_in(fake, thread, 1)
+        now = 10.0
+        await fake.post_message(thread, "and what did Mattis say?", author_id=reader)
+        await answers_in(fake, thread, 2)  # told to slow down, once
+        now = 12.0
+        await fake.post_message(thread, "and what did Mattis say???", author_id=reader)  # silent
+        await fake.post_message(channel, f"<@{fake.app_id}> who is Kono?", author_id=reader, mention_bot=True)
+        await fake.post_message(thread, "and what did Mattis say?", author_id=bob)  # bob's own cooldown
+        await answers_in(fake, thread, 3)
+        inter = await fake.slash(
+            "ask", [{"type": 3, "name": "question", "value": DUNFORD}], guild_id=guild.id, user_id=reader
+        )
+        (refusal,) = await fake.wait_request("POST", inter.callback_path)  # /ask shares the cooldown
+        now = 30.0
+        await fake.post_message(thread, "and what did Fan Changlong say?", author_id=reader)
+        answers = await answers_in(fake, thread, 4)
+    assert [a["embeds"][0]["title"] if a.get("embeds") else a["content"] for a in answers] == [
+        DUNFORD,
+        "⛔ Slow down: you can ask again in 20 s.",
+        "and what did Mattis say?",
+        "and what did Fan Changlong say?",
+    ]
+    assert asked == [
+        DUNFORD,
+        "what did Mattis say about the drills?",
+        "what did Fan Changlong say about the drills?",
+    ]
+    assert refusal.json["data"]["content"] == "⛔ Slow down: you can ask again in 18 s."  # /ask, shared
+    assert [r.path for r in fake.requests if r.method == "POST" and r.path.endswith("/threads")] == [
+        f"/channels/{channel}/messages/{question['id']}/threads"
+    ]
+    assert not fake.sent("POST", f"/channels/{channel}/messages")
