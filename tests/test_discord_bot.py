@@ -246,12 +246,19 @@ async def test_internal_error_becomes_a_private_message_with_a_reference(
     assert record.exc_info is not None and "hunter2" in str(record.exc_info[1])
 
 
-async def test_bad_input_is_explained_privately(world: World) -> None:
-    requests = await world.ask(DUNFORD, since="last summer")
-    assert requests[-1].json["content"] == (
+async def test_bad_input_is_explained_privately_at_once(world: World) -> None:
+    opts = [
+        {"type": 3, "name": "question", "value": DUNFORD},
+        {"type": 3, "name": "since", "value": "last summer"},
+    ]
+    inter = await world.command("ask", opts)
+    (callback,) = await world.fake.wait_request("POST", inter.callback_path)
+    assert callback.json["type"] == 4  # answered privately at once: no public "thinking…" first
+    assert callback.json["data"]["content"] == (
         "⚠️ can't read the time window 'last summer': use 24h, 7d, 2w, 3m or YYYY-MM-DD"
     )
-    assert requests[-1].json["flags"] == 64
+    assert callback.json["data"]["flags"] == 64
+    assert world.fake.for_interaction(inter) == [callback]
 
 
 async def test_cooldown_per_user(
@@ -262,6 +269,14 @@ async def test_cooldown_per_user(
     settings = bot_settings.model_copy(update={"ask_cooldown_seconds": 1000.0})
     async with running_bot(NewsBot(settings, bot_engine, feedback, guild_ready_timeout=0.5)) as bot:
         world = World(fake, bot, bot_engine, feedback, guild, alice, alice)
+        opts = [
+            {"type": 3, "name": "question", "value": "typo?"},
+            {"type": 3, "name": "since", "value": "7x"},
+        ]
+        inter = await world.command("ask", opts)
+        (typo,) = await fake.wait_request("POST", inter.callback_path)
+        assert typo.json["data"]["content"].startswith("⚠️ can't read the time window '7x'")
+        # the typo cost no cooldown: the next question is answered
         assert (await world.ask("first question?"))[0].json == {"type": 5}
         inter = await world.command("ask", [{"type": 3, "name": "question", "value": "again?"}])
         (refusal,) = await fake.wait_request("POST", inter.callback_path)

@@ -44,11 +44,12 @@ class Ask(commands.Cog):
         since: app_commands.Range[str, 1, 40] | None = None,
     ) -> None:
         """Ask a question about the news indexed in this server; the answer cites its sources."""
+        day = parse_since(since)  # a typo is answered at once and costs no cooldown
         self.cooldown.hit(interaction.user.id)
         await defer(interaction)
         namespace = namespace_of(interaction)
         answer = await asyncio.to_thread(
-            self.bot.engine.ask, question, namespace=namespace, since=parse_since(since), source=source
+            self.bot.engine.ask, question, namespace=namespace, since=day, source=source
         )
         send: Send = interaction.followup.send
         if self.bot.llm is not None and answer.passages:  # the model writes it, live
