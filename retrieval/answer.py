@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from retrieval.answercues import AnswerCues, corroboration, headline
 from retrieval.catalog import query_terms
+from retrieval.citations import looks_like_instruction
 from retrieval.embedding import Embedder
 from retrieval.fullnames import HONORIFICS, NameForms, report_forms, with_full_names
 from retrieval.results import Answer, Citation, Passage
@@ -175,10 +176,13 @@ class ExtractiveAnswerer:
         return sum(v for t, v in weights.items() if t in stems) / total if total else 0.0
 
     def _sentences(self, passages: list[Passage]) -> list[tuple[int, Sentence]]:
+        """Every sentence a quote can be, in passage order; text addressed to a model or a
+        chat ("ignore your instructions", "@everyone") is never quoted (article text is data)."""
         out = []
         for i, p in enumerate(passages):
             for s in split_sentences(p.text):
-                out.append((i, Sentence(p.start + s.start, p.start + s.end, s.text)))
+                if not looks_like_instruction(s.text):
+                    out.append((i, Sentence(p.start + s.start, p.start + s.end, s.text)))
         return out
 
     def answer(self, question: str, passages: list[Passage]) -> Answer:

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 from retrieval.articles import parse_date
 from retrieval.catalog import STOPWORDS, day_number
+from retrieval.citations import looks_like_instruction
 from retrieval.results import Citation
 from retrieval.sentences import split_sentences
 
@@ -166,7 +167,7 @@ def _story_sentences(article: DigestArticle, limit: int) -> list[tuple[str, int,
     for s in split_sentences(article.text):
         text = s.text.strip()
         flat = " ".join(text.lower().split())
-        if flat == title or len(text.split()) < 6 or flat.startswith("by "):
+        if flat == title or len(text.split()) < 6 or flat.startswith("by ") or looks_like_instruction(text):
             continue
         out.append((text, s.start, s.end))
         if len(out) >= limit:

@@ -8,6 +8,7 @@ import re
 from collections import Counter
 
 from retrieval.answer import Scored, build_answer
+from retrieval.citations import looks_like_instruction
 from retrieval.results import Answer, Passage
 from retrieval.sentences import Sentence, split_sentences
 from retrieval.textstats import Terms
@@ -39,8 +40,8 @@ class Summarizer:
         for i, p in enumerate(passages):
             for s in split_sentences(p.text):
                 start = p.start + s.start
-                if (p.article_id, start) in seen:
-                    continue  # overlapping chunks repeat sentences
+                if (p.article_id, start) in seen or looks_like_instruction(s.text):
+                    continue  # overlapping chunks repeat sentences; text addressed to a model is data
                 seen.add((p.article_id, start))
                 if len(s.text.split()) < 6 or not re.search(r"[.!?\"”’]$", s.text):
                     continue  # headings, captions, fragments
