@@ -8,6 +8,8 @@ import urllib.parse
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from retrieval.cleaning import strip_controls
+
 HOST_ALIASES = {
     "edition.cnn.com": "cnn.com",
     "us.cnn.com": "cnn.com",
@@ -96,7 +98,11 @@ class Article:
     id: str = ""
 
     def __post_init__(self) -> None:
-        self.title = " ".join(self.title.split())
+        # text from the web is shown in terminals and chats: no control characters in any field
+        self.title = " ".join(strip_controls(self.title).split())
+        self.text = strip_controls(self.text)
+        self.source = strip_controls(self.source)
+        self.authors = [strip_controls(a) for a in self.authors]
         if not self.source and self.url:
             self.source = source_of(self.url)
         if not self.id:

@@ -86,3 +86,24 @@ def test_abbreviations_are_found_deep_into_a_long_text() -> None:
     text = filler + "Dr. Lee spoke for the U.S. delegation. She left early."
     tail = [s.text for s in split_sentences(text)][-2:]
     assert tail == ["Dr. Lee spoke for the U.S. delegation.", "She left early."]
+
+
+def test_escape_sequences_in_an_article_never_reach_a_terminal(engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """An article can carry ESC[2J (clear the screen) or ESC]0;…BEL (set the window title): every
+    field is stored, searched and shown without them; tabs and newlines stay."""
+    a = Article(
+        title="Beacon \x1b]0;PWNED\x07relit at \x1b[31mPike Point\x1b[0m",
+        text="Keeper Ann Pike \x1b[2Jrelit the \x9bbeacon on Sunday.\tIt had been dark for a year.\nMore.",
+        url="https://islandvoice.example/beacon",
+        authors=["Ann \x1b[1mPike"],
+    )
+    assert (a.title, a.authors) == ("Beacon relit at Pike Point", ["Ann Pike"])
+    assert a.text == "Keeper Ann Pike relit the beacon on Sunday.\tIt had been dark for a year.\nMore."
+    story = tmp_path / "beacon.txt"
+    story.write_text("Beacon \x1b]0;PWNED\x07relit\n\nKeeper Ann Pike \x1b[2Jrelit the beacon on Sunday.\n")
+    engine.ingest_paths([story])
+    (info,) = engine.sources()
+    assert info.title == "Beacon relit"
+    answer = engine.ask("Who relit the beacon?")
+    assert answer.text == "Keeper Ann Pike relit the beacon on Sunday. [1]"
+    assert answer.citations[0].title == "Beacon relit"
