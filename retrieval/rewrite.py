@@ -9,6 +9,7 @@ asked) is used instead. The result is what to search with; show the user their o
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,6 +18,8 @@ from retrieval.chat import Messages, Reply
 from retrieval.citations import NO_ANSWER, defuse_mentions
 from retrieval.llm import LLMAnswerer, Turn
 from retrieval.packing import defang
+
+log = logging.getLogger(__name__)
 
 HISTORY_TOKENS = 600
 REPLY_TOKENS = 120
@@ -49,6 +52,10 @@ async def standalone_question(
         return llm.messages("rewrite", fill)
 
     reply = await llm.chat.complete(build, budget=HISTORY_TOKENS, max_tokens=REPLY_TOKENS)
+    if reply.usage:  # counted with the answers' requests (`newsdesk stats`) and logged
+        log.info("rewrite usage=%s", reply.usage)
+        if llm.on_usage is not None:
+            llm.on_usage("rewrite", reply.usage)
     if not isinstance(reply, Reply):
         return Rewrite(plain, rewritten=False, usage=reply.usage)
     query = _clean(reply.text)

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from retrieval.chat import build_client
-from retrieval.llm import LLMAnswerer, Turn
+from retrieval.llm import LLMAnswerer, Turn, UsageSink
 from retrieval.rewrite import standalone_question
 from tests.fake_openai import FakeOpenAI, Reply
 from tests.llm_support import make_settings
@@ -28,19 +28,22 @@ async def server() -> AsyncIterator[FakeOpenAI]:
         yield fake
 
 
-def llm_for(server: FakeOpenAI) -> LLMAnswerer:
+def llm_for(server: FakeOpenAI, on_usage: UsageSink | None = None) -> LLMAnswerer:
     conf = make_settings(server.base_url)
-    return LLMAnswerer.from_settings(build_client(conf), conf, attempts=2, sleep=no_sleep)
+    return LLMAnswerer.from_settings(build_client(conf), conf, attempts=2, sleep=no_sleep, on_usage=on_usage)
 
 
 async def test_follow_up_becomes_standalone(server: FakeOpenAI) -> None:
     server.queue(
         Reply.text('Standalone question: "What did Mattis say about the drills with South Korea?"\n')
     )
-    result = await standalone_question(llm_for(server), "and what did  Mattis say?", HISTORY)
+    counted: list[tuple[str, dict[str, int]]] = []
+    llm = llm_for(server, on_usage=lambda template, usage: counted.append((template, dict(usage))))
+    result = await standalone_question(llm, "and what did  Mattis say?", HISTORY)
     assert result.query == "What did Mattis say about the drills with South Korea?"
     assert result.rewritten is True
     assert result.usage["prompt_tokens"] == 100
+    assert counted == [("rewrite", result.usage)]  # counted in `newsdesk stats` with the answers
     user = server.requests[0]["messages"][1]["content"]
     assert user.startswith(
         "A conversation about news articles, oldest message first:\n\n<conversation>\n"
