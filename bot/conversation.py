@@ -4,7 +4,8 @@
 "what did Mattis say about the drills?": the topic of the latest earlier question that has
 one ("about …", "on …") is carried over when a short follow-up names none. Otherwise the
 previous question's content words are appended, which is what the search needs. The thread
-remembers the questions as resolved, so the topic carries through a chain of follow-ups.
+remembers the questions as asked; since the topic comes from the latest earlier question that
+names one, it carries through a chain of follow-ups.
 """
 
 from __future__ import annotations
