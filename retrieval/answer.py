@@ -43,12 +43,19 @@ class Question:
     topic: str  # "the drills", or the whole question when there is no speaker
 
 
+# "what did the article say about …" asks what the news says, not what a person said
+_NOT_SPEAKERS = frozenset(
+    """article articles report reports story stories piece news paper papers coverage press media
+    study survey poll data it they he she you we i people everyone anyone someone""".split()  # noqa: SIM905
+)
+
+
 def parse_question(question: str) -> Question:
     m = _SPEAKER_Q.match(question)
     if m:
         who = m.group("who").strip(" ,")
         words = [w for w in re.findall(r"[\w'’.-]+", who) if w.lower().strip(".") not in HONORIFICS]
-        if words and len(words) <= 5:
+        if words and len(words) <= 5 and words[-1].lower() not in _NOT_SPEAKERS:
             return Question(question, words[-1].removesuffix("'s").removesuffix("’s"), m.group("topic"))
     return Question(question, None, question)
 

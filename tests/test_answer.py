@@ -78,6 +78,10 @@ def test_speaker_questions_are_parsed() -> None:
     q = parse_question("what has Mayor Adaeze Okonkwo said on the ferry timetable")
     assert (q.speaker, q.topic) == ("Okonkwo", "the ferry timetable")
     assert parse_question("Which team won the cup?").speaker is None
+    # a document or a pronoun is not someone whose words can be looked for
+    q = parse_question("What did the article say about the ferry?")
+    assert (q.speaker, q.topic) == (None, "What did the article say about the ferry?")
+    assert parse_question("what did they say about the drills").speaker is None
 
 
 def test_attribution_tells_the_speaker_from_the_listener() -> None:
