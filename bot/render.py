@@ -211,6 +211,23 @@ def quote_messages(citations: Sequence[Citation]) -> list[Message]:
     return pack(embeds)
 
 
+def fit_lines(lines: Sequence[str], total: int | None = None, limit: int = DESCRIPTION_MAX) -> str:
+    """Whole lines, joined, while they fit in `limit` with a last "…and N more" line when some
+    of the `total` (default: len(lines)) are not shown. A line is never cut: a cut masked link
+    shows as raw markdown."""
+    total = len(lines) if total is None else total
+    kept: list[str] = []
+    for line in lines:
+        more = total - len(kept) - 1  # left over if this line is kept
+        tail = f"\n…and {more} more" if more else ""
+        if len("\n".join([*kept, line])) + len(tail) > limit:
+            break
+        kept.append(line)
+    if len(kept) < total:
+        kept.append(f"…and {total - len(kept)} more")
+    return "\n".join(kept)
+
+
 def sources_embed(
     infos: Sequence[ArticleInfo], *, page: int, pages: int, total: int, query: str | None
 ) -> discord.Embed:
@@ -221,7 +238,7 @@ def sources_embed(
     lines = [
         f"{link(clip(i.title or i.url, 150), i.url)} — {safe(i.source)}, {day(i.published)}" for i in infos
     ]
-    e = discord.Embed(title=title, description=clip("\n".join(lines), DESCRIPTION_MAX), colour=FOUND)
+    e = discord.Embed(title=title, description=fit_lines(lines), colour=FOUND)
     e.set_footer(text=f"Page {page}/{pages} · {total} article{'s' if total != 1 else ''}")
     return e
 

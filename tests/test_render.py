@@ -139,3 +139,34 @@ def test_sources_page() -> None:
     assert embed.title == "Indexed articles matching “drills”"
     assert embed.description == "[Title\\_one](<https://a.com/x>) — a.com, undated"
     assert embed.footer.text == "Page 2/3 · 21 articles"
+
+
+def test_a_sources_page_of_long_links_keeps_whole_lines_within_the_limit() -> None:
+    """Ten articles with 400-character URLs are ~5,900 characters: the page shows the lines that
+    fit, each link whole (a cut masked link shows as raw markdown), and says how many are left."""
+    infos = [
+        ArticleInfo(
+            id=f"a{i}",
+            title=f"Story {i} " + "x" * 140,
+            url=f"https://news.example/{i}/" + "p" * 380,
+            source="news.example",
+            published=date(2024, 3, i + 1),
+            n_chunks=1,
+            ingested_at="2024-03-20",
+        )
+        for i in range(10)
+    ]
+    embed = render.sources_embed(infos, page=1, pages=1, total=10, query=None)
+    assert embed.description is not None and len(embed.description) <= render.DESCRIPTION_MAX
+    lines = embed.description.split("\n")
+    assert len(lines) == 7 and lines[-1] == "…and 4 more"  # six lines of ~585 characters fit
+    for i, line in enumerate(lines[:-1]):
+        assert line.endswith(f"p>) — news.example, 2024-03-{i + 1:02d}")
+
+
+def test_fit_lines() -> None:
+    assert render.fit_lines(["a", "b", "c"]) == "a\nb\nc"
+    assert render.fit_lines(["aaaa", "bbbb", "cccc"], limit=16) == "aaaa\n…and 2 more"
+    assert render.fit_lines(["aaaa", "bbbb", "cccc"], limit=15) == "…and 3 more"
+    assert render.fit_lines(["aaaa", "bbbb"], total=5, limit=100) == "aaaa\nbbbb\n…and 3 more"
+    assert render.fit_lines(["x" * 50], limit=10) == "…and 1 more"

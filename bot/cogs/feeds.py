@@ -26,7 +26,7 @@ from retrieval.digest import Digest, Story, build_digest, collect_articles
 from retrieval.engine import namespace_for_guild
 from retrieval.errors import BadInputError
 from retrieval.feeds import parse_feed
-from retrieval.feedstore import Feed, FeedStore, format_every, parse_every
+from retrieval.feedstore import Feed, FeedStore, feed_url, format_every, parse_every
 from retrieval.fetch import check_url
 from retrieval.lease import FEED_POLLER, Lease, process_id
 from retrieval.poller import FeedPollResult, Poller
@@ -119,18 +119,10 @@ def announcement(feed: Feed, result: FeedPollResult) -> discord.Embed | None:
     new = result.new_articles
     if not new:
         return None
-    room = render.DESCRIPTION_MAX - len(f"\n…and {len(new)} more")
-    lines: list[str] = []
-    for o in new[:ANNOUNCE_MAX]:
-        line = f"• {render.link(render.clip(o.title or o.url, 150), o.url)}"
-        if len("\n".join([*lines, line])) > room:
-            break
-        lines.append(line)
-    if len(new) > len(lines):
-        lines.append(f"…and {len(new) - len(lines)} more")
+    lines = [f"• {render.link(render.clip(o.title or o.url, 150), o.url)}" for o in new[:ANNOUNCE_MAX]]
     return discord.Embed(
         title=render.clip(f"New from {feed.label}", render.TITLE_MAX),
-        description="\n".join(lines),
+        description=render.fit_lines(lines, total=len(new)),
         colour=render.FOUND,
     )
 
@@ -351,7 +343,7 @@ class Feeds(commands.Cog):
         if self.bot.fetcher is None:
             raise BadInputError("fetching from the web is not set up on this bot")
         seconds = parse_every(every)
-        checked = str(check_url(url, self.bot.fetcher.policy))
+        checked = feed_url(str(check_url(url, self.bot.fetcher.policy)))  # as the store keeps it
         await defer(interaction, ephemeral=True)
         result = await self.bot.fetcher.fetch(checked, kind="feed")
         parsed = await asyncio.to_thread(parse_feed, result.content, result.url, result.content_type)
@@ -379,7 +371,7 @@ class Feeds(commands.Cog):
         feeds = self.store.list_feeds(namespace_of(interaction))
         now = time.time()
         text = (
-            "\n".join(feed_line(f, now) for f in feeds)
+            render.fit_lines([feed_line(f, now) for f in feeds])
             if feeds
             else "No feeds followed here yet: add one with `/feeds add`."
         )
