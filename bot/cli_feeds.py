@@ -27,7 +27,7 @@ from retrieval.digest import Digest, build_digest, collect_articles
 from retrieval.engine import Engine, namespace_for_guild
 from retrieval.errors import NewsdeskError
 from retrieval.feeds import parse_feed
-from retrieval.feedstore import Feed, FeedStore, format_every, parse_every
+from retrieval.feedstore import Feed, FeedStore, feed_url, format_every, parse_every
 from retrieval.fetch import Fetcher, FetchPolicy, build_http_client, check_url
 from retrieval.lease import FEED_POLLER, Lease, process_id
 from retrieval.poller import FeedPollResult, Poller
@@ -97,7 +97,7 @@ async def check_feed(fetcher: Fetcher, url: str) -> str:
 
 def add_feed(settings: Settings, url: str, namespace: str, every: str, check: bool, now: float) -> Feed:
     policy = FetchPolicy.from_settings(settings)
-    url = str(check_url(url, policy))
+    url = feed_url(str(check_url(url, policy)))  # as the store keeps it
     seconds = parse_every(every)
     title = ""
     if check:

@@ -74,6 +74,12 @@ def parse_every(value: str | int) -> int:
     return seconds
 
 
+def feed_url(url: str) -> str:
+    """The URL a feed is stored and compared by: without its #fragment, which names no other
+    resource (the server never sees it). Nothing else is changed: '/rss/' may differ from '/rss'."""
+    return url.strip().partition("#")[0]
+
+
 def format_every(seconds: int) -> str:
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds % size == 0:
@@ -134,6 +140,7 @@ class FeedStore:
         now: float,
         channel_id: int | None = None,
     ) -> Feed:
+        url = feed_url(url)
         with self._tx() as db:
             try:
                 feed_id = int(
@@ -163,8 +170,9 @@ class FeedStore:
                     "SELECT * FROM feeds WHERE namespace = ? AND id = ?", (namespace, int(ref))
                 ).fetchone()
             else:
-                row = self.db.execute(
-                    "SELECT * FROM feeds WHERE namespace = ? AND url = ?", (namespace, ref)
+                row = self.db.execute(  # a feed stored with its fragment before they were dropped
+                    "SELECT * FROM feeds WHERE namespace = ? AND url IN (?, ?) ORDER BY url = ? DESC",
+                    (namespace, feed_url(ref), ref, ref),
                 ).fetchone()
         if row is None:
             raise NotFoundError(f"no feed {ref!r} is followed here; see `feeds list`")

@@ -43,6 +43,8 @@ FEED_TYPES = frozenset(
         "application/rss+xml",
         "application/atom+xml",
         "application/rdf+xml",
+        "application/x-rss+xml",  # Python's http.server and some older servers
+        "application/x-atom+xml",
         "application/xml",
         "text/xml",
     }

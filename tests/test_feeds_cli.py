@@ -21,6 +21,7 @@ from retrieval.articles import Article
 from retrieval.dedup import StoryIndex
 from retrieval.embedding import LocalEmbedder
 from retrieval.engine import Engine
+from retrieval.errors import BadInputError
 from retrieval.feedstore import FeedStore
 from retrieval.lease import FEED_POLLER, Lease
 from retrieval.settings import Settings
@@ -135,6 +136,41 @@ def test_feeds_lifecycle_digest_and_fetch(cli: Any, site: LoopbackSite) -> None:
     out = r.stdout.strip().splitlines()
     assert out[0] == f"✓ added: Library petition grows — {site.url('/articles/library-2')}"
     assert out[1] == f"✗ {site.url('/nothing-here')}: the server answered HTTP 404"
+
+
+def test_a_feed_is_followed_once_whatever_its_fragment(cli: Any, site: LoopbackSite) -> None:
+    publish_news(site)
+    url = site.url("/rss")
+    assert cli("feeds", "add", url + "#latest").stdout.strip() == "following #1 The Test Times every 15m"
+    r = cli("feeds", "add", url)
+    assert (r.exit_code, " ".join(r.stderr.split())) == (1, f"error: {url} is already followed here")
+    r = cli("feeds", "list")
+    assert url in r.stdout and "#latest" not in r.stdout
+
+
+def test_the_store_keeps_and_finds_feed_urls_without_their_fragment(database: str) -> None:
+    store = FeedStore(database)
+    try:
+        feed = store.add("default", " http://news.example/rss#top ", 900, 0.0)
+        assert feed.url == "http://news.example/rss"
+        with pytest.raises(BadInputError, match=r"^http://news\.example/rss is already followed here$"):
+            store.add("default", "http://news.example/rss#other", 900, 0.0)
+        store.add("default", "http://news.example/rss/", 900, 0.0)  # maybe another resource: kept
+        with store.db.transaction() as db:  # followed before fragments were dropped
+            db.execute(
+                "INSERT INTO feeds (namespace, url, every_seconds, added_at, next_poll)"
+                " VALUES (?, ?, ?, ?, ?)",
+                ("default", "http://old.example/rss#a", 900, 0.0, 0.0),
+            )
+        assert [f.url for f in store.list_feeds()] == [
+            "http://news.example/rss",
+            "http://news.example/rss/",
+            "http://old.example/rss#a",
+        ]
+        assert store.find("default", "http://news.example/rss#anything").id == feed.id
+        assert store.remove("default", "http://old.example/rss#a").url == "http://old.example/rss#a"
+    finally:
+        store.close()
 
 
 BOT_HOLDER = "newsroom-bot:4242"

@@ -169,6 +169,17 @@ async def test_adding_a_web_page_or_a_private_address_is_refused(fw: FeedsWorld)
     assert fw.cog.store.list_feeds() == []
 
 
+async def test_a_feed_is_followed_once_whatever_its_fragment(fw: FeedsWorld) -> None:
+    publish_news(fw.site)
+    url = fw.site.url("/rss")
+    inter = await fw.admin("feeds", sub("add", [{"type": 3, "name": "url", "value": url + "#latest"}]))
+    body = await fw.followup(inter)
+    assert body["embeds"][0]["description"] == f"Following **#1** [The Test Times](<{url}>) every 15m."
+    inter = await fw.admin("feeds", sub("add", [{"type": 3, "name": "url", "value": url}]))
+    assert f"{url} is already followed here" in str(await fw.followup(inter))
+    assert [f.url for f in fw.cog.store.list_feeds()] == [url]
+
+
 async def test_daily_digest_is_scheduled_and_posted_once_a_day(fw: FeedsWorld) -> None:
     inter = await fw.admin("digest", [{"type": 3, "name": "time", "value": "07:30"}])
     cb = (await fw.callback(inter)).json["data"]

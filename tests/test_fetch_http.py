@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import httpx
 import pytest
 from aiohttp import web
 
+from retrieval.feeds import parse_feed
 from retrieval.fetch import (
     FetchContentTypeError,
     Fetcher,
@@ -20,6 +21,7 @@ from retrieval.fetch import (
     build_http_client,
     parse_allow_list,
 )
+from tests.feed_samples import Item, atom, rdf10, rss20
 from tests.http_server import Handler, LoopbackSite
 
 PAGE = "<html><head><title>Ferry</title></head><body><p>The ferry runs.</p></body></html>"
@@ -135,6 +137,32 @@ async def test_other_content_types_are_refused(site: LoopbackSite, fetcher: Fetc
     site.page("/img", b"\x89PNG....", content_type="image/png")
     with pytest.raises(FetchContentTypeError, match="image/png is not a web page"):
         await fetcher.fetch(site.url("/img"))
+
+
+@pytest.mark.parametrize(
+    ("content_type", "xml", "version"),
+    [
+        ("application/x-rss+xml", rss20, "rss20"),  # what Python's http.server sends for .rss
+        ("application/x-atom+xml", atom, "atom10"),
+        ("application/rdf+xml", rdf10, "rss10"),
+    ],
+)
+async def test_feeds_under_their_older_content_types_are_read(
+    site: LoopbackSite, fetcher: Fetcher, content_type: str, xml: Callable[..., str], version: str
+) -> None:
+    site.feed(
+        "/feed",
+        xml("Harbour News", [Item("1", "Ferry", "http://example.test/1", "Boats.")]),
+        content_type=content_type,
+    )
+    result = await fetcher.fetch(site.url("/feed"), kind="feed")
+    assert result.content_type == content_type
+    parsed = parse_feed(result.content, result.url, result.content_type)
+    assert (parsed.title, parsed.version, [e.title for e in parsed.entries]) == (
+        "Harbour News",
+        version,
+        ["Ferry"],
+    )
 
 
 async def test_conditional_get_answers_304(site: LoopbackSite, fetcher: Fetcher) -> None:
