@@ -432,9 +432,10 @@ class Catalog:
     def _filter_sql(self, query: str | None) -> tuple[str, list[object]]:
         if not query:
             return "", []
-        like = f"%{query.strip()}%"
-        op = self.like_operator
-        return f" AND (title {op} ? OR url {op} ? OR source {op} ?)", [like, like, like]
+        # the query is matched literally: %, _ and the backslash are not wildcards
+        text = query.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        like, op = f"%{text}%", f"{self.like_operator} ? ESCAPE '\\'"
+        return f" AND (title {op} OR url {op} OR source {op})", [like, like, like]
 
     body_sql, body_join = "f.body", " JOIN chunks_fts f ON f.rowid = c.rowid"  # where chunk text is
     like_operator = "LIKE"  # case-insensitive for ASCII in SQLite; PostgreSQL needs ILIKE

@@ -116,6 +116,25 @@ def test_namespaces_never_see_each_other(engine: Engine) -> None:
     assert engine.get_article("https://news.example/1", "g222") is None
 
 
+def test_sources_matches_percent_underscore_and_backslash_literally(engine: Engine) -> None:
+    titles = [
+        "Ferry fares up 10% in April",
+        "Harbour_cam goes live",
+        "Notes kept in C:\\harbour",
+        "Harbour cam",
+    ]
+    engine.ingest(
+        Article(
+            title=t, url=f"https://news.example/{n}", published=date(2026, 3, n), text=f"{t}. More about it."
+        )
+        for n, t in enumerate(titles, start=1)
+    )
+    for query, found in [("%", [titles[0]]), ("_", [titles[1]]), ("\\", [titles[2]]), ("r_c", [titles[1]])]:
+        assert [i.title for i in engine.sources(query=query)] == found, query
+        assert engine.count_articles(query=query) == len(found), query
+    assert [i.title for i in engine.sources(query="HARBOUR")] == titles[:0:-1]  # still a case-blind substring
+
+
 def test_an_interrupted_ingest_completes_without_duplicates(engine: Engine) -> None:
     a = art(1, " ".join(f"Sentence {i} about the ferry." for i in range(80)))
     chunks = engine.chunker.chunk(a.id, a.text)
