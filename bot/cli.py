@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 import logging
 import sys
@@ -34,6 +33,8 @@ from bot.cli_migrate import migrate_command
 from bot.llm_cli import generate_answer, generate_summary
 from bot.terminal import print_answer, run_or_exit
 from retrieval.engine import Engine, namespace_for_guild
+from retrieval.errors import BadInputError
+from retrieval.loaders import count_items
 from retrieval.settings import Settings, settings_problems
 from retrieval.timewindow import parse_day, parse_since
 
@@ -109,22 +110,7 @@ def progress_bar(console: Console, every: float = 30.0) -> Progress:
     return Progress(*columns, console=console, transient=True)
 
 
-def _count_inputs(paths: list[Path]) -> int:
-    total = 0
-    for p in paths:
-        files = sorted(x for x in p.rglob("*") if x.is_file()) if p.is_dir() else [p]
-        for f in files:
-            name = f.name.lower()
-            if name.endswith(".jsonl") or name.endswith(".jsonl.gz"):
-                opener: Any = gzip.open if name.endswith(".gz") else open
-                try:
-                    with opener(f, "rb") as fh:
-                        total += sum(1 for line in fh if line.strip())
-                except OSError:
-                    total += 1
-            else:
-                total += 1
-    return total
+EMPTY_ARGUMENT = '"": an empty argument, not a file or folder (an unset variable?); nothing read for it'
 
 
 @app.command()
@@ -143,20 +129,20 @@ def ingest(
 
     console = _console()
     urls = [s for s in sources_ if is_url(s)]
-    paths = [Path(s) for s in sources_ if not is_url(s)]
+    # as typed: Path("") would be "." (all of it), Path("ftp://host/x") "ftp:/host/x"
+    paths = [s for s in sources_ if s and not is_url(s)]
+    empty = [EMPTY_ARGUMENT for s in sources_ if not s]
 
     def go() -> int:
         namespace = namespace_for_guild(guild)
         settings = Settings()
         failed = 0
         with engine_for(settings) as engine:
-            if paths:
-                total = _count_inputs([p for p in paths if p.exists()]) + sum(
-                    1 for p in paths if not p.exists()
-                )
+            if paths or empty:
                 with progress_bar(_console(stderr=True)) as bar:
-                    task = bar.add_task("ingesting", total=total)
+                    task = bar.add_task("ingesting", total=sum(count_items(Path(p)) for p in paths))
                     report = engine.ingest_paths(paths, namespace, progress=lambda n: bar.advance(task, n))
+                report.problems[:0] = empty
                 for problem in report.problems:
                     _console(stderr=True).print(f"[yellow]skipped:[/yellow] {escape(problem)}")
                 console.print(
@@ -232,6 +218,8 @@ def summarize(
     """Summarise an article, a topic, or a time window (--since 24h) as cited key sentences."""
 
     def go() -> None:
+        if article and topic:  # the article would win and the topic be silently ignored
+            raise BadInputError("give --article or --topic, not both: an article, or the coverage of a topic")
         settings = Settings()
         with engine_for(settings) as engine:
             answer = engine.summarize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
@@ -10,14 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from retrieval.answer import ExtractiveAnswerer
-from retrieval.articles import Article, normalize_url, url_id
+from retrieval.articles import Article, normalize_url, source_of, url_id
 from retrieval.catalog import Catalog, article_from_row, day_number, open_catalog
 from retrieval.chunking import Chunk, Chunker
 from retrieval.dedup import StoryIndex
 from retrieval.embedding import Embedder, LocalEmbedder, OpenAIEmbedder
 from retrieval.errors import BadInputError, ModelMismatchError, NotFoundError
 from retrieval.lexicon import Fts5Tokenizer
-from retrieval.loaders import LoadProblem, load_path
+from retrieval.loaders import LoadProblem, load_path, too_long
 from retrieval.results import Answer, ArticleInfo, IngestReport, Passage
 from retrieval.search import Searcher, SearchFilters, passage_from
 from retrieval.settings import Settings
@@ -41,6 +42,16 @@ def namespace_for_guild(guild_id: int | str | None) -> str:
     if not re.fullmatch(r"[A-Za-z0-9_-]{1,40}", gid):
         raise BadInputError(f"invalid guild id {gid!r}: use the numeric Discord server id")
     return f"g{gid}"
+
+
+def source_host(source: str) -> str:
+    """The outlet a source filter names, as articles store it ('reuters.com'): a URL given
+    instead is cut to its host, without scheme, path or www. ('https://www.reuters.com/x')."""
+    host = source.strip().lower()
+    if "/" in host:
+        with contextlib.suppress(ValueError):  # not a URL after all ("https://[x"): kept as written
+            host = source_of(host) or host
+    return host.removeprefix("www.")
 
 
 def build_embedder(settings: Settings) -> Embedder:
@@ -165,11 +176,8 @@ class Engine:
         report = IngestReport()
         latest: dict[str, Article] = {}
         for a in batch:  # the same article twice in one batch: the last version wins
-            if len(a.text) > self.settings.max_article_chars:
-                report.problems.append(
-                    f"{a.url or a.title}: article too long ({len(a.text):,} characters; the limit is "
-                    f"{self.settings.max_article_chars:,}, NEWSDESK_MAX_ARTICLE_CHARS); skipped"
-                )
+            if reason := too_long(a, self.settings.max_article_chars):  # files: checked by the loader
+                report.problems.append(reason)
                 continue
             latest[a.id] = a
         known = self.catalog.content_hashes(namespace, list(latest))
@@ -198,11 +206,14 @@ class Engine:
         return report
 
     def ingest_paths(
-        self, paths: list[Path], namespace: str = DEFAULT_NAMESPACE, progress: Progress | None = None
+        self,
+        paths: Iterable[Path | str],
+        namespace: str = DEFAULT_NAMESPACE,
+        progress: Progress | None = None,
     ) -> IngestReport:
         def items() -> Iterator[Article | LoadProblem]:
-            for p in paths:
-                yield from load_path(Path(p))
+            for p in paths:  # a str as typed: a missing one is named so
+                yield from load_path(p, self.settings.max_article_chars)
 
         return self.ingest(items(), namespace, progress)
 
@@ -234,7 +245,7 @@ class Engine:
         k = self.settings.top_k if k is None else k
         if k < 1 or k > 50:
             raise BadInputError("k must be between 1 and 50")
-        src = source.strip().lower().removeprefix("www.") if source else None
+        src = source_host(source) if source else None
         return self.searcher.search(namespace, query, k, SearchFilters(since, as_of, src))
 
     def ask(

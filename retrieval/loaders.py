@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,8 +79,39 @@ def article_from_record(record: dict[str, object]) -> Article:
     )
 
 
-def load_jsonl(path: Path) -> Iterator[Loaded]:
+def too_long(article: Article, max_chars: int) -> str | None:
+    """Why an article over NEWSDESK_MAX_ARTICLE_CHARS is skipped; None when it fits."""
+    if len(article.text) <= max_chars:
+        return None
+    return (
+        f"{article.url or article.title}: article too long ({len(article.text):,} characters; the limit is "
+        f"{max_chars:,}, NEWSDESK_MAX_ARTICLE_CHARS); skipped"
+    )
+
+
+def _within(item: Loaded, path: Path, max_chars: int | None, line: int | None = None) -> Loaded:
+    """The item, or a problem naming file (and line) when it is an article over `max_chars`."""
+    if isinstance(item, Article) and max_chars is not None and (reason := too_long(item, max_chars)):
+        return LoadProblem(str(path), reason, line)
+    return item
+
+
+def _unreadable(path: Path, exc: Exception, lines_read: int) -> LoadProblem:
+    """A file that breaks off after `lines_read` lines: truncated or corrupt gzip, or an I/O error."""
+    if isinstance(exc, EOFError):
+        why = ": the gzip stream is truncated"
+    elif isinstance(exc, (zlib.error, gzip.BadGzipFile)):
+        why = ": the gzip stream is corrupt"
+    else:
+        why = f" ({exc})"
+    if lines_read:
+        return LoadProblem(str(path), f"cannot read the file from this line on{why}", lines_read + 1)
+    return LoadProblem(str(path), f"cannot read the file{why}")
+
+
+def load_jsonl(path: Path, max_chars: int | None = None) -> Iterator[Loaded]:
     opener = gzip.open if _suffix(path) == ".jsonl.gz" else open
+    lineno = 0
     try:
         with opener(path, "rb") as fh:
             for lineno, raw in enumerate(fh, start=1):
@@ -89,13 +121,26 @@ def load_jsonl(path: Path) -> Iterator[Loaded]:
                     record = json.loads(raw.decode("utf-8"))
                     if not isinstance(record, dict):
                         raise ValueError("not a JSON object")
-                    yield article_from_record(record)
+                    yield _within(article_from_record(record), path, max_chars, lineno)
                 except UnicodeDecodeError:
                     yield LoadProblem(str(path), "not UTF-8 text", lineno)
                 except (json.JSONDecodeError, ValueError) as exc:
                     yield LoadProblem(str(path), f"bad line skipped ({exc})", lineno)
-    except (OSError, EOFError) as exc:
-        yield LoadProblem(str(path), f"cannot read the file ({exc})")
+    except (OSError, EOFError, zlib.error) as exc:
+        yield _unreadable(path, exc, lineno)
+
+
+def _jsonl_items(path: Path) -> int:
+    """How many items `load_jsonl` yields: one per non-blank line, one more if the file breaks off."""
+    opener = gzip.open if _suffix(path) == ".jsonl.gz" else open
+    count = 0
+    try:
+        with opener(path, "rb") as fh:
+            for raw in fh:
+                count += bool(raw.strip())
+    except (OSError, EOFError, zlib.error):
+        return count + 1
+    return count
 
 
 def load_text(path: Path) -> Iterator[Loaded]:
@@ -228,30 +273,51 @@ def article_from_html(html: str, url: str = "") -> Article | None:
     )
 
 
-def load_path(path: Path) -> Iterator[Loaded]:
-    """Everything under `path` (a file or a folder, recursively), in a stable order."""
+def input_files(path: Path) -> list[Path]:
+    """The files `load_path` reads: `path` itself, or under a folder, recursively and in a stable
+    order, the files of a supported type, skipping hidden files and anything in a hidden folder
+    below it (the folder given may itself be hidden)."""
+    if not path.is_dir():
+        return [path]
+    return sorted(
+        f
+        for f in path.rglob("*")
+        if f.is_file()
+        and _suffix(f) in SUPPORTED_SUFFIXES
+        and not any(part.startswith(".") for part in f.relative_to(path).parts)
+    )
+
+
+def count_items(path: Path) -> int:
+    """How many items (articles and problems) `load_path(path)` yields: a progress total."""
+    return sum(_jsonl_items(f) if _suffix(f) in (".jsonl", ".jsonl.gz") else 1 for f in input_files(path))
+
+
+def load_path(path: Path | str, max_chars: int | None = None) -> Iterator[Loaded]:
+    """Everything under `path` (a file or a folder, recursively), in a stable order. An article
+    over `max_chars` characters becomes a problem naming its file (and line). A missing `path`
+    given as a str is named as typed (Path() would turn 'ftp://host/x' into 'ftp:/host/x')."""
+    shown, path = str(path), Path(path)
     if not path.exists():
-        scheme = _URL_SCHEME.match(str(path))  # "file:///etc/passwd": a URL newsdesk does not fetch
+        scheme = _URL_SCHEME.match(shown)  # "file:///etc/passwd": a URL newsdesk does not fetch
         reason = (
             f"not a file, and {scheme.group(1)}: URLs are not fetched (only http:// and https://)"
             if scheme
             else "no such file or folder"
         )
-        yield LoadProblem(str(path), reason)
+        yield LoadProblem(shown, reason)
         return
     if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
-        for f in files:
-            if _suffix(f) in SUPPORTED_SUFFIXES:
-                yield from load_path(f)
+        for f in input_files(path):
+            yield from load_path(f, max_chars)
         return
     suffix = _suffix(path)
     if suffix in (".jsonl", ".jsonl.gz"):
-        yield from load_jsonl(path)
+        yield from load_jsonl(path, max_chars)
     elif suffix in (".txt", ".md"):
-        yield from load_text(path)
+        yield from (_within(item, path, max_chars) for item in load_text(path))
     elif suffix in (".html", ".htm"):
-        yield from load_html(path)
+        yield from (_within(item, path, max_chars) for item in load_html(path))
     else:
         yield LoadProblem(
             str(path),

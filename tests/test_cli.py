@@ -90,7 +90,7 @@ def test_partial_failures_ingest_the_rest_and_exit_1(cli, tmp_path: Path) -> Non
     err = " ".join(r.stderr.split())
     assert f"{bad}:2: bad line skipped" in err
     assert f"{tmp_path / 'missing.txt'}: no such file or folder" in err
-    assert "file:/etc/passwd: not a file, and file: URLs are not fetched (only http:// and https://)" in err
+    assert "file:///etc/passwd: not a file, and file: URLs are not fetched (only http:// and https://)" in err
     assert "articles: 1 added" in r.stdout
     r = cli("ingest", str(bad))  # re-run: nothing duplicated
     assert "articles: 0 added, 0 updated, 1 unchanged" in r.stdout
@@ -183,3 +183,92 @@ def test_a_bad_secret_setting_is_named_but_its_value_is_not_repeated() -> None:
         "NEWSDESK_DATABASE_URL: Input should be a valid integer, unable to parse string as an integer",
         "CHROMA_PORT: Input should be a valid integer, unable to parse string as an integer (got 'x')",
     ]
+
+
+def _progress(stderr: str) -> list[str]:
+    return [line.split(" (")[0] for line in stderr.splitlines() if line.startswith("ingesting:")]
+
+
+def _skipped(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.startswith("skipped:")]
+
+
+def test_a_damaged_gzip_costs_only_what_comes_after_the_damage(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import gzip
+
+    def member(n: int) -> bytes:
+        line = json.dumps({"url": f"https://t.example/{n}", "title": f"T{n}", "text": f"Story {n}."}) + "\n"
+        return gzip.compress(line.encode(), mtime=0)
+
+    truncated = tmp_path / "trunc.jsonl.gz"
+    truncated.write_bytes(member(1) + member(2)[:-12])
+    corrupt = tmp_path / "corrupt.jsonl.gz"
+    corrupt.write_bytes(member(3)[:10] + b"\xff" * 20)
+    good = tmp_path / "good.jsonl"
+    good.write_bytes(gzip.decompress(member(4)))
+    r = cli("ingest", str(truncated), str(corrupt), str(good))
+    assert r.exit_code == 1
+    assert _skipped(r.stderr) == [
+        f"skipped: {truncated}:2: cannot read the file from this line on: the gzip stream is truncated",
+        f"skipped: {corrupt}: cannot read the file: the gzip stream is corrupt",
+    ]
+    assert _progress(r.stderr) == ["ingesting: 4/4"]
+    assert r.stdout.strip() == (
+        "articles: 2 added, 0 updated, 0 unchanged; chunks: 2 added, 0 removed; 2 problem(s)"
+    )
+
+
+def test_an_empty_path_argument_is_a_problem_not_the_current_folder(  # type: ignore[no-untyped-def]
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    (cwd / "stray.txt").write_text("Stray\n\nNot meant to be ingested.", encoding="utf-8")
+    good = tmp_path / "good.txt"
+    good.write_text("Pier opens\n\nThe pier opened.", encoding="utf-8")
+    monkeypatch.chdir(cwd)
+    r = cli("ingest", "", str(good))
+    assert r.exit_code == 1
+    assert _skipped(r.stderr) == [
+        'skipped: "": an empty argument, not a file or folder (an unset variable?); nothing read for it'
+    ]
+    assert r.stdout.strip() == (
+        "articles: 1 added, 0 updated, 0 unchanged; chunks: 1 added, 0 removed; 1 problem(s)"
+    )
+
+
+def test_an_over_long_article_is_named_by_file_and_line(  # type: ignore[no-untyped-def]
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NEWSDESK_MAX_ARTICLE_CHARS", "20")
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text(
+        json.dumps({"url": "https://l.example/1", "title": "Short", "text": "The pier opened."})
+        + "\n"
+        + json.dumps({"url": "https://l.example/2", "title": "Long", "text": "The pier opened on Sunday."})
+        + "\n",
+        encoding="utf-8",
+    )
+    story = tmp_path / "long.txt"
+    story.write_text("Long story\n\nThe ferry strike went on for weeks.", encoding="utf-8")
+    r = cli("ingest", str(corpus), str(story))
+    assert r.exit_code == 1
+    assert _skipped(r.stderr) == [
+        f"skipped: {corpus}:2: https://l.example/2: article too long (26 characters; the limit is 20, "
+        "NEWSDESK_MAX_ARTICLE_CHARS); skipped",
+        f"skipped: {story}: Long story: article too long (35 characters; the limit is 20, "
+        "NEWSDESK_MAX_ARTICLE_CHARS); skipped",
+    ]
+    assert "articles: 1 added" in r.stdout
+
+
+def test_folder_ingest_skips_hidden_folders_and_counts_only_what_it_loads(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    news = tmp_path / "news"
+    (news / ".drafts").mkdir(parents=True)
+    (news / ".drafts" / "draft.txt").write_text("Draft\n\nNot yet.", encoding="utf-8")
+    (news / "a.txt").write_text("Pier opens\n\nThe pier opened.", encoding="utf-8")
+    (news / "notes.csv").write_text("x,y", encoding="utf-8")
+    r = cli("ingest", str(news))
+    assert r.exit_code == 0
+    assert _progress(r.stderr) == ["ingesting: 1/1"]
+    assert r.stdout.strip() == "articles: 1 added, 0 updated, 0 unchanged; chunks: 1 added, 0 removed"

@@ -166,3 +166,34 @@ def test_bad_files_are_problems_not_crashes(tmp_path: Path) -> None:
     assert [str(p) for p in load_path(tmp_path / "missing")] == [
         f"{tmp_path / 'missing'}: no such file or folder"
     ]
+
+
+def _gz_line(record: dict[str, str]) -> bytes:
+    return gzip.compress((json.dumps(record) + "\n").encode(), mtime=0)
+
+
+def test_a_damaged_gzip_keeps_the_lines_before_the_damage_and_says_where(tmp_path: Path) -> None:
+    one = _gz_line({"url": "https://t.example/1", "title": "Kept", "text": "Kept."})
+    two = _gz_line({"url": "https://t.example/2", "title": "Lost", "text": "Lost."})
+    truncated = tmp_path / "truncated.jsonl.gz"
+    truncated.write_bytes(one + two[:-12])  # a second gzip member cut short
+    corrupt = tmp_path / "corrupt.jsonl.gz"
+    corrupt.write_bytes(two[:10] + b"\xff" * 20)  # a gzip header, then no valid deflate block
+    got = list(load_path(truncated))
+    assert [a.url for a in got if isinstance(a, Article)] == ["https://t.example/1"]
+    assert [str(p) for p in got if isinstance(p, LoadProblem)] == [
+        f"{truncated}:2: cannot read the file from this line on: the gzip stream is truncated"
+    ]
+    assert [str(p) for p in load_path(corrupt)] == [
+        f"{corrupt}: cannot read the file: the gzip stream is corrupt"
+    ]
+
+
+def test_folders_skip_files_in_hidden_folders_below_them(tmp_path: Path) -> None:
+    (tmp_path / "news" / ".drafts").mkdir(parents=True)
+    (tmp_path / "news" / ".drafts" / "draft.txt").write_text("Draft\n\nNot yet.", encoding="utf-8")
+    (tmp_path / "news" / ".notes.txt").write_text("Note\n\nHidden.", encoding="utf-8")
+    (tmp_path / "news" / "a.txt").write_text("Pier opens\n\nThe pier opened.", encoding="utf-8")
+    assert [a.title for a in load_path(tmp_path / "news") if isinstance(a, Article)] == ["Pier opens"]
+    # a hidden folder named explicitly is read
+    assert [a.title for a in load_path(tmp_path / "news" / ".drafts") if isinstance(a, Article)] == ["Draft"]
