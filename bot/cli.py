@@ -33,7 +33,6 @@ from bot.cli_migrate import migrate_command
 from bot.llm_cli import generate_answer, generate_summary
 from bot.terminal import print_answer, run_or_exit
 from retrieval.engine import Engine, namespace_for_guild
-from retrieval.errors import BadInputError
 from retrieval.loaders import count_items
 from retrieval.settings import Settings, settings_problems
 from retrieval.timewindow import parse_day, parse_since
@@ -218,8 +217,6 @@ def summarize(
     """Summarise an article, a topic, or a time window (--since 24h) as cited key sentences."""
 
     def go() -> None:
-        if article and topic:  # the article would win and the topic be silently ignored
-            raise BadInputError("give --article or --topic, not both: an article, or the coverage of a topic")
         settings = Settings()
         with engine_for(settings) as engine:
             answer = engine.summarize(

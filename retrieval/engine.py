@@ -67,6 +67,15 @@ def build_embedder(settings: Settings) -> Embedder:
     return LocalEmbedder(batch_size=settings.embed_batch_size, threads=settings.embed_threads)
 
 
+def check_summary_request(article: str | None, topic: str | None, since: date | None) -> None:
+    """One article is summarised whole; a topic or a period is the coverage. An article with a
+    topic or a time window would silently drop them, so that is refused."""
+    if article and topic:
+        raise BadInputError("summarise an article or a topic, not both: the article would ignore the topic")
+    if article and since:
+        raise BadInputError("an article is summarised whole: a time window does not apply to it")
+
+
 class Engine:
     def __init__(
         self,
@@ -273,6 +282,7 @@ class Engine:
         max_sentences: int = 6,
         max_articles: int = 30,
     ) -> Answer:
+        check_summary_request(article, topic, since)
         if article:
             info = self.get_article(article, namespace)
             if info is None:

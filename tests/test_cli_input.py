@@ -123,6 +123,8 @@ def test_summarize_takes_an_article_or_a_topic_not_both(cli: Cli) -> None:
     r = cli("summarize", "--article", "j1", "--topic", "ferry")
     assert error_line(r) == (
         1,
-        "error: give --article or --topic, not both: an article, or the coverage of a topic",
+        "error: summarise an article or a topic, not both: the article would ignore the topic",
     )
     assert r.stdout == ""
+    r = cli("summarize", "--article", "j1", "--since", "7d")
+    assert error_line(r) == (1, "error: an article is summarised whole: a time window does not apply to it")

@@ -152,3 +152,23 @@ async def test_a_lookup_held_up_is_acknowledged_first_and_a_miss_is_still_privat
     requests = await world.done(inter)
     assert [r.method for r in requests] == ["POST", "POST"]  # one acknowledgement, then the summary
     assert requests[1].json["embeds"][0]["title"] == f"Summary: {FERRY.url}"
+
+
+async def test_a_url_with_a_topic_or_a_window_is_refused_privately_at_once(world: World) -> None:
+    ingest_fixed_set(world)
+    for extra, message in (
+        (
+            {"name": "topic", "value": "ferry"},
+            "summarise an article or a topic, not both: the article would ignore the topic",
+        ),
+        (
+            {"name": "since", "value": "7d"},
+            "an article is summarised whole: a time window does not apply to it",
+        ),
+    ):
+        opts = [{"type": 3, "name": "url", "value": FERRY.url}, {"type": 3, **extra}]
+        inter = await world.command("summary", opts)
+        (callback,) = await world.fake.wait_request("POST", inter.callback_path)
+        assert (callback.json["type"], callback.json["data"]["flags"]) == (4, 64)
+        assert callback.json["data"]["content"] == f"⚠️ {message}"
+        assert world.fake.for_interaction(inter) == [callback]

@@ -13,6 +13,7 @@ from discord.ext import commands
 from bot.buttons import post_answer
 from bot.interactions import defer, namespace_of
 from bot.live import Send, write_live
+from retrieval.engine import check_summary_request
 from retrieval.errors import NotFoundError
 from retrieval.timewindow import parse_since
 
@@ -44,6 +45,7 @@ class Summary(commands.Cog):
         namespace = namespace_of(interaction)
         # bad input is answered privately at once, before the public "thinking…"
         day = parse_since(since)
+        check_summary_request(url, topic, day)
         article = None
         if url:
             lookup = asyncio.ensure_future(asyncio.to_thread(self.bot.engine.get_article, url, namespace))
