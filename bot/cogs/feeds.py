@@ -282,7 +282,8 @@ class Feeds(commands.Cog):
         """Post every daily digest whose time has come today; returns how many were posted."""
         day = now.date().isoformat()
         posted = 0
-        for channel_id, namespace in self.store.digests_due(day, now.hour * 60 + now.minute):
+        due = await asyncio.to_thread(self.store.digests_due, day, now.hour * 60 + now.minute)
+        for channel_id, namespace in due:
             try:
                 channel = await self._channel_for(namespace, channel_id)
                 if channel is not None:
@@ -310,7 +311,7 @@ class Feeds(commands.Cog):
             except Exception:  # a bug in one digest must not stop the others
                 log.exception("daily digest for %s in channel %s failed", namespace, channel_id)
                 continue
-            self.store.digest_sent(channel_id, day)
+            await asyncio.to_thread(self.store.digest_sent, channel_id, day)
         return posted
 
     async def _digest(self, namespace: str, since: str) -> Digest:
@@ -348,11 +349,9 @@ class Feeds(commands.Cog):
         result = await self.bot.fetcher.fetch(checked, kind="feed")
         parsed = await asyncio.to_thread(parse_feed, result.content, result.url, result.content_type)
         now = time.time()
-        feed = self.store.add(
-            namespace_of(interaction), checked, seconds, now, channel.id if channel else None
+        feed = await asyncio.to_thread(
+            self._follow, namespace_of(interaction), checked, seconds, now, channel, parsed.title
         )
-        self.store.record_success(feed, now - seconds, None, None, title=parsed.title)
-        self.store.make_due(feed.namespace, now)  # first poll right away
         if self.poller is not None:
             self.poller.nudge()
         where = f"; new articles go to <#{channel.id}>" if channel else ""
@@ -364,11 +363,27 @@ class Feeds(commands.Cog):
             embed=render.notice(text, colour=render.FOUND), allowed_mentions=render.NO_MENTIONS
         )
 
+    def _follow(
+        self,
+        namespace: str,
+        url: str,
+        seconds: int,
+        now: float,
+        channel: discord.abc.GuildChannel | None,
+        title: str,
+    ) -> Feed:
+        """Store a new feed, due for its first poll right away (a worker thread: the state
+        database may be PostgreSQL across the network)."""
+        feed = self.store.add(namespace, url, seconds, now, channel.id if channel else None)
+        self.store.record_success(feed, now - seconds, None, None, title=title)
+        self.store.make_due(feed.namespace, now)
+        return feed
+
     @feeds.command(name="list")
     async def feeds_list(self, interaction: discord.Interaction) -> None:
         """The feeds this server follows, and the last problem of each."""
         require_manager(interaction, self.bot.settings, "feeds list")
-        feeds = self.store.list_feeds(namespace_of(interaction))
+        feeds = await asyncio.to_thread(self.store.list_feeds, namespace_of(interaction))
         now = time.time()
         text = (
             render.fit_lines([feed_line(f, now) for f in feeds])
@@ -388,7 +403,7 @@ class Feeds(commands.Cog):
     ) -> None:
         """Stop following a feed (its articles stay indexed)."""
         require_manager(interaction, self.bot.settings, "feeds remove")
-        gone = self.store.remove(namespace_of(interaction), feed)
+        gone = await asyncio.to_thread(self.store.remove, namespace_of(interaction), feed)
         text = f"Stopped following **#{gone.id}** {render.link(render.clip(gone.label, 150), gone.url)}."
         await interaction.response.send_message(
             embed=render.notice(text, colour=render.FOUND),
@@ -420,11 +435,11 @@ class Feeds(commands.Cog):
         if time is not None:
             target_id = target.id if target is not None else 0
             if time.strip().lower() == "off":
-                removed = self.store.drop_digest(target_id)
+                removed = await asyncio.to_thread(self.store.drop_digest, target_id)
                 text = "Daily digest stopped." if removed else "No daily digest was set here."
             else:
                 minute = parse_time_of_day(time)
-                self.store.set_digest(namespace, target_id, minute)
+                await asyncio.to_thread(self.store.set_digest, namespace, target_id, minute)
                 at = f"{minute // 60:02d}:{minute % 60:02d}"
                 text = f"The last 24 hours' digest will be posted in <#{target_id}> daily at {at} UTC."
             await interaction.response.send_message(
