@@ -348,7 +348,10 @@ async def test_rate_limited_follow_up_is_retried(world: World) -> None:
 async def test_article_text_never_pings(world: World) -> None:
     prank = Article(
         title="Drills <@&123456789012345678> @here",
-        text="The drills start Monday, @everyone: **be ready** for the drills, said Dunford.",
+        text=(
+            "The drills start Monday, <@&123456789012345678>: **be ready** for the drills, said Dunford. "
+            "@everyone come and watch the drills start."
+        ),
         url="https://example.org/prank",
     )
     world.engine.ingest([prank], world.namespace)
@@ -356,7 +359,8 @@ async def test_article_text_never_pings(world: World) -> None:
     body = requests[1].json
     assert body["allowed_mentions"] == {"parse": []}
     (embed,) = body["embeds"]
-    assert "@everyone" not in json.dumps(body) and "@\u200beveryone" in embed["description"]
+    # a sentence addressed to the chat is never quoted; a role mention in a quote is defused
+    assert "everyone" not in json.dumps(body) and "<@\u200b&123456789012345678>" in embed["description"]
     assert "\\*\\*be ready\\*\\*" in embed["description"]
     assert embed["fields"][0]["value"] == (
         "[1] [Drills <@\u200b&123456789012345678> @\u200bhere](<https://example.org/prank>)"
