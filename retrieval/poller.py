@@ -137,7 +137,7 @@ class Poller:
             article = fetched.article if fetched else feed_entry_article(entry, today)
             if article is None:
                 why = fetched.note if fetched else "no link and no text"
-                skipped.append(f"{entry.link or entry.title}: {why}")
+                skipped.append(f"{entry.link or entry.title or 'an empty item'}: {why}")
                 continue
             if fetched and fetched.fell_back:
                 notes.append(fetched.note)

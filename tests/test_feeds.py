@@ -275,6 +275,18 @@ async def test_a_redirected_rdf_feed_and_earlier_items_survive_a_broken_poll(wor
     assert world.feeds.item_count(feed.id) == 1
 
 
+async def test_an_empty_item_is_named_as_one_in_the_feeds_problem(world: World) -> None:
+    site = world.site
+    site.page("/articles/council", article_page("Council votes to close Elm Street library", COUNCIL))
+    items = [Item("c", "Library vote", site.url("/articles/council"), "Vote."), Item("e", "", "", "")]
+    site.feed("/rss", rss20("The Test Times", items))
+    feed = world.feeds.add("default", site.url("/rss"), 900, world.clock())
+    [result] = await world.poller.poll_due()
+    assert [o.status for o in result.outcomes] == ["added"]
+    assert result.skipped_items == ["an empty item: no link and no text"]
+    assert world.feeds.get(feed.id).last_error == "1 item(s) not ingested: an empty item: no link and no text"
+
+
 async def test_an_item_edited_in_place_replaces_its_chunks(world: World) -> None:
     site = world.site
     site.page("/articles/ferry", article_page("Ferry to run every 20 minutes", FERRY))
