@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from datetime import date
 
 import discord
@@ -439,6 +440,31 @@ async def test_sources_pages_with_buttons(world: World) -> None:
     ]
     newer, older = patch.json["components"][0]["components"]
     assert (newer["disabled"], older["disabled"]) == (False, True)
+
+
+async def test_sources_buttons_are_greyed_out_before_the_interaction_expires(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the cog runs from the module discord.py loaded as an extension
+    monkeypatch.setattr(sys.modules["bot.cogs.sources"], "PAGER_MINUTES", 0.5 / 60)
+    world.engine.ingest(
+        [
+            Article(title=f"Story {i:02d}", text=f"Body of story {i}.", url=f"https://example.org/{i}")
+            for i in range(12)
+        ],
+        world.namespace,
+    )
+    inter = await world.command("sources")
+    requests = await world.done(inter)
+    posted = requests[1].json["components"][0]["components"]
+    assert [b["disabled"] for b in posted] == [True, False]
+    message_id = _last_message_id(world)
+    (patch,) = await world.fake.wait_request(
+        "PATCH", f"/webhooks/{world.fake.app_id}/{inter.token}/messages/{message_id}"
+    )
+    assert [b["disabled"] for b in patch.json["components"][0]["components"]] == [True, True]
+    stored = world.fake.messages[message_id]["components"][0]["components"]
+    assert [(b["label"], b["disabled"]) for b in stored] == [("Newer", True), ("Older", True)]
 
 
 async def test_summary_of_a_topic_is_cited(world: World) -> None:

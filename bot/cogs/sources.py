@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 from typing import TYPE_CHECKING, Any
 
@@ -17,14 +18,20 @@ from retrieval.engine import Engine
 if TYPE_CHECKING:
     from bot.discord_app import NewsBot
 
+log = logging.getLogger(__name__)
+
 PAGE_SIZE = 10
+# The buttons live in memory: before the interaction's token expires (15 min) the pager greys
+# them out, so a later click does not meet "This interaction failed".
+PAGER_MINUTES = 14.0
 
 
 class SourcesPager(discord.ui.View):
     """◀ / ▶ buttons that page through the list by editing the message."""
 
     def __init__(self, engine: Engine, namespace: str, query: str | None, total: int) -> None:
-        super().__init__(timeout=15 * 60)
+        super().__init__(timeout=PAGER_MINUTES * 60)
+        self.message: discord.WebhookMessage | None = None
         self.engine = engine
         self.namespace = namespace
         self.query = query
@@ -44,6 +51,16 @@ class SourcesPager(discord.ui.View):
         return render.sources_embed(
             infos, page=self.page, pages=self.pages, total=self.total, query=self.query
         )
+
+    async def on_timeout(self) -> None:
+        for item in self.children:
+            if isinstance(item, discord.ui.Button):
+                item.disabled = True
+        if self.message is not None:
+            try:
+                await self.message.edit(view=self)
+            except discord.HTTPException:
+                log.info("could not grey out the /sources buttons (message gone?)")
 
     async def _turn(self, interaction: discord.Interaction, step: int) -> None:
         try:
@@ -79,7 +96,9 @@ class Sources(commands.Cog):
         pager = SourcesPager(self.bot.engine, namespace, query, total)
         embed = await pager.embed()
         if pager.pages > 1:
-            await interaction.followup.send(embed=embed, view=pager, allowed_mentions=render.NO_MENTIONS)
+            pager.message = await interaction.followup.send(
+                embed=embed, view=pager, allowed_mentions=render.NO_MENTIONS, wait=True
+            )
         else:
             await interaction.followup.send(embed=embed, allowed_mentions=render.NO_MENTIONS)
 
