@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import discord
 import pytest
@@ -12,10 +14,11 @@ import yarl
 
 from bot.discord_app import NewsBot
 from retrieval.embedding import Embedder
-from retrieval.engine import Engine
+from retrieval.engine import Engine, namespace_for_guild
 from retrieval.feedback import FeedbackStore
+from retrieval.llm import LLMAnswerer
 from retrieval.settings import Settings
-from tests.discord_world import World, running_bot
+from tests.discord_world import Newsroom, OpenNewsroom, World, running_bot, sample_article, spy_on_ask
 from tests.fake_discord import FakeDiscord
 
 
@@ -59,3 +62,31 @@ async def world(
     bot = NewsBot(bot_settings, bot_engine, feedback, guild_ready_timeout=0.5)
     async with running_bot(bot):
         yield World(fake, bot, bot_engine, feedback, guild, user, admin)
+
+
+@pytest.fixture
+def newsroom(
+    fake: FakeDiscord,
+    bot_settings: Settings,
+    bot_engine: Engine,
+    feedback: FeedbackStore,
+    monkeypatch: pytest.MonkeyPatch,
+) -> OpenNewsroom:
+    """`async with newsroom(**update) as (bot, guild, reader, channel, asked):` a server with a
+    reader, the sample article in its namespace, questions to the engine recorded, and a bot
+    running with `base` (default `bot_settings`) updated by message content on and `update`."""
+
+    @contextlib.asynccontextmanager
+    async def open_newsroom(
+        base: Settings | None = None, *, bot_role: bool = False, llm: LLMAnswerer | None = None, **update: Any
+    ) -> AsyncIterator[Newsroom]:
+        guild = fake.add_guild("Newsroom", bot_role=bot_role)
+        reader = fake.add_user("reader")
+        bot_engine.ingest([sample_article()], namespace_for_guild(guild.id))
+        asked = spy_on_ask(bot_engine, monkeypatch)
+        settings = (base or bot_settings).model_copy(update={"discord_message_content": True, **update})
+        bot = NewsBot(settings, bot_engine, feedback, llm=llm, guild_ready_timeout=0.5)
+        async with running_bot(bot):
+            yield Newsroom(bot, guild, reader, guild.channel_ids[0], asked)
+
+    return open_newsroom

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
 import discord
 import pytest
@@ -19,7 +19,9 @@ from retrieval.articles import Article
 from retrieval.engine import Engine, namespace_for_guild
 from retrieval.feedback import FeedbackStore
 from retrieval.fetch import Fetcher, FetchPolicy, build_http_client, parse_allow_list
+from retrieval.llm import LLMAnswerer
 from retrieval.loaders import load_text
+from retrieval.results import Answer
 from retrieval.settings import Settings
 from tests.fake_discord import FakeDiscord, FakeGuild, FakeInteraction, Json, Recorded
 from tests.http_server import LoopbackSite
@@ -98,6 +100,49 @@ class World:
         opts += [{"type": 3, "name": k, "value": v} for k, v in options.items()]
         inter = await self.command("ask", opts, guild=guild, user=user)
         return await self.done(inter)
+
+
+class Newsroom(NamedTuple):
+    """A running bot in a server "Newsroom" that holds the sample article, with one reader;
+    `asked` records the questions the bot sends to the engine. Unpacks as
+    `(bot, guild, reader, channel, asked)`."""
+
+    bot: NewsBot
+    guild: FakeGuild
+    reader: int
+    channel: int  # the server's one text channel
+    asked: list[str]
+
+
+class OpenNewsroom(Protocol):
+    """The `newsroom` fixture (tests/discord_fixtures.py)."""
+
+    def __call__(
+        self,
+        base: Settings | None = None,
+        *,
+        bot_role: bool = False,
+        llm: LLMAnswerer | None = None,
+        **update: Any,
+    ) -> contextlib.AbstractAsyncContextManager[Newsroom]: ...
+
+
+def spy_on_ask(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record the questions the bot sends to the engine (the real engine still answers)."""
+    asked: list[str] = []
+    real: Callable[..., Answer] = engine.ask
+
+    def ask(question: str, *args: Any, **kwargs: Any) -> Answer:
+        asked.append(question)
+        return real(question, *args, **kwargs)
+
+    monkeypatch.setattr(engine, "ask", ask)
+    return asked
+
+
+async def answers_in(fake: FakeDiscord, channel_id: int, count: int) -> list[Json]:
+    await fake.wait_request("POST", f"/channels/{channel_id}/messages", count=count)
+    return [r.json for r in fake.sent("POST", f"/channels/{channel_id}/messages")]
 
 
 @contextlib.asynccontextmanager

@@ -3,11 +3,7 @@ are answered with the earlier questions as context."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import discord
-import pytest
 
 from bot import render
 from bot.cogs.threads import Threads
@@ -15,47 +11,16 @@ from bot.conversation import with_context
 from bot.discord_app import NewsBot
 from bot.interactions import Cooldown
 from retrieval.engine import Engine, namespace_for_guild
-from retrieval.feedback import FeedbackStore
-from retrieval.results import Answer
-from retrieval.settings import Settings
-from tests.discord_world import DUNFORD, SAMPLE_TITLE, SAMPLE_URL, running_bot, sample_article
-from tests.fake_discord import FakeDiscord, Json
+from tests.discord_world import DUNFORD, SAMPLE_TITLE, SAMPLE_URL, OpenNewsroom, answers_in
+from tests.fake_discord import FakeDiscord
 
 pytest_plugins = ("tests.discord_fixtures",)
 
 
-def spy_on_ask(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Record the questions the bot sends to the engine (the real engine still answers)."""
-    asked: list[str] = []
-    real: Callable[..., Answer] = engine.ask
-
-    def ask(question: str, *args: Any, **kwargs: Any) -> Answer:
-        asked.append(question)
-        return real(question, *args, **kwargs)
-
-    monkeypatch.setattr(engine, "ask", ask)
-    return asked
-
-
-async def answers_in(fake: FakeDiscord, channel_id: int, count: int) -> list[Json]:
-    await fake.wait_request("POST", f"/channels/{channel_id}/messages", count=count)
-    return [r.json for r in fake.sent("POST", f"/channels/{channel_id}/messages")]
-
-
 async def test_mention_opens_a_thread_and_follow_ups_keep_context(
-    fake: FakeDiscord,
-    bot_settings: Settings,
-    bot_engine: Engine,
-    feedback: FeedbackStore,
-    monkeypatch: pytest.MonkeyPatch,
+    fake: FakeDiscord, newsroom: OpenNewsroom, bot_engine: Engine
 ) -> None:
-    guild = fake.add_guild("Newsroom")
-    reader = fake.add_user("reader")
-    channel = guild.channel_ids[0]
-    bot_engine.ingest([sample_article()], namespace_for_guild(guild.id))
-    asked = spy_on_ask(bot_engine, monkeypatch)
-    settings = bot_settings.model_copy(update={"discord_message_content": True})
-    async with running_bot(NewsBot(settings, bot_engine, feedback, guild_ready_timeout=0.5)):
+    async with newsroom() as (_, guild, reader, channel, asked):
         assert fake.intents & (1 << 15)  # asked for message content: plain follow-ups work
         question = await fake.post_message(
             channel, f"<@{fake.app_id}> {DUNFORD}", author_id=reader, mention_bot=True
@@ -96,18 +61,9 @@ async def test_mention_opens_a_thread_and_follow_ups_keep_context(
 
 
 async def test_without_message_content_only_mentions_are_answered(
-    fake: FakeDiscord,
-    bot_settings: Settings,
-    bot_engine: Engine,
-    feedback: FeedbackStore,
-    monkeypatch: pytest.MonkeyPatch,
+    fake: FakeDiscord, newsroom: OpenNewsroom
 ) -> None:
-    guild = fake.add_guild("Newsroom")
-    reader = fake.add_user("reader")
-    channel = guild.channel_ids[0]
-    bot_engine.ingest([sample_article()], namespace_for_guild(guild.id))
-    asked = spy_on_ask(bot_engine, monkeypatch)
-    async with running_bot(NewsBot(bot_settings, bot_engine, feedback, guild_ready_timeout=0.5)):
+    async with newsroom(discord_message_content=False) as (_, _, reader, channel, asked):
         assert not fake.intents & (1 << 15)
         await fake.post_message(channel, "what did Dunford say? (no mention)", author_id=reader)
         question = await fake.post_message(
@@ -134,20 +90,8 @@ def test_follow_up_context() -> None:
     assert with_context("and Kono?", ["Dunford drills readiness"]) == "Kono? Dunford drills readiness"
 
 
-async def test_follow_up_after_restart_reads_the_thread(
-    fake: FakeDiscord,
-    bot_settings: Settings,
-    bot_engine: Engine,
-    feedback: FeedbackStore,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    guild = fake.add_guild("Newsroom")
-    reader = fake.add_user("reader")
-    channel = guild.channel_ids[0]
-    bot_engine.ingest([sample_article()], namespace_for_guild(guild.id))
-    asked = spy_on_ask(bot_engine, monkeypatch)
-    settings = bot_settings.model_copy(update={"discord_message_content": True})
-    async with running_bot(NewsBot(settings, bot_engine, feedback, guild_ready_timeout=0.5)) as bot:
+async def test_follow_up_after_restart_reads_the_thread(fake: FakeDiscord, newsroom: OpenNewsroom) -> None:
+    async with newsroom() as (bot, _, reader, channel, asked):
         question = await fake.post_message(
             channel, f"<@{fake.app_id}> {DUNFORD}", author_id=reader, mention_bot=True
         )
@@ -168,19 +112,9 @@ async def test_follow_up_after_restart_reads_the_thread(
 
 
 async def test_only_a_mention_in_the_text_is_a_question_not_a_reply_ping(
-    fake: FakeDiscord,
-    bot_settings: Settings,
-    bot_engine: Engine,
-    feedback: FeedbackStore,
-    monkeypatch: pytest.MonkeyPatch,
+    fake: FakeDiscord, newsroom: OpenNewsroom
 ) -> None:
-    guild = fake.add_guild("Newsroom", bot_role=True)
-    reader = fake.add_user("reader")
-    channel = guild.channel_ids[0]
-    bot_engine.ingest([sample_article()], namespace_for_guild(guild.id))
-    asked = spy_on_ask(bot_engine, monkeypatch)
-    settings = bot_settings.model_copy(update={"discord_message_content": True})
-    async with running_bot(NewsBot(settings, bot_engine, feedback, guild_ready_timeout=0.5)) as bot:
+    async with newsroom(bot_role=True) as (bot, guild, reader, channel, asked):
         news = bot.get_channel(channel)
         assert isinstance(news, discord.TextChannel)
         sent = await news.send("New from reuters.com: U.S., Japan step up defense cooperation")
@@ -221,19 +155,9 @@ async def restart_threads(bot: NewsBot) -> None:
 
 
 async def test_follow_ups_after_restart_keep_the_first_question(
-    fake: FakeDiscord,
-    bot_settings: Settings,
-    bot_engine: Engine,
-    feedback: FeedbackStore,
-    monkeypatch: pytest.MonkeyPatch,
+    fake: FakeDiscord, newsroom: OpenNewsroom, bot_engine: Engine
 ) -> None:
-    guild = fake.add_guild("Newsroom")
-    reader = fake.add_user("reader")
-    channel = guild.channel_ids[0]
-    bot_engine.ingest([sample_article()], namespace_for_guild(guild.id))
-    asked = spy_on_ask(bot_engine, monkeypatch)
-    settings = bot_settings.model_copy(update={"discord_message_content": True})
-    async with running_bot(NewsBot(settings, bot_engine, feedback, guild_ready_timeout=0.5)) as bot:
+    async with newsroom() as (bot, guild, reader, channel, asked):
         question = await fake.post_message(
             channel, f"<@{fake.app_id}> {DUNFORD}", author_id=reader, mention_bot=True
         )
@@ -258,19 +182,9 @@ async def test_follow_ups_after_restart_keep_the_first_question(
 
 
 async def test_follow_up_after_restart_reads_the_latest_messages_before_it(
-    fake: FakeDiscord,
-    bot_settings: Settings,
-    bot_engine: Engine,
-    feedback: FeedbackStore,
-    monkeypatch: pytest.MonkeyPatch,
+    fake: FakeDiscord, newsroom: OpenNewsroom
 ) -> None:
-    guild = fake.add_guild("Newsroom")
-    reader = fake.add_user("reader")
-    channel = guild.channel_ids[0]
-    bot_engine.ingest([sample_article()], namespace_for_guild(guild.id))
-    asked = spy_on_ask(bot_engine, monkeypatch)
-    settings = bot_settings.model_copy(update={"discord_message_content": True})
-    async with running_bot(NewsBot(settings, bot_engine, feedback, guild_ready_timeout=0.5)) as bot:
+    async with newsroom() as (bot, _, reader, channel, asked):
         question = await fake.post_message(
             channel, f"<@{fake.app_id}> Dunford North Korea drills", author_id=reader, mention_bot=True
         )
@@ -290,20 +204,11 @@ async def test_follow_up_after_restart_reads_the_latest_messages_before_it(
 
 
 async def test_mentions_and_follow_ups_share_the_ask_cooldown(
-    fake: FakeDiscord,
-    bot_settings: Settings,
-    bot_engine: Engine,
-    feedback: FeedbackStore,
-    monkeypatch: pytest.MonkeyPatch,
+    fake: FakeDiscord, newsroom: OpenNewsroom
 ) -> None:
-    guild = fake.add_guild("Newsroom")
-    reader, bob = fake.add_user("reader"), fake.add_user("bob")
-    channel = guild.channel_ids[0]
-    bot_engine.ingest([sample_article()], namespace_for_guild(guild.id))
-    asked = spy_on_ask(bot_engine, monkeypatch)
-    update = {"discord_message_content": True, "ask_cooldown_seconds": 30.0}
     now = 0.0
-    async with running_bot(NewsBot(bot_settings.model_copy(update=update), bot_engine, feedback)) as bot:
+    async with newsroom(ask_cooldown_seconds=30.0) as (bot, guild, reader, channel, asked):
+        bob = fake.add_user("bob")
         cooldown = getattr(bot.get_cog("Ask"), "cooldown", None)
         assert isinstance(cooldown, Cooldown)
         cooldown.clock = lambda: now  # the test's clock: nothing waits

@@ -16,7 +16,7 @@ from retrieval.engine import Engine
 from retrieval.feedback import FeedbackStore
 from retrieval.llm import LLMAnswerer
 from retrieval.settings import Settings
-from tests.discord_world import DUNFORD, World, running_bot, sample_article
+from tests.discord_world import DUNFORD, OpenNewsroom, World, answers_in, running_bot, sample_article
 from tests.fake_discord import FakeDiscord
 from tests.fake_openai import FakeOpenAI, Reply
 from tests.test_llm_engine import cite
@@ -40,18 +40,27 @@ async def model() -> AsyncIterator[FakeOpenAI]:
 
 
 @pytest.fixture
+def llm_settings(bot_settings: Settings, model: FakeOpenAI) -> Settings:
+    """The bot's settings with the loopback model configured."""
+    return bot_settings.model_copy(update={"openai_api_key": "k", "openai_base_url": model.base_url})
+
+
+@pytest.fixture
+async def llm(llm_settings: Settings) -> AsyncIterator[LLMAnswerer]:
+    client = build_client(llm_settings)
+    yield LLMAnswerer.from_settings(client, llm_settings, sleep=no_sleep)
+    await client.close()
+
+
+@pytest.fixture
 async def llm_world(
-    fake: FakeDiscord, model: FakeOpenAI, bot_settings: Settings, bot_engine: Engine, feedback: FeedbackStore
+    fake: FakeDiscord, llm_settings: Settings, llm: LLMAnswerer, bot_engine: Engine, feedback: FeedbackStore
 ) -> AsyncIterator[World]:
-    settings = bot_settings.model_copy(update={"openai_api_key": "k", "openai_base_url": model.base_url})
-    client = build_client(settings)
-    llm = LLMAnswerer.from_settings(client, settings, sleep=no_sleep)
     guild = fake.add_guild("Newsroom")
     user = fake.add_user("reader")
-    bot = NewsBot(settings, bot_engine, feedback, llm=llm, guild_ready_timeout=0.5)
+    bot = NewsBot(llm_settings, bot_engine, feedback, llm=llm, guild_ready_timeout=0.5)
     async with running_bot(bot):
         yield World(fake, bot, bot_engine, feedback, guild, user, user)
-    await client.close()
 
 
 async def _final_edit(world: World, token: str) -> Any:
@@ -126,20 +135,8 @@ async def test_model_down_still_answers_with_quotes(llm_world: World, model: Fak
 
 
 async def test_thread_follow_up_is_rewritten_by_the_model_then_answered(
-    fake: FakeDiscord,
-    model: FakeOpenAI,
-    bot_settings: Settings,
-    bot_engine: Engine,
-    feedback: FeedbackStore,
-    monkeypatch: pytest.MonkeyPatch,
+    fake: FakeDiscord, model: FakeOpenAI, newsroom: OpenNewsroom, llm_settings: Settings, llm: LLMAnswerer
 ) -> None:
-    from tests.test_discord_threads import answers_in, spy_on_ask
-
-    guild = fake.add_guild("Newsroom")
-    reader = fake.add_user("reader")
-    channel = guild.channel_ids[0]
-    bot_engine.ingest([sample_article()], f"g{guild.id}")
-    asked = spy_on_ask(bot_engine, monkeypatch)
     standalone = "What did Jim Mattis say about North Korea at the Washington meeting?"
     model.queue(
         Reply.dynamic(cite("not currently on the table", ANSWER)),
@@ -152,13 +149,7 @@ async def test_thread_follow_up_is_rewritten_by_the_model_then_answered(
             )
         ),
     )
-    settings = bot_settings.model_copy(
-        update={"discord_message_content": True, "openai_api_key": "k", "openai_base_url": model.base_url}
-    )
-    client = build_client(settings)
-    llm = LLMAnswerer.from_settings(client, settings, sleep=no_sleep)
-    bot = NewsBot(settings, bot_engine, feedback, llm=llm, guild_ready_timeout=0.5)
-    async with running_bot(bot):
+    async with newsroom(llm_settings, llm=llm) as (_, _, reader, channel, asked):
         question = await fake.post_message(
             channel, f"<@{fake.app_id}> {DUNFORD}", author_id=reader, mention_bot=True
         )
@@ -167,7 +158,6 @@ async def test_thread_follow_up_is_rewritten_by_the_model_then_answered(
         await fake.post_message(thread, "and what did Mattis say?", author_id=reader)
         await answers_in(fake, thread, 2)
         final = (await answers_in(fake, thread, 2))[1]
-    await client.close()
 
     assert asked == [DUNFORD, standalone]
     rewrite = model.requests[1]["messages"][1]["content"]
