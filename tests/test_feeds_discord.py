@@ -119,9 +119,8 @@ async def test_follow_a_feed_announce_list_digest_and_remove(fw: FeedsWorld) -> 
     assert fw.world.engine.count_articles(fw.world.namespace) == 2
 
     inter = await fw.admin("feeds", sub("list"))
-    listed = (await fw.callback(inter)).json["data"]
-    assert listed["flags"] == 64
-    description = listed["embeds"][0]["description"]
+    assert (await fw.callback(inter)).json == {"type": 5, "data": {"flags": 64}}  # private
+    description = (await fw.followup(inter))["embeds"][0]["description"]
     assert description.startswith(f"**#1** [The Test Times](<{url}>) · every 15m · 2 article(s) · ok")
     assert "used the feed's text" in description  # the bridge page is a 404: visible here
 
@@ -141,7 +140,8 @@ async def test_follow_a_feed_announce_list_digest_and_remove(fw: FeedsWorld) -> 
     ]
 
     inter = await fw.admin("feeds", sub("remove", [{"type": 3, "name": "feed", "value": "1"}]))
-    removed = (await fw.callback(inter)).json["data"]["embeds"][0]["description"]
+    assert (await fw.callback(inter)).json == {"type": 5, "data": {"flags": 64}}
+    removed = (await fw.followup(inter))["embeds"][0]["description"]
     assert removed == f"Stopped following **#1** [The Test Times](<{url}>)."
     assert fw.cog.store.list_feeds(fw.world.namespace) == []
 
@@ -182,7 +182,8 @@ async def test_a_feed_is_followed_once_whatever_its_fragment(fw: FeedsWorld) -> 
 
 async def test_daily_digest_is_scheduled_and_posted_once_a_day(fw: FeedsWorld) -> None:
     inter = await fw.admin("digest", [{"type": 3, "name": "time", "value": "07:30"}])
-    cb = (await fw.callback(inter)).json["data"]
+    assert (await fw.callback(inter)).json == {"type": 5, "data": {"flags": 64}}
+    cb = await fw.followup(inter)
     assert cb["embeds"][0]["description"] == (
         f"The last 24 hours' digest will be posted in <#{fw.channel}> daily at 07:30 UTC."
     )
@@ -196,7 +197,7 @@ async def test_daily_digest_is_scheduled_and_posted_once_a_day(fw: FeedsWorld) -
     assert namespace_for_guild(fw.world.guild.id) == fw.world.namespace
 
     inter = await fw.admin("digest", [{"type": 3, "name": "time", "value": "off"}])
-    cb = (await fw.callback(inter)).json["data"]
+    cb = await fw.followup(inter)
     assert cb["embeds"][0]["description"] == "Daily digest stopped."
 
 

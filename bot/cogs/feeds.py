@@ -383,6 +383,7 @@ class Feeds(commands.Cog):
     async def feeds_list(self, interaction: discord.Interaction) -> None:
         """The feeds this server follows, and the last problem of each."""
         require_manager(interaction, self.bot.settings, "feeds list")
+        await defer(interaction, ephemeral=True)  # the state database may be slow to answer
         feeds = await asyncio.to_thread(self.store.list_feeds, namespace_of(interaction))
         now = time.time()
         text = (
@@ -390,10 +391,8 @@ class Feeds(commands.Cog):
             if feeds
             else "No feeds followed here yet: add one with `/feeds add`."
         )
-        await interaction.response.send_message(
-            embed=render.notice(text, title="Feeds"),
-            ephemeral=True,
-            allowed_mentions=render.NO_MENTIONS,
+        await interaction.followup.send(
+            embed=render.notice(text, title="Feeds"), ephemeral=True, allowed_mentions=render.NO_MENTIONS
         )
 
     @feeds.command(name="remove")
@@ -403,9 +402,10 @@ class Feeds(commands.Cog):
     ) -> None:
         """Stop following a feed (its articles stay indexed)."""
         require_manager(interaction, self.bot.settings, "feeds remove")
+        await defer(interaction, ephemeral=True)
         gone = await asyncio.to_thread(self.store.remove, namespace_of(interaction), feed)
         text = f"Stopped following **#{gone.id}** {render.link(render.clip(gone.label, 150), gone.url)}."
-        await interaction.response.send_message(
+        await interaction.followup.send(
             embed=render.notice(text, colour=render.FOUND),
             ephemeral=True,
             allowed_mentions=render.NO_MENTIONS,
@@ -434,15 +434,17 @@ class Feeds(commands.Cog):
             require_manager(interaction, self.bot.settings, "digest")
         if time is not None:
             target_id = target.id if target is not None else 0
-            if time.strip().lower() == "off":
+            off = time.strip().lower() == "off"
+            minute = None if off else parse_time_of_day(time)  # a bad time is refused at once
+            await defer(interaction, ephemeral=True)
+            if minute is None:
                 removed = await asyncio.to_thread(self.store.drop_digest, target_id)
                 text = "Daily digest stopped." if removed else "No daily digest was set here."
             else:
-                minute = parse_time_of_day(time)
                 await asyncio.to_thread(self.store.set_digest, namespace, target_id, minute)
                 at = f"{minute // 60:02d}:{minute % 60:02d}"
                 text = f"The last 24 hours' digest will be posted in <#{target_id}> daily at {at} UTC."
-            await interaction.response.send_message(
+            await interaction.followup.send(
                 embed=render.notice(text, colour=render.FOUND),
                 ephemeral=True,
                 allowed_mentions=render.NO_MENTIONS,
