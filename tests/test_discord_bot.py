@@ -158,6 +158,21 @@ async def test_ingest_file_with_role_and_with_manage_server(world: World) -> Non
     (info,) = world.engine.sources(world.namespace)
     assert info.title == "Ferry timetable"
 
+    lines = b'{"title": "Ferry fares", "url": "https://example.org/fares", "text": "Fares rise."}\n{oops\n'
+    batch = world.fake.attachment("batch.jsonl", lines)
+    inter = await world.command(
+        "ingest",
+        [{"type": 11, "name": "file", "value": batch["id"]}],
+        resolved={"attachments": {batch["id"]: batch}},
+        permissions=EVERYDAY | MANAGE_GUILD,
+    )
+    (embed,) = (await world.done(inter))[1].json["embeds"]
+    assert embed["description"].split("\n") == [
+        "**Ingested batch.jsonl**: 1 added, 0 updated, 0 unchanged (1 passages indexed).",
+        "⚠️ batch.jsonl:2: bad line skipped (Expecting property name enclosed in double quotes: line 1 "
+        "column 2 (char 1))",
+    ]
+
     second = world.fake.attachment("notes.pdf", b"%PDF")
     inter = await world.command(
         "ingest",

@@ -7,6 +7,7 @@ the server's command permissions say.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import tempfile
 from pathlib import Path
@@ -99,7 +100,10 @@ class Ingest(commands.Cog):
         with tempfile.TemporaryDirectory(prefix="newsdesk-upload-") as tmp:
             path = Path(tmp) / safe_filename(file.filename)
             path.write_bytes(data)
-            return await asyncio.to_thread(self.bot.engine.ingest_paths, [path], namespace)
+            report = await asyncio.to_thread(self.bot.engine.ingest_paths, [path], namespace)
+        # problems name the file as the user attached it, not the server's temporary folder
+        report.problems = [p.replace(f"{tmp}{os.sep}", "") for p in report.problems]
+        return report
 
     async def _ingest_url(self, url: str, namespace: str) -> str:
         """Fetch and extract the page, then ingest it through the duplicate check."""
