@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.utils
 import hashlib
 import re
 import urllib.parse
@@ -64,7 +65,8 @@ def source_of(url: str) -> str:
 
 
 def parse_date(value: str | date | datetime | None) -> date | None:
-    """Accept YYYY-MM-DD, ISO datetimes and date objects; anything else is None."""
+    """Accept YYYY-MM-DD, ISO datetimes, RFC 2822 dates (as feeds and e-mail write them:
+    'Mon, 04 Mar 2024 09:00:00 GMT') and date objects; anything else is None."""
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
@@ -82,7 +84,21 @@ def parse_date(value: str | date | datetime | None) -> date | None:
             return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
         except ValueError:
             return None
-    return None
+    try:
+        return email.utils.parsedate_to_datetime(s).date()
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def date_field(value: object) -> date | None:
+    """An article's `published` as given in a file: None when it is empty; ValueError when it is
+    not a date (stored undated, the story would silently rank as a year old)."""
+    if value is None or value == "":
+        return None
+    found = parse_date(value) if isinstance(value, (str, date)) else None
+    if found is None:
+        raise ValueError(f"'published' is not a date: {value!r} (use YYYY-MM-DD)")
+    return found
 
 
 @dataclass

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from retrieval.articles import Article, parse_date
+from retrieval.articles import Article, date_field, parse_date
 from retrieval.cleaning import clean_text
 
 SUPPORTED_SUFFIXES = (".jsonl", ".jsonl.gz", ".txt", ".md", ".html", ".htm")
@@ -74,7 +74,7 @@ def article_from_record(record: dict[str, object]) -> Article:
         title=str(title) if title else "",
         source=str(record.get("source") or ""),
         authors=[str(a) for a in authors],
-        published=parse_date(record.get("published") or record.get("date")),  # type: ignore[arg-type]
+        published=date_field(record.get("published") or record.get("date")),
         text=clean_text(text),
     )
 
@@ -174,13 +174,18 @@ def load_text(path: Path) -> Iterator[Loaded]:
         return
     meta = {**_front_matter(body), **fenced}
     body = meta.pop("__body__")
+    try:
+        published = date_field(meta.get("published"))
+    except ValueError as exc:
+        yield LoadProblem(str(path), f"{exc}; nothing read from this file")
+        return
     yield Article(
         title=title,
         text=body,
         url=meta.get("url", ""),
         source=meta.get("source") or dateline_source(body),
         authors=[a.strip() for a in meta.get("authors", "").split(",") if a.strip()],
-        published=parse_date(meta.get("published")),
+        published=published,
     )
 
 

@@ -197,3 +197,32 @@ def test_folders_skip_files_in_hidden_folders_below_them(tmp_path: Path) -> None
     assert [a.title for a in load_path(tmp_path / "news") if isinstance(a, Article)] == ["Pier opens"]
     # a hidden folder named explicitly is read
     assert [a.title for a in load_path(tmp_path / "news" / ".drafts") if isinstance(a, Article)] == ["Draft"]
+
+
+def test_a_date_that_is_not_one_is_a_problem_not_an_undated_story(tmp_path: Path) -> None:
+    """Stored undated, a story would rank as a year old and escape every time window: a
+    `published` that is not a date is refused with file and line. RFC 2822 dates (as feeds write
+    them) are dates."""
+    base = {"title": "Fares", "text": "Fares rise.", "url": "https://a.example/"}
+    records = [
+        {**base, "url": "https://a.example/1", "published": "Mon, 04 Mar 2024 09:00:00 GMT"},
+        {**base, "url": "https://a.example/2", "published": "2026-13-45"},
+        {**base, "url": "https://a.example/3", "published": 12345},
+        {**base, "url": "https://a.example/4", "published": ""},
+    ]
+    f = tmp_path / "d.jsonl"
+    f.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    items = list(load_path(f))
+    assert [(i.url, i.published) for i in items if isinstance(i, Article)] == [
+        ("https://a.example/1", date(2024, 3, 4)),
+        ("https://a.example/4", None),
+    ]
+    assert [str(i) for i in items if isinstance(i, LoadProblem)] == [
+        f"{f}:2: bad line skipped ('published' is not a date: '2026-13-45' (use YYYY-MM-DD))",
+        f"{f}:3: bad line skipped ('published' is not a date: 12345 (use YYYY-MM-DD))",
+    ]
+    t = tmp_path / "t.txt"
+    t.write_text("Fares rise\npublished: next Tuesday\n\nFares rise on the ferry.\n", encoding="utf-8")
+    assert [str(i) for i in load_path(t)] == [
+        f"{t}: 'published' is not a date: 'next Tuesday' (use YYYY-MM-DD); nothing read from this file"
+    ]
