@@ -36,8 +36,13 @@ _NO_ANSWER = re.compile(
     r".{0,30}\b(answer|say|mention|contain|cover|address|include|state)",
     re.IGNORECASE,
 )
+# Text addressed to a model or a chat. Rules and guidelines count only when they are the
+# reader's own ("ignore your rules", "disregard all previous guidelines"): news reports people
+# who "ignore the rules" or "override federal guidelines".
 _INSTRUCTION = re.compile(
-    r"\b(ignore|disregard|forget|override)\b.{0,40}\b(instructions?|rules|prompts?|guidelines)\b"
+    r"\b(ignore|disregard|forget|override)\b.{0,40}\b(instructions?|prompts?)\b"
+    r"|\b(ignore|disregard|forget|override)\s+(all\s+)?(of\s+)?(your|previous|prior|earlier|preceding"
+    r"|the\s+(previous|above|preceding|system))\s+(\w+\s+)?(rules|guidelines)\b"
     r"|\b(system prompt|you are now|as an ai|new instructions)\b|@(everyone|here)\b",
     re.IGNORECASE,
 )
