@@ -69,6 +69,10 @@ def test_compose_runs_the_bot_beside_a_chroma_server_and_postgres() -> None:
     assert env["NEWSDESK_DATABASE_URL"].startswith("postgresql://newsdesk:")
     assert env["NEWSDESK_DATABASE_URL"].endswith("@postgres:5432/newsdesk")
     assert bot["command"] == ["bot"]
+    # a stop waits for the ingest in hand (bot/cli_bot.py STOP_WAIT) before Docker's SIGKILL
+    from bot.cli_bot import STOP_WAIT
+
+    assert bot["stop_grace_period"] == "45s" and STOP_WAIT + 10 <= 45
 
 
 def test_dockerfile_is_slim_non_root_and_offline() -> None:
