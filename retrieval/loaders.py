@@ -13,6 +13,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO, cast
 
 from retrieval.articles import Article, date_field, parse_date
 from retrieval.cleaning import clean_text
@@ -109,11 +110,15 @@ def _unreadable(path: Path, exc: Exception, lines_read: int) -> LoadProblem:
     return LoadProblem(str(path), f"cannot read the file{why}")
 
 
+def _open_jsonl(path: Path) -> BinaryIO:
+    """A .jsonl or .jsonl.gz file, opened for reading bytes (lines)."""
+    return cast(BinaryIO, gzip.open(path, "rb") if _suffix(path) == ".jsonl.gz" else path.open("rb"))
+
+
 def load_jsonl(path: Path, max_chars: int | None = None) -> Iterator[Loaded]:
-    opener = gzip.open if _suffix(path) == ".jsonl.gz" else open
     lineno = 0
     try:
-        with opener(path, "rb") as fh:
+        with _open_jsonl(path) as fh:
             for lineno, raw in enumerate(fh, start=1):
                 if not raw.strip():
                     continue
@@ -132,10 +137,9 @@ def load_jsonl(path: Path, max_chars: int | None = None) -> Iterator[Loaded]:
 
 def _jsonl_items(path: Path) -> int:
     """How many items `load_jsonl` yields: one per non-blank line, one more if the file breaks off."""
-    opener = gzip.open if _suffix(path) == ".jsonl.gz" else open
     count = 0
     try:
-        with opener(path, "rb") as fh:
+        with _open_jsonl(path) as fh:
             for raw in fh:
                 count += bool(raw.strip())
     except (OSError, EOFError, zlib.error):
