@@ -145,6 +145,17 @@ async def answers_in(fake: FakeDiscord, channel_id: int, count: int) -> list[Jso
     return [r.json for r in fake.sent("POST", f"/channels/{channel_id}/messages")]
 
 
+async def open_thread(fake: FakeDiscord, channel: int, reader: int, question: str) -> int:
+    """Mention the bot with `question` in `channel`; the id of the thread it answers in, once the
+    first answer is posted there (a thread started from a message has the message's id)."""
+    posted = await fake.post_message(
+        channel, f"<@{fake.app_id}> {question}", author_id=reader, mention_bot=True
+    )
+    thread = int(posted["id"])
+    await answers_in(fake, thread, 1)
+    return thread
+
+
 @contextlib.asynccontextmanager
 async def running_bot(bot: NewsBot) -> AsyncIterator[NewsBot]:
     """Log in, connect to the fake gateway, wait for READY; close cleanly afterwards."""

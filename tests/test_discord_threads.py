@@ -11,7 +11,7 @@ from bot.conversation import with_context
 from bot.discord_app import NewsBot
 from bot.interactions import Cooldown
 from retrieval.engine import Engine, namespace_for_guild
-from tests.discord_world import DUNFORD, SAMPLE_TITLE, SAMPLE_URL, OpenNewsroom, answers_in
+from tests.discord_world import DUNFORD, SAMPLE_TITLE, SAMPLE_URL, OpenNewsroom, answers_in, open_thread
 from tests.fake_discord import FakeDiscord
 
 pytest_plugins = ("tests.discord_fixtures",)
@@ -66,17 +66,13 @@ async def test_without_message_content_only_mentions_are_answered(
     async with newsroom(discord_message_content=False) as (_, _, reader, channel, asked):
         assert not fake.intents & (1 << 15)
         await fake.post_message(channel, "what did Dunford say? (no mention)", author_id=reader)
-        question = await fake.post_message(
-            channel, f"<@{fake.app_id}> {DUNFORD}", author_id=reader, mention_bot=True
-        )
-        thread = int(question["id"])
-        await answers_in(fake, thread, 1)
+        thread = await open_thread(fake, channel, reader, DUNFORD)
         await fake.post_message(thread, "and what did Mattis say?", author_id=reader)  # blanked
         await fake.post_message(thread, f"<@{fake.app_id}> and Mattis?", author_id=reader, mention_bot=True)
         answers = await answers_in(fake, thread, 2)
     assert asked == [DUNFORD, "Mattis about the drills?"]
     assert [a["embeds"][0]["title"] for a in answers] == [DUNFORD, "and Mattis?"]
-    assert len(fake.sent("POST", f"/channels/{channel}/messages/{question['id']}/threads")) == 1
+    assert len(fake.sent("POST", f"/channels/{channel}/messages/{thread}/threads")) == 1
 
 
 def test_follow_up_context() -> None:
@@ -92,11 +88,7 @@ def test_follow_up_context() -> None:
 
 async def test_follow_up_after_restart_reads_the_thread(fake: FakeDiscord, newsroom: OpenNewsroom) -> None:
     async with newsroom() as (bot, _, reader, channel, asked):
-        question = await fake.post_message(
-            channel, f"<@{fake.app_id}> {DUNFORD}", author_id=reader, mention_bot=True
-        )
-        thread = int(question["id"])
-        await answers_in(fake, thread, 1)
+        thread = await open_thread(fake, channel, reader, DUNFORD)
         threads = bot.get_cog("Threads")
         assert threads is not None
         threads.questions.clear()  # type: ignore[attr-defined]  # as after a restart
@@ -158,11 +150,7 @@ async def test_follow_ups_after_restart_keep_the_first_question(
     fake: FakeDiscord, newsroom: OpenNewsroom, bot_engine: Engine
 ) -> None:
     async with newsroom() as (bot, guild, reader, channel, asked):
-        question = await fake.post_message(
-            channel, f"<@{fake.app_id}> {DUNFORD}", author_id=reader, mention_bot=True
-        )
-        thread = int(question["id"])
-        await answers_in(fake, thread, 1)
+        thread = await open_thread(fake, channel, reader, DUNFORD)
         await restart_threads(bot)
         await fake.post_message(thread, "and what did Fan Changlong say?", author_id=reader)
         await answers_in(fake, thread, 2)
@@ -185,11 +173,7 @@ async def test_follow_up_after_restart_reads_the_latest_messages_before_it(
     fake: FakeDiscord, newsroom: OpenNewsroom
 ) -> None:
     async with newsroom() as (bot, _, reader, channel, asked):
-        question = await fake.post_message(
-            channel, f"<@{fake.app_id}> Dunford North Korea drills", author_id=reader, mention_bot=True
-        )
-        thread = int(question["id"])
-        await answers_in(fake, thread, 1)
+        thread = await open_thread(fake, channel, reader, "Dunford North Korea drills")
         await bot.remove_cog("Threads")  # the bot is down while 56 more messages are posted
         for _ in range(55):
             await fake.post_message(thread, "thanks!", author_id=reader, deliver=False)
@@ -212,11 +196,7 @@ async def test_mentions_and_follow_ups_share_the_ask_cooldown(
         cooldown = getattr(bot.get_cog("Ask"), "cooldown", None)
         assert isinstance(cooldown, Cooldown)
         cooldown.clock = lambda: now  # the test's clock: nothing waits
-        question = await fake.post_message(
-            channel, f"<@{fake.app_id}> {DUNFORD}", author_id=reader, mention_bot=True
-        )
-        thread = int(question["id"])
-        await answers_in(fake, thread, 1)
+        thread = await open_thread(fake, channel, reader, DUNFORD)
         now = 10.0
         await fake.post_message(thread, "and what did Mattis say?", author_id=reader)
         await answers_in(fake, thread, 2)  # told to slow down, once
@@ -245,6 +225,6 @@ async def test_mentions_and_follow_ups_share_the_ask_cooldown(
     ]
     assert refusal.json["data"]["content"] == "⛔ Slow down: you can ask again in 18 s."  # /ask, shared
     assert [r.path for r in fake.requests if r.method == "POST" and r.path.endswith("/threads")] == [
-        f"/channels/{channel}/messages/{question['id']}/threads"
+        f"/channels/{channel}/messages/{thread}/threads"
     ]
     assert not fake.sent("POST", f"/channels/{channel}/messages")
