@@ -24,7 +24,7 @@ ENV PATH=/opt/newsdesk/bin:$PATH \
     ANONYMIZED_TELEMETRY=False
 COPY --from=build /opt/newsdesk /opt/newsdesk
 # Pre-warm the tiktoken cache at build time (read-only at run time), then drop root.
-RUN python -c "from retrieval.tokens import load_encoding; load_encoding('cl100k_base'); load_encoding('o200k_base')" \
+RUN python -c "from retrieval.text.tokens import load_encoding; load_encoding('cl100k_base'); load_encoding('o200k_base')" \
     && useradd --system --uid 10001 --user-group --home-dir /data --shell /usr/sbin/nologin newsdesk \
     && mkdir -p /data /chroma \
     && chown newsdesk:newsdesk /data /chroma

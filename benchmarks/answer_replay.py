@@ -10,7 +10,7 @@ The first run fills the cache (1,409 questions: about 2.5 min here); later runs 
 Besides answer_accuracy it sorts the answers: correct, correct + a wrong choice, only wrong
 choices, no choice at all, no answer, each split by whether the best five passages hold the
 correct choice. `--compare-full-names` also replays without the "[Full Name]" additions
-(retrieval/fullnames.py) and lists the questions that differ. It reads the answers, so it is an
+(retrieval/answer/fullnames.py) and lists the questions that differ. It reads the answers, so it is an
 analysis of the benchmark, never part of newsdesk.
 """
 
@@ -27,10 +27,10 @@ from types import ModuleType
 from typing import Any
 
 from benchmarks.answer_ceiling import load_scorer
-from retrieval.answer import ExtractiveAnswerer
-from retrieval.articles import parse_date
+from retrieval.answer.extractive import ExtractiveAnswerer
 from retrieval.engine import Engine
 from retrieval.evaluation import find_scorer, read_questions
+from retrieval.ingest.articles import parse_date
 from retrieval.results import Passage
 from retrieval.settings import Settings
 

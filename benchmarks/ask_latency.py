@@ -27,10 +27,10 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.common import BENCH, peak_rss_mb, percentile, read_corpus, time_asks
-from retrieval.articles import Article
-from retrieval.chunking import Chunk
 from retrieval.engine import Engine
-from retrieval.loaders import article_from_record
+from retrieval.ingest.articles import Article
+from retrieval.ingest.chunking import Chunk
+from retrieval.ingest.loaders import article_from_record
 from retrieval.settings import Settings
 
 

@@ -16,7 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tests.fake_discord import FakeDiscord
+from tests.support.fake_discord import FakeDiscord
 
 
 def _status(pid: int) -> dict[str, str]:

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
-from retrieval.embedding import minilm_files
 from retrieval.engine import Engine
+from retrieval.ingest.embedding import minilm_files
 
 REPO = Path(__file__).resolve().parent.parent
 BENCH = REPO.parent / "shared" / "bench"

@@ -22,10 +22,10 @@ from pathlib import Path
 
 from benchmarks.common import BENCH, percentile, read_corpus
 from retrieval.engine import Engine, namespace_for_guild
-from retrieval.loaders import article_from_record
+from retrieval.ingest.loaders import article_from_record
 from retrieval.settings import Settings
-from tests.discord_world import sample_article
-from tests.fake_discord import FakeDiscord
+from tests.support.discord_world import sample_article
+from tests.support.fake_discord import FakeDiscord
 
 QUESTIONS = [
     "what did Dunford say about the drills?",

@@ -22,13 +22,13 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import peak_rss_mb
-from retrieval.articles import Article
-from retrieval.dedup import StoryIndex
-from retrieval.feedstore import FeedStore
-from retrieval.fetch import Fetcher, FetchPolicy, build_http_client, parse_allow_list
-from retrieval.poller import Poller
+from retrieval.ingest.articles import Article
 from retrieval.results import IngestReport
-from retrieval.web import WebIngestor
+from retrieval.web.dedup import StoryIndex
+from retrieval.web.feedstore import FeedStore
+from retrieval.web.fetch import Fetcher, FetchPolicy, build_http_client, parse_allow_list
+from retrieval.web.ingest import WebIngestor
+from retrieval.web.poller import Poller
 
 
 def story(i: int) -> list[str]:
@@ -54,7 +54,7 @@ energy solar wind grid outage water pipe flood wildfire heat snow road tunnel bu
 def serve(feeds: int, items: int, port_queue: Any) -> None:
     from aiohttp import web
 
-    from tests.feed_samples import Item, article_page, rss20
+    from tests.support.feed_samples import Item, article_page, rss20
 
     async def main() -> None:
         app = web.Application()

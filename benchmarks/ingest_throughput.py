@@ -20,7 +20,7 @@ import chromadb
 
 from benchmarks.common import BENCH, install_chroma_default_model, peak_rss_mb, read_corpus
 from retrieval.engine import Engine
-from retrieval.loaders import article_from_record
+from retrieval.ingest.loaders import article_from_record
 from retrieval.settings import Settings
 
 

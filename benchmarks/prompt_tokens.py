@@ -19,11 +19,11 @@ from datetime import date
 from pathlib import Path
 
 from benchmarks.common import BENCH, percentile
-from retrieval.chat import Chat
 from retrieval.engine import Engine
-from retrieval.llm import LLMAnswerer
+from retrieval.generate.chat import Chat
+from retrieval.generate.llm import LLMAnswerer
 from retrieval.settings import Settings
-from retrieval.tokens import load_encoding
+from retrieval.text.tokens import load_encoding
 
 
 def main() -> None:

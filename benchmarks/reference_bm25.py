@@ -25,10 +25,10 @@ from typing import Any
 import numpy as np
 
 from benchmarks.common import read_corpus
-from retrieval.chunking import Chunker
 from retrieval.evaluation import find_scorer, score
-from retrieval.textstats import Terms
-from retrieval.tokens import load_encoding
+from retrieval.ingest.chunking import Chunker
+from retrieval.text.terms import Terms
+from retrieval.text.tokens import load_encoding
 
 K1, B = 1.2, 0.75
 FIGURES = ("recall@5", "mrr@10", "answer_recall@5", "answer_recall@10")

@@ -26,11 +26,11 @@ import numpy as np
 
 from benchmarks.ask_latency import build
 from benchmarks.common import BENCH, percentile, read_corpus, time_asks
-from retrieval.embedding import LocalEmbedder
 from retrieval.engine import Engine
-from retrieval.loaders import article_from_record
+from retrieval.ingest.embedding import LocalEmbedder
+from retrieval.ingest.loaders import article_from_record
 from retrieval.settings import Settings
-from tests.servers import chroma_server, postgres_server
+from tests.support.servers import chroma_server, postgres_server
 
 
 @contextlib.contextmanager

@@ -10,22 +10,22 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from retrieval.answer import ExtractiveAnswerer
-from retrieval.articles import Article, normalize_url, source_of, url_id
-from retrieval.catalog import Catalog, article_from_row, day_number, open_catalog
-from retrieval.chunking import Chunk, Chunker
-from retrieval.dedup import StoryIndex
-from retrieval.embedding import Embedder, LocalEmbedder, OpenAIEmbedder
+from retrieval.answer.extractive import ExtractiveAnswerer
+from retrieval.answer.search import Searcher, SearchFilters, passage_from
+from retrieval.answer.summary import NOTHING_TO_SUMMARIZE, Summarizer
 from retrieval.errors import BadInputError, ModelMismatchError, NotFoundError
-from retrieval.lexicon import Fts5Tokenizer
-from retrieval.loaders import LoadProblem, load_path, too_long
+from retrieval.ingest.articles import Article, normalize_url, source_of, url_id
+from retrieval.ingest.chunking import Chunk, Chunker
+from retrieval.ingest.embedding import Embedder, LocalEmbedder, OpenAIEmbedder
+from retrieval.ingest.loaders import LoadProblem, load_path, too_long
 from retrieval.results import Answer, ArticleInfo, IngestReport, Passage
-from retrieval.search import Searcher, SearchFilters, passage_from
 from retrieval.settings import Settings
-from retrieval.store import Store
-from retrieval.summary import NOTHING_TO_SUMMARIZE, Summarizer
-from retrieval.tokens import load_encoding
-from retrieval.vectors import Vectors, build_chroma_client
+from retrieval.store.catalog import Catalog, article_from_row, day_number, open_catalog
+from retrieval.store.index import Store
+from retrieval.store.lexicon import Fts5Tokenizer
+from retrieval.store.vectors import Vectors, build_chroma_client
+from retrieval.text.tokens import load_encoding
+from retrieval.web.dedup import StoryIndex
 
 DEFAULT_NAMESPACE = "default"
 NOTHING_INDEXED = (

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from retrieval.articles import parse_date
 from retrieval.engine import Engine
 from retrieval.errors import BadInputError
+from retrieval.ingest.articles import parse_date
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from retrieval.embedding import LocalEmbedder
 from retrieval.engine import Engine
+from retrieval.ingest.embedding import LocalEmbedder
 from retrieval.settings import Settings
-from tests.servers import ChromaServer, PostgresServer, chroma_server, postgres_server
+from tests.support.servers import ChromaServer, PostgresServer, chroma_server, postgres_server
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"

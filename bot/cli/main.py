@@ -1,0 +1,330 @@
+"""The `newsdesk` command line (typer + rich). Domain errors become one clean line, exit 1."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from bot.cli.evaluate import eval_command
+from bot.cli.feeds import digest_app, feeds_app, fetch_app
+from bot.cli.generate import generate_answer, generate_summary
+from bot.cli.health import health_command
+from bot.cli.migrate import migrate_command
+from bot.cli.run_bot import bot_app
+from bot.cli.terminal import print_answer, run_or_exit
+from retrieval.engine import Engine, namespace_for_guild
+from retrieval.ingest.loaders import count_items
+from retrieval.settings import Settings, settings_problems
+from retrieval.text.timewindow import parse_day, parse_since
+
+app = typer.Typer(
+    name="newsdesk",
+    help="Ingest news and answer questions about it, with citations.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(bot_app, name="bot")
+app.add_typer(feeds_app, name="feeds")
+app.add_typer(digest_app, name="digest")
+app.add_typer(fetch_app, name="fetch")
+app.command("eval")(eval_command)
+app.command("migrate")(migrate_command)
+app.command("health")(health_command)
+
+GuildOpt = Annotated[str | None, typer.Option("--guild", help="Namespace: a Discord server id.")]
+SinceOpt = Annotated[str | None, typer.Option("--since", help="Only articles since: 24h, 7d, 2w or a date.")]
+SourceOpt = Annotated[str | None, typer.Option("--source", help="Only this outlet, e.g. reuters.com.")]
+AsOfOpt = Annotated[
+    str | None, typer.Option("--as-of", help="Answer as of this date (YYYY-MM-DD): nothing newer.")
+]
+
+
+def _console(stderr: bool = False) -> Console:
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+@contextmanager
+def engine_for(settings: Settings | None = None) -> Iterator[Engine]:
+    """Build the engine once for a command and close it after; errors exit cleanly."""
+    settings = settings or Settings()
+    engine = Engine.from_settings(settings)
+    try:
+        yield engine
+    finally:
+        engine.close()
+
+
+class LineProgress(Progress):
+    """Progress where the output is not a terminal (a log file, CI, `nohup`): a bar cannot be
+    drawn there, so a plain line is printed every `every` seconds and once at the end."""
+
+    def __init__(self, *columns: Any, every: float = 30.0, **kwargs: Any) -> None:
+        super().__init__(*columns, **kwargs)
+        self.every = every
+        self._last = time.monotonic()
+
+    def advance(self, task_id: TaskID, advance: float = 1) -> None:
+        super().advance(task_id, advance)
+        if time.monotonic() - self._last >= self.every:
+            self._report()
+
+    def stop(self) -> None:
+        self._report()
+        super().stop()
+
+    def _report(self) -> None:
+        self._last = time.monotonic()
+        for task in self.tasks:
+            done = f"{int(task.completed)}/{int(task.total)}" if task.total else f"{int(task.completed)}"
+            self.console.print(f"{task.description}: {done} ({int(task.elapsed or 0)} s)")
+
+
+def progress_bar(console: Console, every: float = 30.0) -> Progress:
+    """The progress of long commands (ingest, reindex, eval): label, bar, n/total, time; a line
+    every `every` seconds instead when the console is not a terminal."""
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    if not console.is_terminal:
+        return LineProgress(*columns, console=console, transient=True, every=every)
+    return Progress(*columns, console=console, transient=True)
+
+
+EMPTY_ARGUMENT = '"": an empty argument, not a file or folder (an unset variable?); nothing read for it'
+
+
+@app.command()
+def ingest(
+    sources_: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="PATH_OR_URL...", help="Files or folders (.jsonl(.gz), .txt, .md, .html) or article URLs"
+        ),
+    ],
+    guild: GuildOpt = None,
+) -> None:
+    """Add articles to the index (unchanged articles are skipped, changed ones replaced)."""
+    from bot.cli.feeds import describe_outcome
+    from retrieval.web.ingest import ingest_urls, is_url
+
+    console = _console()
+    urls = [s for s in sources_ if is_url(s)]
+    # as typed: Path("") would be "." (all of it), Path("ftp://host/x") "ftp:/host/x"
+    paths = [s for s in sources_ if s and not is_url(s)]
+    empty = [EMPTY_ARGUMENT for s in sources_ if not s]
+
+    def go() -> int:
+        namespace = namespace_for_guild(guild)
+        settings = Settings()
+        failed = 0
+        with engine_for(settings) as engine:
+            if paths or empty:
+                with progress_bar(_console(stderr=True)) as bar:
+                    task = bar.add_task("ingesting", total=sum(count_items(Path(p)) for p in paths))
+                    report = engine.ingest_paths(paths, namespace, progress=lambda n: bar.advance(task, n))
+                report.problems[:0] = empty
+                for problem in report.problems:
+                    _console(stderr=True).print(f"[yellow]skipped:[/yellow] {escape(problem)}")
+                console.print(
+                    f"articles: {report.articles_added} added, {report.articles_updated} updated, "
+                    f"{report.articles_skipped} unchanged; chunks: {report.chunks_added} added, "
+                    f"{report.chunks_removed} removed"
+                    + (f"; {len(report.problems)} problem(s)" if report.problems else "")
+                )
+                failed += len(report.problems)
+            if urls:
+                for outcome in ingest_urls(engine, urls, namespace, settings):
+                    console.print(describe_outcome(outcome))
+                    failed += outcome.status == "failed"
+        return 1 if failed else 0
+
+    code = run_or_exit(go)
+    if code:
+        raise typer.Exit(code)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="Your question, in quotes.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    k: Annotated[
+        int | None, typer.Option("--k", help="Passages to retrieve [default: NEWSDESK_TOP_K].", min=1, max=50)
+    ] = None,
+    since: SinceOpt = None,
+    source: SourceOpt = None,
+    guild: GuildOpt = None,
+    as_of: AsOfOpt = None,
+) -> None:
+    """Answer a question from the indexed news, with numbered citations."""
+
+    def go() -> None:
+        settings = Settings()
+        with engine_for(settings) as engine:
+            answer = engine.ask(
+                question,
+                namespace_for_guild(guild),
+                k=k,
+                since=parse_since(since, parse_day(as_of)),
+                source=source,
+                as_of=parse_day(as_of),
+            )
+            if settings.llm_enabled:  # an OpenAI-compatible endpoint writes the answer
+                answer = generate_answer(
+                    settings,
+                    question,
+                    answer,
+                    _console(),
+                    stream=not as_json,
+                    on_usage=engine.catalog.record_usage,
+                )
+        if as_json:
+            sys.stdout.write(json.dumps(answer.to_json(), ensure_ascii=False) + "\n")
+        else:
+            print_answer(_console(), answer)
+
+    run_or_exit(go)
+
+
+@app.command()
+def summarize(
+    article: Annotated[str | None, typer.Option("--article", help="An article id or URL.")] = None,
+    topic: Annotated[str | None, typer.Option("--topic", help="A topic, e.g. 'ferry strike'.")] = None,
+    since: SinceOpt = None,
+    sentences: Annotated[int, typer.Option("--sentences", min=1, max=20)] = 6,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    guild: GuildOpt = None,
+    as_of: AsOfOpt = None,
+) -> None:
+    """Summarise an article, a topic, or a time window (--since 24h) as cited key sentences."""
+
+    def go() -> None:
+        settings = Settings()
+        with engine_for(settings) as engine:
+            answer = engine.summarize(
+                namespace_for_guild(guild),
+                article=article,
+                topic=topic,
+                since=parse_since(since, parse_day(as_of)),
+                as_of=parse_day(as_of),
+                max_sentences=sentences,
+            )
+            if settings.llm_enabled:
+                answer = generate_summary(
+                    settings,
+                    answer,
+                    _console(),
+                    topic=topic,
+                    max_sentences=sentences,
+                    stream=not as_json,
+                    on_usage=engine.catalog.record_usage,
+                )
+        if as_json:
+            sys.stdout.write(json.dumps(answer.to_json(), ensure_ascii=False) + "\n")
+        else:
+            print_answer(_console(), answer, show_quotes=False)
+
+    run_or_exit(go)
+
+
+@app.command()
+def sources(
+    query: Annotated[str | None, typer.Argument(help="Filter titles, URLs and outlets.")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=1000)] = 20,
+    offset: Annotated[int, typer.Option("--offset", min=0)] = 0,
+    guild: GuildOpt = None,
+) -> None:
+    """List what is indexed, newest first."""
+
+    def go() -> None:
+        with engine_for() as engine:
+            ns = namespace_for_guild(guild)
+            rows = engine.sources(ns, query, limit, offset)
+            total = engine.count_articles(ns, query)
+        table = Table("id", "published", "source", "title", "chunks")
+        for r in rows:
+            table.add_row(
+                r.id, r.published.isoformat() if r.published else "—", r.source, r.title, str(r.n_chunks)
+            )
+        console = _console()
+        console.print(table)
+        console.print(f"{len(rows)} of {total} article(s)")
+
+    run_or_exit(go)
+
+
+@app.command()
+def delete(
+    article: Annotated[str, typer.Argument(help="An article id or URL.")],
+    guild: GuildOpt = None,
+) -> None:
+    """Remove an article everywhere (vectors, text, lexical index)."""
+
+    def go() -> None:
+        with engine_for() as engine:
+            info = engine.delete(article, namespace_for_guild(guild))
+        _console().print(f"deleted {info.id}: {info.title} ({info.n_chunks} chunks)")
+
+    run_or_exit(go)
+
+
+@app.command()
+def stats(guild: GuildOpt = None) -> None:
+    """Counts of articles, chunks and tokens; the embedding model; the backend."""
+
+    def go() -> None:
+        with engine_for() as engine:
+            data = engine.stats(namespace_for_guild(guild) if guild else None)
+        for key, value in data.items():
+            _console().print(f"{key}: {value}")
+
+    run_or_exit(go)
+
+
+@app.command()
+def reindex(guild: GuildOpt = None) -> None:
+    """Rebuild the vectors from the stored article texts (after changing the model or chunking)."""
+
+    def go() -> None:
+        with engine_for() as engine:
+            ns = namespace_for_guild(guild) if guild else None
+            total = engine.count_articles(ns) if ns else engine.stats()["articles"]
+            with progress_bar(_console(stderr=True)) as bar:
+                task = bar.add_task("reindexing", total=total)
+                n = engine.reindex(ns, progress=lambda k: bar.advance(task, k))
+        _console().print(f"reindexed {n} article(s)")
+
+    run_or_exit(go)
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        app()
+    except ValidationError as exc:  # a bad value in the environment or in .env
+        console = _console(stderr=True)
+        for line in settings_problems(exc):
+            console.print(f"[red]error:[/red] bad setting {escape(line)}", highlight=False)
+        raise SystemExit(2) from None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,289 @@
+"""The digest: the most covered stories of a time window, grouped by story, each cited.
+
+Coverage counts outlets and reports: a syndicated story stored once still counts every URL it
+was seen at (dedup.StoryIndex), and different write-ups of the same event are grouped by the
+similarity of their headline and lead (TF-IDF cosine). Each story gets up to `lead_sentences`
+(2) lead sentences from the best-covered report and, when another report of the story adds
+something new, one sentence from it; every sentence is quoted verbatim and cited [n].
+
+`build_digest` is pure (articles in, digest out); `collect_articles` reads them from the engine.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Protocol
+
+from retrieval.generate.citations import looks_like_instruction
+from retrieval.ingest.articles import parse_date
+from retrieval.results import Citation
+from retrieval.store.catalog import STOPWORDS, day_number
+from retrieval.text.sentences import split_sentences
+
+SAME_STORY = 0.2  # cosine of headline+lead vectors above which two reports are one story
+LEAD_CHARS = 800
+_WORD = re.compile(r"[a-z0-9][a-z0-9'-]+")
+
+
+@dataclass
+class DigestArticle:
+    id: str
+    title: str
+    url: str
+    source: str
+    published: date | None
+    text: str
+    urls: list[tuple[str, str]] = field(default_factory=list)  # (url, source), syndicated copies
+
+    @property
+    def outlets(self) -> set[str]:
+        return {s for _, s in self.urls if s} | ({self.source} if self.source else set())
+
+    @property
+    def reports(self) -> int:
+        urls = {u for u, _ in self.urls}
+        return max(len(urls), 1)
+
+
+@dataclass
+class Story:
+    headline: str
+    sentences: list[tuple[str, int]]  # (quoted sentence, citation number)
+    articles: list[DigestArticle]
+    outlets: list[str]
+    reports: int
+
+    @property
+    def summary(self) -> str:
+        return " ".join(f"{s} [{n}]" for s, n in self.sentences)
+
+
+@dataclass
+class Digest:
+    since: date
+    until: date | None
+    stories: list[Story]
+    citations: list[Citation]
+    articles_considered: int
+
+    @property
+    def empty(self) -> bool:
+        return not self.stories
+
+    def heading(self) -> str:
+        window = f"since {self.since.isoformat()}"
+        if self.until:
+            window += f" until {self.until.isoformat()}"
+        n = len(self.stories)
+        return (
+            f"News digest {window}: {n} top stor{'y' if n == 1 else 'ies'} "
+            f"from {self.articles_considered} article{'' if self.articles_considered == 1 else 's'}"
+        )
+
+    def to_text(self) -> str:
+        if self.empty:
+            return f"No news {('since ' + self.since.isoformat())} to digest."
+        lines = [self.heading(), ""]
+        for i, story in enumerate(self.stories, 1):
+            lines.append(f"{i}. {story.headline} ({coverage(story)})")
+            lines.append(f"   {story.summary}")
+        lines += ["", "Sources"]
+        for c in self.citations:
+            when = c.published.isoformat() if c.published else "undated"
+            lines.append(f"[{c.n}] {c.title} — {c.source or 'unknown source'}, {when}")
+            if c.url:
+                lines.append(f"    {c.url}")
+        return "\n".join(lines)
+
+
+def coverage(story: Story) -> str:
+    outlets = len(story.outlets)
+    return (
+        f"{outlets} outlet{'' if outlets == 1 else 's'}, "
+        f"{story.reports} report{'' if story.reports == 1 else 's'}"
+    )
+
+
+# ----------------------------------------------------------------------------- grouping
+
+
+def _terms(text: str) -> list[str]:
+    return [w for w in _WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 2]
+
+
+def _vectors(articles: Sequence[DigestArticle]) -> list[dict[str, float]]:
+    docs = [Counter(_terms(a.title + " " + a.title + " " + a.text[:LEAD_CHARS])) for a in articles]
+    df: Counter[str] = Counter()
+    for d in docs:
+        df.update(d.keys())
+    n = len(docs)
+    vectors = []
+    for d in docs:
+        v = {t: (1 + math.log(c)) * math.log((1 + n) / (1 + df[t]) + 1) for t, c in d.items()}
+        norm = math.sqrt(sum(x * x for x in v.values())) or 1.0
+        vectors.append({t: x / norm for t, x in v.items()})
+    return vectors
+
+
+def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(x * b.get(t, 0.0) for t, x in a.items())
+
+
+def _rank_key(a: DigestArticle) -> tuple[int, int, int, str]:
+    return (-len(a.outlets), -a.reports, -(a.published.toordinal() if a.published else 0), a.id)
+
+
+def group_stories(articles: Sequence[DigestArticle]) -> list[list[DigestArticle]]:
+    """Reports of the same story together (single link, cosine ≥ SAME_STORY), best covered first."""
+    ordered = sorted(articles, key=_rank_key)
+    vectors = _vectors(ordered)
+    groups: list[list[int]] = []
+    for i in range(len(ordered)):
+        home = next(
+            (g for g in groups if any(_cosine(vectors[i], vectors[j]) >= SAME_STORY for j in g)),
+            None,
+        )
+        if home is None:
+            groups.append([i])
+        else:
+            home.append(i)
+    return [[ordered[i] for i in g] for g in groups]
+
+
+# ----------------------------------------------------------------------------- sentences
+
+
+def _story_sentences(article: DigestArticle, limit: int) -> list[tuple[str, int, int]]:
+    """The first `limit` real sentences of the article (not the headline, not a byline)."""
+    out: list[tuple[str, int, int]] = []
+    title = " ".join(article.title.lower().split())
+    for s in split_sentences(article.text):
+        text = s.text.strip()
+        flat = " ".join(text.lower().split())
+        if flat == title or len(text.split()) < 6 or flat.startswith("by ") or looks_like_instruction(text):
+            continue
+        out.append((text, s.start, s.end))
+        if len(out) >= limit:
+            break
+    return out
+
+
+def _overlap(a: str, b: str) -> float:
+    ta, tb = set(_terms(a)), set(_terms(b))
+    return len(ta & tb) / max(1, min(len(ta), len(tb)))
+
+
+def build_digest(
+    articles: Sequence[DigestArticle],
+    since: date,
+    until: date | None = None,
+    max_stories: int = 5,
+    lead_sentences: int = 2,
+) -> Digest:
+    """The top `max_stories` stories of `articles`, ranked by outlets, then reports, then recency."""
+    groups = group_stories(articles)
+
+    def group_key(g: list[DigestArticle]) -> tuple[int, int, int, str]:
+        outlets = set().union(*(a.outlets for a in g))
+        latest = max((a.published.toordinal() for a in g if a.published), default=0)
+        return (-len(outlets), -sum(a.reports for a in g), -latest, g[0].title)
+
+    groups.sort(key=group_key)
+    stories: list[Story] = []
+    citations: list[Citation] = []
+    for group in groups[:max_stories]:
+        lead, others = group[0], group[1:]
+        picked = [(lead, s) for s in _story_sentences(lead, lead_sentences)]
+        for other in others:
+            for s in _story_sentences(other, 3):
+                if all(_overlap(s[0], p[1][0]) < 0.5 for p in picked):
+                    picked.append((other, s))
+                    break
+            if len(picked) > lead_sentences:
+                break
+        numbered: list[tuple[str, int]] = []
+        by_article: dict[str, Citation] = {}
+        for article, (text, start, end) in picked:
+            c = by_article.get(article.id)
+            if c is None:
+                c = Citation(
+                    n=len(citations) + 1,
+                    title=article.title,
+                    source=article.source,
+                    published=article.published,
+                    url=article.url,
+                    quote=text,
+                    article_id=article.id,
+                    chunk_id="",
+                    spans=[(start, end)],
+                )
+                by_article[article.id] = c
+                citations.append(c)
+            else:
+                c.quote += " " + text
+                c.spans.append((start, end))
+            numbered.append((text, c.n))
+        outlets = sorted(set().union(*(a.outlets for a in group)))
+        stories.append(
+            Story(
+                headline=lead.title,
+                sentences=numbered,
+                articles=list(group),
+                outlets=outlets,
+                reports=sum(a.reports for a in group),
+            )
+        )
+    return Digest(since, until, stories, citations, len(articles))
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+class _Catalog(Protocol):
+    def article_ids(
+        self, namespace: str, since_day: int | None = ..., until_day: int | None = ...
+    ) -> list[str]: ...
+
+    def article(self, namespace: str, article_id: str) -> Any: ...
+
+
+class _Stories(Protocol):
+    def urls(self, namespace: str, article_id: str) -> list[tuple[str, str]]: ...
+
+
+def collect_articles(
+    catalog: _Catalog,
+    stories: _Stories | None,
+    namespace: str,
+    since: date,
+    until: date | None = None,
+    limit: int = 500,
+) -> list[DigestArticle]:
+    """The indexed articles published in [since, until], with the URLs of their copies."""
+    ids = catalog.article_ids(
+        namespace, since_day=day_number(since), until_day=day_number(until) if until else None
+    )[:limit]
+    out: list[DigestArticle] = []
+    for aid in ids:
+        row = catalog.article(namespace, aid)
+        if row is None:
+            continue
+        out.append(
+            DigestArticle(
+                id=str(row["id"]),
+                title=str(row["title"]),
+                url=str(row["url"]),
+                source=str(row["source"]),
+                published=parse_date(row["published"]),
+                text=str(row["text"]),
+                urls=stories.urls(namespace, aid) if stories else [],
+            )
+        )
+    return out

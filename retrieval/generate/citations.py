@@ -1,0 +1,279 @@
+"""Checking a generated answer against the passages it cites.
+
+Sentences of a passage that address a model or a chat ("ignore your instructions…",
+"@everyone") are treated as injected text: they support no claim and are never quoted.
+
+The model's text is split into sentences and each `[n]` marker is judged:
+
+- a marker pointing to no passage is removed;
+- a marker whose passage does not support its sentence (too little overlap of key terms,
+  or a name or number the passage never mentions) is removed;
+- a sentence left with no marker is kept only when one passage clearly supports it (the
+  marker is then added) or when it is the model saying the passages do not answer;
+  otherwise it is dropped.
+
+Quotes shown to users are exact article text: for each cited passage, the sentence(s) of
+that passage that best support the answer sentences citing it, with article offsets.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from retrieval.results import Citation, Passage
+from retrieval.text.sentences import Sentence, split_sentences
+
+NO_ANSWER = "The passages do not answer this question."
+
+_MARKER_GROUP = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
+_MARKER = re.compile(r"\[(\d+)\]")
+_LEADING_MARKERS = re.compile(r"^((?:\[\d+\]\s*)+)")
+_WORD = re.compile(r"[A-Za-z0-9]+(?:[.'’][A-Za-z0-9]+)*")
+_NO_ANSWER = re.compile(
+    r"\b(passages?|sources?|articles?)\b.{0,40}\b(do(es)?n[o']t|do(es)? not|never)\b"
+    r".{0,30}\b(answer|say|mention|contain|cover|address|include|state)",
+    re.IGNORECASE,
+)
+# Text addressed to a model or a chat. Rules and guidelines count only when they are the
+# reader's own ("ignore your rules", "disregard all previous guidelines"): news reports people
+# who "ignore the rules" or "override federal guidelines".
+_INSTRUCTION = re.compile(
+    r"\b(ignore|disregard|forget|override)\b.{0,40}\b(instructions?|prompts?)\b"
+    r"|\b(ignore|disregard|forget|override)\s+(all\s+)?(of\s+)?(your|previous|prior|earlier|preceding"
+    r"|the\s+(previous|above|preceding|system))\s+(\w+\s+)?(rules|guidelines)\b"
+    r"|\b(system prompt|you are now|as an ai|new instructions)\b|@(everyone|here)\b",
+    re.IGNORECASE,
+)
+_MENTION = re.compile(r"@(?=(everyone|here)\b)|<@(?=[!&]?\d+>)", re.IGNORECASE)
+_DISCORD_REF = re.compile(r"<[@#][!&]?\u200b?\d+>")
+_MONTHS = "january february march april may june july august september october november december"
+
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been
+    before being below between both but by can could did do does doing down during each
+    few for from further had has have having he her here hers herself him himself his how
+    i if in into is it its itself just me more most my myself no nor not now of off on
+    once only or other our ours out over own same she should so some such than that the
+    their theirs them themselves then there these they this those through to too under
+    until up very was we were what when where which while who whom why will with would
+    you your yours yourself said says say told tell according reported reports added
+    stated per mr mrs ms dr one yes""".split()  # noqa: SIM905 (a word list reads better)
+)
+
+
+def defuse_mentions(text: str) -> str:
+    """Break @everyone, @here and <@id> so a chat client pings nobody (zero-width space)."""
+    return _MENTION.sub(lambda m: m.group(0) + "\u200b", text)
+
+
+def _stem(word: str) -> str:
+    w = word.lower().replace("’", "'")
+    if w.endswith("'s"):
+        w = w[:-2]
+    w = w.replace(".", "").replace("'", "")
+    if w.isdigit():
+        return w
+    if len(w) > 4 and w.endswith("ies"):
+        return w[:-3] + "y"
+    for suffix in ("ing", "ed", "es", "s"):
+        if len(w) > len(suffix) + 3 and w.endswith(suffix) and not w.endswith("ss"):
+            return w[: -len(suffix)]
+    return w
+
+
+def key_terms(text: str) -> set[str]:
+    """Content words (stemmed, lower case) and numbers of `text`."""
+    text = _DISCORD_REF.sub(" ", re.sub(r"(?<=\d),(?=\d{3}\b)", "", text))
+    out: set[str] = set()
+    for w in _WORD.findall(text):
+        if w.lower() in STOPWORDS:
+            continue
+        s = _stem(w)
+        if s and (len(s) > 2 or s.isdigit()) and s not in STOPWORDS:
+            out.add(s)
+    return out
+
+
+def entities(text: str) -> tuple[set[str], set[str]]:
+    """Names (capitalised words that are not stopwords) and numbers of `text`, stemmed."""
+    text = _DISCORD_REF.sub(" ", re.sub(r"(?<=\d),(?=\d{3}\b)", "", text))
+    names: set[str] = set()
+    numbers: set[str] = set()
+    for m in _WORD.finditer(text):
+        w = m.group(0)
+        if any(c.isdigit() for c in w):
+            numbers.add(_stem(w))
+        elif w[0].isupper() and w.lower() not in STOPWORDS:
+            names.add(_stem(w))
+    return names, numbers
+
+
+def looks_like_instruction(sentence: str) -> bool:
+    """Text addressed to a model or a chat ("ignore your instructions", "@everyone")."""
+    return bool(_INSTRUCTION.search(sentence))
+
+
+def _factual_sentences(passage: Passage) -> list[Sentence]:
+    """The passage's sentences minus injected instructions: those support no claim."""
+    return [s for s in split_sentences(passage.text) if not looks_like_instruction(s.text)]
+
+
+def passage_terms(passage: Passage) -> set[str]:
+    body = " ".join(s.text for s in _factual_sentences(passage))
+    terms = key_terms(f"{passage.title} {passage.source} {body}")
+    if passage.published:
+        d = passage.published
+        terms |= {str(d.year), str(d.day), _MONTHS.split()[d.month - 1]}
+    return terms
+
+
+def supports(sentence: str, terms: set[str]) -> float:
+    """How well a passage (given by its terms) supports `sentence`: 0 when it does not,
+    else the share of the sentence's key terms found in the passage."""
+    wanted = key_terms(sentence)
+    if not wanted:
+        return 1.0
+    names, numbers = entities(sentence)
+    if not numbers <= terms:
+        return 0.0  # a number the passage does not have
+    if 2 * len(names & terms) < len(names):
+        return 0.0  # most of its names are not in the passage
+    shared = wanted & terms
+    ratio = len(shared) / len(wanted)
+    if len(shared) < min(2, len(wanted)) or ratio < 0.25:
+        return 0.0
+    return ratio
+
+
+@dataclass
+class Checked:
+    """The answer after checking, and what was changed."""
+
+    text: str
+    cited: list[int] = field(default_factory=list)  # passage numbers, first use first
+    removed_markers: int = 0  # markers to no passage, or to one that does not support
+    dropped: list[str] = field(default_factory=list)  # sentences removed
+    no_answer: bool = False  # the model said the passages do not answer
+    sentences_by_number: dict[int, list[str]] = field(default_factory=dict)
+
+    @property
+    def empty(self) -> bool:
+        return not self.cited
+
+
+@dataclass
+class _Sentence:
+    text: str  # as the model wrote it, markers normalised to [n][m]
+    line: int
+
+
+def _split(text: str) -> list[_Sentence]:
+    text = _MARKER_GROUP.sub(lambda m: "".join(f"[{n}]" for n in re.split(r"\s*[,;]\s*", m.group(1))), text)
+    out: list[_Sentence] = []
+    for li, line in enumerate(text.splitlines()):
+        for s in split_sentences(line):
+            piece = s.text
+            lead = _LEADING_MARKERS.match(piece)
+            if lead and out and out[-1].line == li:
+                # "…hourly. [1] Next…": the markers close the previous sentence
+                out[-1].text += " " + lead.group(1).strip()
+                piece = piece[lead.end() :].strip()
+            if piece:
+                out.append(_Sentence(piece, li))
+    return out
+
+
+def _without_markers(text: str) -> str:
+    return re.sub(r"\s+([.,;:!?])", r"\1", _MARKER.sub("", text)).strip()
+
+
+def _add_marker(text: str, n: int) -> str:
+    m = re.search(r"[.!?]+[\"'”’)]*$", text)
+    if m:
+        return f"{text[: m.start()].rstrip()} [{n}]{text[m.start() :]}"
+    return f"{text} [{n}]"
+
+
+def check(text: str, passages: Mapping[int, Passage]) -> Checked:
+    """Check `text` against `passages` (number → passage); see the module docstring."""
+    terms = {n: passage_terms(p) for n, p in passages.items()}
+    result = Checked(text="")
+    lines: dict[int, list[str]] = {}
+    for sent in _split(text.strip()):
+        body = _without_markers(sent.text)
+        if not body:
+            continue
+        numbers = list(dict.fromkeys(int(n) for n in _MARKER.findall(sent.text)))
+        keep = [n for n in numbers if n in terms and supports(body, terms[n]) > 0]
+        result.removed_markers += len(numbers) - len(keep)
+        kept_text = sent.text
+        for n in numbers:
+            if n not in keep:
+                kept_text = kept_text.replace(f"[{n}]", "")
+        kept_text = re.sub(r"\s+([.,;:!?])", r"\1", re.sub(r"  +", " ", kept_text)).strip()
+        if not keep:
+            if _NO_ANSWER.search(body) and not numbers:
+                result.no_answer = True  # kept as a caveat; alone it is no answer
+                lines.setdefault(sent.line, []).append(kept_text)
+                continue
+            best = _best_support(body, terms)
+            if best is None:
+                result.dropped.append(body)
+                continue
+            keep = [best]
+            kept_text = _add_marker(kept_text, best)
+        lines.setdefault(sent.line, []).append(kept_text)
+        for n in keep:
+            if n not in result.cited:
+                result.cited.append(n)
+            result.sentences_by_number.setdefault(n, []).append(body)
+    result.text = "\n".join(" ".join(parts) for _, parts in sorted(lines.items()))
+    return result
+
+
+def _best_support(sentence: str, terms: Mapping[int, set[str]]) -> int | None:
+    """The passage that clearly supports an uncited sentence, if one does."""
+    scored = [(supports(sentence, t), -n) for n, t in terms.items()]
+    if not scored:
+        return None
+    score, neg_n = max(scored)
+    return -neg_n if score >= 0.6 else None
+
+
+def best_quote(passage: Passage, claims: list[str], max_sentences: int = 2) -> Citation:
+    """A citation for `passage` quoting its sentence(s) that best support `claims`."""
+    sentences = _factual_sentences(passage) or split_sentences(passage.text)
+    chosen: list[int] = []
+    for claim in claims:
+        wanted = key_terms(claim)
+        scores = [len(wanted & key_terms(s.text)) for s in sentences]
+        if scores and max(scores) > 0:
+            i = scores.index(max(scores))
+            if i not in chosen:
+                chosen.append(i)
+    if not chosen and sentences:
+        chosen = [0]
+    picked = [sentences[i] for i in sorted(chosen[:max_sentences])]
+    return Citation(
+        n=0,
+        title=passage.title,
+        source=passage.source,
+        published=passage.published,
+        url=passage.url,
+        quote=" … ".join(s.text for s in picked),
+        article_id=passage.article_id,
+        chunk_id=passage.chunk_id,
+        spans=[(passage.start + s.start, passage.start + s.end) for s in picked],
+    )
+
+
+def citations_for(checked: Checked, passages: Mapping[int, Passage]) -> list[Citation]:
+    """One citation per passage number used in the checked text, in order of first use."""
+    out: list[Citation] = []
+    for n in sorted(checked.cited):
+        citation = best_quote(passages[n], checked.sentences_by_number.get(n, []))
+        citation.n = n
+        out.append(citation)
+    return out

@@ -1,0 +1,300 @@
+"""Generated answers and summaries from retrieved passages, checked against them, with an
+extractive fallback.
+
+    client = build_client(settings)              # once, at start-up
+    llm = LLMAnswerer.from_settings(client, settings)
+    extractive = engine.ask(question)            # passages + the no-LLM answer
+    answer = await llm.answer(question, extractive.passages, extractive)
+
+    stream = llm.stream(question, extractive.passages, extractive)
+    async for draft in stream:                   # the reply so far, mention-safe
+        ...                                      # (a retry starts a new, shorter draft)
+    answer = stream.answer                       # checked, with citations
+
+Whatever the endpoint does, the result is an `Answer`: mode "llm" when the checked reply
+has at least one supported, cited sentence; otherwise the extractive answer with a short
+note saying why. The model is asked whenever passages were retrieved, even when the
+extractive answerer found no quote that fits (mode "none"): it may still find the answer,
+and its reply is checked like any other. Token usage (all calls and attempts) is on `Answer.usage`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import tiktoken
+from openai import AsyncOpenAI
+
+import prompts
+from retrieval.generate.chat import Chat, Failure, Messages, Reply, add_usage, build_client
+from retrieval.generate.citations import Checked, check, citations_for, defuse_mentions
+from retrieval.generate.packing import Packed, count_tokens, defang, pack
+from retrieval.results import Answer, Passage
+from retrieval.settings import Settings
+from retrieval.text.tokens import load_encoding
+
+__all__ = ["AnswerStream", "LLMAnswerer", "Turn", "build_client"]
+
+log = logging.getLogger(__name__)
+
+FALLBACK = "showing quotes from the articles instead."
+MESSAGE_OVERHEAD = 4  # chat-format tokens per message
+HISTORY_TOKENS = 400  # room for earlier turns of a thread in an answer prompt
+Events = AsyncIterator[str | Answer]
+
+
+UsageSink = Callable[[str, Mapping[str, int]], None]
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One message of a thread: role "user" or "assistant"."""
+
+    role: str
+    text: str
+
+
+class AnswerStream:
+    """An answer being generated: `async for draft in stream`, then `stream.answer`.
+
+    Drafts are the model's text so far (unchecked, mention-safe); iterate to the end, then
+    `answer` holds the checked answer or the fallback.
+    """
+
+    def __init__(self, run: Callable[[], Events]) -> None:
+        self._run = run
+        self.answer: Answer | None = None
+
+    def __aiter__(self) -> AsyncIterator[str]:
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[str]:
+        async for item in self._run():
+            if isinstance(item, Answer):
+                self.answer = item
+            else:
+                yield item
+
+    async def result(self) -> Answer:
+        """Run to the end without looking at drafts."""
+        async for _ in self:
+            pass
+        assert self.answer is not None
+        return self.answer
+
+
+class LLMAnswerer:
+    """Answers and summaries written by an OpenAI-compatible model from given passages."""
+
+    def __init__(
+        self,
+        chat: Chat,
+        encoding: tiktoken.Encoding,
+        max_sentences: int = 5,
+        map_concurrency: int = 2,
+        on_usage: UsageSink | None = None,
+    ) -> None:
+        self.chat = chat
+        self.on_usage = on_usage  # e.g. Catalog.record_usage, so `stats` can show the totals
+        self.encoding = encoding
+        self.max_sentences = max_sentences
+        self.map_concurrency = map_concurrency
+
+    @classmethod
+    def from_settings(
+        cls,
+        client: AsyncOpenAI,
+        settings: Settings,
+        encoding: tiktoken.Encoding | None = None,
+        on_usage: UsageSink | None = None,
+        **chat_options: Any,
+    ) -> LLMAnswerer:
+        chat = Chat.from_settings(client, settings, **chat_options)
+        return cls(chat, encoding or load_encoding(), on_usage=on_usage)
+
+    # -- answers -----------------------------------------------------------------------
+
+    async def answer(
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        extractive: Answer,
+        history: Sequence[Turn] | None = None,
+    ) -> Answer:
+        return await self.stream(question, passages, extractive, history, live=False).result()
+
+    def stream(
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        extractive: Answer,
+        history: Sequence[Turn] | None = None,
+        live: bool = True,
+    ) -> AnswerStream:
+        """The answer as a stream of drafts (`live=False`: one request, no drafts)."""
+        fill = self.answer_fill(question, history)
+        return AnswerStream(lambda: self.generate("answer", fill, list(passages), extractive, live))
+
+    def conversation(self, history: Sequence[Turn] | None, limit: int = HISTORY_TOKENS) -> str:
+        """The latest turns of a thread that fit in `limit` tokens, as a delimited block."""
+        lines = self.history_lines(history, limit)
+        return prompts.render("conversation", history=lines) if lines else ""
+
+    def history_lines(self, history: Sequence[Turn] | None, limit: int) -> str:
+        """'User: …' / 'Assistant: …' lines, newest kept first, within `limit` tokens."""
+        lines: list[str] = []
+        used = 0
+        for turn in reversed(history or []):
+            who = "User" if turn.role == "user" else "Assistant"
+            line = f"{who}: {defang(' '.join(turn.text.split()))}"
+            cost = count_tokens(self.encoding, line)
+            if used + cost > limit:
+                break
+            lines.insert(0, line)
+            used += cost
+        return "\n".join(lines)
+
+    # -- summaries ---------------------------------------------------------------------
+
+    def summarize(
+        self,
+        passages: Sequence[Passage],
+        extractive: Answer,
+        topic: str | None = None,
+        max_sentences: int = 6,
+        live: bool = True,
+    ) -> AnswerStream:
+        """A cited summary; map-reduce when the passages do not fit in one request."""
+        from retrieval.generate.mapreduce import summarize
+
+        return AnswerStream(lambda: summarize(self, list(passages), extractive, topic, max_sentences, live))
+
+    # -- one request: pack, call, check ----------------------------------------------------
+
+    async def generate(
+        self, template: str, fill: Mapping[str, str], passages: list[Passage], extractive: Answer, live: bool
+    ) -> Events:
+        """Drafts, then the checked `Answer` for one templated request over `passages`."""
+        if not passages:
+            yield extractive  # nothing retrieved: no call, the engine already said so
+            return
+        packed = Packed(text="")
+
+        def build(budget: int) -> Messages:
+            nonlocal packed
+            messages, packed = self.prepare(template, fill, passages, budget)
+            return messages
+
+        result: Reply | Failure = Failure("empty")
+        async for item in self.chat.run(build, self.passage_budget(template, fill), stream=live):
+            if isinstance(item, str):
+                yield defuse_mentions(item)
+            else:
+                result = item
+        notes = []
+        if packed.dropped:
+            notes.append(
+                f"Only {len(packed.passages)} of {len(passages)} passages fit in the model's context."
+            )
+        numbered = dict(zip(packed.numbers, packed.passages, strict=True))
+        answer = self.finish(result, numbered, extractive, notes)
+        log.info("%s mode=%s usage=%s", template, answer.mode, answer.usage)
+        if self.on_usage is not None and answer.usage:
+            self.on_usage(template, answer.usage)
+        yield answer
+
+    def prepare(
+        self, template: str, fill: Mapping[str, str], passages: Sequence[Passage], budget: int | None = None
+    ) -> tuple[Messages, Packed]:
+        """The messages of one request and what was packed into them (no call is made)."""
+        if budget is None:
+            budget = self.passage_budget(template, fill)
+        packed = pack(list(passages), self.encoding, budget)
+        return self.messages(template, {**fill, "passages": packed.text}), packed
+
+    def answer_fill(self, question: str, history: Sequence[Turn] | None = None) -> dict[str, str]:
+        return {
+            "question": defang(question.strip()),
+            "max_sentences": str(self.max_sentences),
+            "conversation": self.conversation(history),
+        }
+
+    def passage_budget(self, template: str, fill: Mapping[str, str], slot: str = "passages") -> int:
+        """Tokens left for `slot` once the system prompt, template and reply are counted."""
+        empty = self.messages(template, {**fill, slot: ""})
+        return self.chat.context_tokens - self.chat.reply_tokens - self.prompt_tokens(empty)
+
+    def messages(self, template: str, fill: Mapping[str, str]) -> Messages:
+        return [
+            {"role": "system", "content": prompts.render("system")},
+            {"role": "user", "content": prompts.render(template, **fill)},
+        ]
+
+    def prompt_tokens(self, messages: Messages) -> int:
+        """Our count of a request's prompt tokens (OpenAI's chat format: ~4 per message)."""
+        return sum(count_tokens(self.encoding, m["content"]) + MESSAGE_OVERHEAD for m in messages) + 3
+
+    def finish(
+        self, reply: Reply | Failure, numbered: Mapping[int, Passage], extractive: Answer, notes: list[str]
+    ) -> Answer:
+        """The checked answer from a reply, or the extractive one with a note."""
+        if isinstance(reply, Failure):
+            return fallback(extractive, reply.note, reply.usage)
+        checked = check(reply.text, numbered)
+        if checked.empty:
+            why = (
+                "The model found no answer in these passages"
+                if checked.no_answer
+                else "The generated answer could not be tied to its sources"
+            )
+            return fallback(extractive, why, reply.usage)
+        return Answer(
+            text=defuse_mentions(checked.text),
+            citations=citations_for(checked, numbered),
+            passages=list(numbered.values()),
+            mode="llm",
+            notes=notes + check_notes(checked),
+            usage=dict(reply.usage),
+        )
+
+
+def fallback(extractive: Answer, why: str, usage: Mapping[str, int]) -> Answer:
+    """The extractive answer, with a visible note and the tokens the attempt cost.
+
+    When the engine found nothing either, its "nothing found" answer stands: the note
+    then only says what went wrong with the model, if anything did.
+    """
+    if extractive.found:
+        note = f"{why}; {FALLBACK}"
+    elif why.startswith("The model found no answer"):
+        note = ""
+    else:
+        note = f"{why}."
+    notes = [*extractive.notes, note] if note else list(extractive.notes)
+    return replace(
+        extractive,
+        text=defuse_mentions(extractive.text),
+        notes=notes,
+        usage=dict(usage),
+        citations=list(extractive.citations),
+        passages=list(extractive.passages),
+    )
+
+
+def with_usage(answer: Answer, usage: Mapping[str, int]) -> Answer:
+    """`answer` with `usage` added to its own (tokens spent by earlier calls)."""
+    total = dict(usage)
+    add_usage(total, answer.usage)
+    return replace(answer, usage=total)
+
+
+def check_notes(checked: Checked) -> list[str]:
+    notes = []
+    if checked.dropped:
+        k = len(checked.dropped)
+        plural = "s" if k > 1 else ""
+        notes.append(f"Removed {k} sentence{plural} the cited articles do not support.")
+    return notes

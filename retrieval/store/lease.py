@@ -1,0 +1,80 @@
+"""A named lease in the state database: one holder at a time, with expiry and renewal.
+
+Several bot processes (shards) share one database; the feed poller must run in exactly one of
+them. Each process calls `acquire()` every ttl/3 seconds: it takes the lease when it is free or
+expired, renews it while it holds it, and learns it lost it otherwise. The take-or-renew is a
+single upsert with a condition, atomic in SQLite and in PostgreSQL. A holder that stops cleanly
+releases the lease; one that dies loses it when it expires (clocks are assumed to agree to well
+under the lease time).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from retrieval.store.database import Database, open_database
+
+FEED_POLLER = "feed-poller"  # the lease of the one process that polls the feeds (bot or CLI)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS leases (
+    name TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    expires_at REAL NOT NULL
+);
+"""
+
+
+def process_id(extra: str = "") -> str:
+    """Who holds a lease: host, process id, and e.g. the shard ids."""
+    return f"{socket.gethostname()}:{os.getpid()}" + (f":{extra}" if extra else "")
+
+
+class Lease:
+    def __init__(
+        self,
+        db: Path | str | Database,
+        name: str,
+        holder: str,
+        ttl: float,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.db = db if isinstance(db, Database) else open_database(db)
+        self._owns_db = not isinstance(db, Database)
+        self.name = name
+        self.holder = holder
+        self.ttl = ttl
+        self.clock = clock
+        self.db.create_schema(SCHEMA)
+
+    def acquire(self) -> bool:
+        """Take the lease if it is free or expired, renew it if we hold it; True if we hold it."""
+        now = self.clock()
+        with self.db.transaction() as db:
+            db.execute(
+                "INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (name) DO UPDATE SET holder = excluded.holder,"
+                " expires_at = excluded.expires_at"
+                " WHERE leases.holder = excluded.holder OR leases.expires_at <= ?",
+                (self.name, self.holder, now + self.ttl, now),
+            )
+            row = db.execute("SELECT holder FROM leases WHERE name = ?", (self.name,)).fetchone()
+        return row is not None and row[0] == self.holder
+
+    def current_holder(self) -> str | None:
+        row = self.db.execute(
+            "SELECT holder FROM leases WHERE name = ? AND expires_at > ?", (self.name, self.clock())
+        ).fetchone()
+        return str(row[0]) if row else None
+
+    def release(self) -> None:
+        with self.db.transaction() as db:
+            db.execute("DELETE FROM leases WHERE name = ? AND holder = ?", (self.name, self.holder))
+
+    def close(self) -> None:
+        if self._owns_db:
+            self.db.close()
