@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from bot.cli.terminal import run_or_exit
+from bot.cli.terminal import progress_bar, run_or_exit
 from retrieval.engine import Engine
 from retrieval.errors import BadInputError
 from retrieval.evaluation import find_scorer, read_questions, run_questions, score
@@ -28,8 +28,6 @@ def eval_command(
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="only the first N questions")] = None,
 ) -> None:
     """Ingest a benchmark corpus (reusing the index) and answer its questions as of their dates."""
-    from bot.cli.main import progress_bar
-
     err = Console(stderr=True, highlight=False, soft_wrap=True)
 
     def go() -> None:

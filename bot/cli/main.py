@@ -5,37 +5,29 @@ from __future__ import annotations
 import json
 import logging
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from pydantic import ValidationError
-from rich.console import Console
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 
 from bot.cli.evaluate import eval_command
-from bot.cli.feeds import digest_app, feeds_app, fetch_app
+from bot.cli.feeds import describe_outcome, digest_app, feeds_app, fetch_app
 from bot.cli.generate import generate_answer, generate_summary
 from bot.cli.health import health_command
 from bot.cli.migrate import migrate_command
 from bot.cli.run_bot import bot_app
-from bot.cli.terminal import print_answer, run_or_exit
+from bot.cli.terminal import console as _console
+from bot.cli.terminal import print_answer, progress_bar, run_or_exit
 from retrieval.engine import Engine, namespace_for_guild
 from retrieval.ingest.loaders import count_items
 from retrieval.settings import Settings, settings_problems
 from retrieval.text.timewindow import parse_day, parse_since
+from retrieval.web.ingest import ingest_urls, is_url
 
 app = typer.Typer(
     name="newsdesk",
@@ -60,10 +52,6 @@ AsOfOpt = Annotated[
 ]
 
 
-def _console(stderr: bool = False) -> Console:
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
-
-
 @contextmanager
 def engine_for(settings: Settings | None = None) -> Iterator[Engine]:
     """Build the engine once for a command and close it after; errors exit cleanly."""
@@ -73,40 +61,6 @@ def engine_for(settings: Settings | None = None) -> Iterator[Engine]:
         yield engine
     finally:
         engine.close()
-
-
-class LineProgress(Progress):
-    """Progress where the output is not a terminal (a log file, CI, `nohup`): a bar cannot be
-    drawn there, so a plain line is printed every `every` seconds and once at the end."""
-
-    def __init__(self, *columns: Any, every: float = 30.0, **kwargs: Any) -> None:
-        super().__init__(*columns, **kwargs)
-        self.every = every
-        self._last = time.monotonic()
-
-    def advance(self, task_id: TaskID, advance: float = 1) -> None:
-        super().advance(task_id, advance)
-        if time.monotonic() - self._last >= self.every:
-            self._report()
-
-    def stop(self) -> None:
-        self._report()
-        super().stop()
-
-    def _report(self) -> None:
-        self._last = time.monotonic()
-        for task in self.tasks:
-            done = f"{int(task.completed)}/{int(task.total)}" if task.total else f"{int(task.completed)}"
-            self.console.print(f"{task.description}: {done} ({int(task.elapsed or 0)} s)")
-
-
-def progress_bar(console: Console, every: float = 30.0) -> Progress:
-    """The progress of long commands (ingest, reindex, eval): label, bar, n/total, time; a line
-    every `every` seconds instead when the console is not a terminal."""
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    if not console.is_terminal:
-        return LineProgress(*columns, console=console, transient=True, every=every)
-    return Progress(*columns, console=console, transient=True)
 
 
 EMPTY_ARGUMENT = '"": an empty argument, not a file or folder (an unset variable?); nothing read for it'
@@ -123,9 +77,6 @@ def ingest(
     guild: GuildOpt = None,
 ) -> None:
     """Add articles to the index (unchanged articles are skipped, changed ones replaced)."""
-    from bot.cli.feeds import describe_outcome
-    from retrieval.web.ingest import ingest_urls, is_url
-
     console = _console()
     urls = [s for s in sources_ if is_url(s)]
     # as typed: Path("") would be "." (all of it), Path("ftp://host/x") "ftp:/host/x"

@@ -1,19 +1,66 @@
-"""Terminal output (rich): answers, and the one-line error a command exits with. Discord
-rendering lives in bot/discord/render.py."""
+"""Terminal output (rich): consoles, progress bars, answers, and the one-line error a command
+exits with. Discord rendering lives in bot/discord/render.py."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from retrieval.errors import NewsdeskError
 from retrieval.results import Answer
 
 T = TypeVar("T")
+
+
+def console(stderr: bool = False) -> Console:
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+class LineProgress(Progress):
+    """Progress where the output is not a terminal (a log file, CI, `nohup`): a bar cannot be
+    drawn there, so a plain line is printed every `every` seconds and once at the end."""
+
+    def __init__(self, *columns: Any, every: float = 30.0, **kwargs: Any) -> None:
+        super().__init__(*columns, **kwargs)
+        self.every = every
+        self._last = time.monotonic()
+
+    def advance(self, task_id: TaskID, advance: float = 1) -> None:
+        super().advance(task_id, advance)
+        if time.monotonic() - self._last >= self.every:
+            self._report()
+
+    def stop(self) -> None:
+        self._report()
+        super().stop()
+
+    def _report(self) -> None:
+        self._last = time.monotonic()
+        for task in self.tasks:
+            done = f"{int(task.completed)}/{int(task.total)}" if task.total else f"{int(task.completed)}"
+            self.console.print(f"{task.description}: {done} ({int(task.elapsed or 0)} s)")
+
+
+def progress_bar(console: Console, every: float = 30.0) -> Progress:
+    """The progress of long commands (ingest, reindex, eval): label, bar, n/total, time; a line
+    every `every` seconds instead when the console is not a terminal."""
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    if not console.is_terminal:
+        return LineProgress(*columns, console=console, transient=True, every=every)
+    return Progress(*columns, console=console, transient=True)
 
 
 def run_or_exit(fn: Callable[[], T]) -> T:
