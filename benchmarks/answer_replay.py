@@ -28,6 +28,7 @@ from typing import Any
 
 from benchmarks.answer_ceiling import load_scorer
 from retrieval.answer.extractive import ExtractiveAnswerer
+from retrieval.app import App
 from retrieval.engine import Engine
 from retrieval.evaluation import find_scorer, read_questions
 from retrieval.ingest.articles import parse_date
@@ -113,7 +114,8 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(f"score.py not found beside {questions_file}")
     score = load_scorer(scorer_path)
     questions = {q["id"]: q for q in map(json.loads, questions_file.read_text(encoding="utf-8").splitlines())}
-    engine = Engine.from_settings(Settings(NEWSDESK_DATA_DIR=args.data_dir))
+    services = App(Settings(NEWSDESK_DATA_DIR=args.data_dir))
+    engine = services.engine
     try:
         if not args.cache.exists():
             fill_cache(engine, questions_file, args.cache, args.k, args.limit)
@@ -125,7 +127,7 @@ def main(argv: list[str] | None = None) -> None:
             )
         answers = {name: replay(answerer, cached) for name, answerer in runs.items()}
     finally:
-        engine.close()
+        services.close()
     for name, got in answers.items():
         counts = kinds(got, cached, questions, score)
         print(f"{name}: answer_accuracy {accuracy(counts):.4f} over {len(got)} questions")

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.common import BENCH, peak_rss_mb, percentile, read_corpus, time_asks
+from retrieval.app import App
 from retrieval.engine import Engine
 from retrieval.ingest.articles import Article
 from retrieval.ingest.chunking import Chunk
@@ -89,13 +90,14 @@ def main() -> None:
     for n in a.chunks:
         with tempfile.TemporaryDirectory() as tmp:
             data_dir = a.keep / str(n) if a.keep else Path(tmp)
-            engine = Engine.from_settings(Settings(NEWSDESK_DATA_DIR=data_dir))
+            services = App(Settings(NEWSDESK_DATA_DIR=data_dir))
+            engine = services.engine
             t0 = time.perf_counter()
             written = engine.catalog.lexical_rows()
             built = "reused"
             if written != n:
                 if written:
-                    engine.close()
+                    services.close()
                     raise SystemExit(f"{data_dir} holds {written} chunks, not {n}: remove it first")
                 written = build(engine, n, a.corpus, rng)
                 if engine.catalog.lexical_rows() != written:
@@ -104,7 +106,7 @@ def main() -> None:
             runs = [("", time_asks(engine, questions))]
             if a.as_of:
                 runs.append((", as of each question's date", time_asks(engine, questions, as_of=dates)))
-            engine.close()
+            services.close()
         for label, times in runs:
             print(
                 f"{written:>7} chunks ({built}){label}: ask p50 {percentile(times, 50):.1f} ms, "

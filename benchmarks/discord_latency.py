@@ -21,7 +21,8 @@ import time
 from pathlib import Path
 
 from benchmarks.common import BENCH, percentile, read_corpus
-from retrieval.engine import Engine, namespace_for_guild
+from retrieval.app import App
+from retrieval.engine import namespace_for_guild
 from retrieval.ingest.loaders import article_from_record
 from retrieval.settings import Settings
 from tests.support.discord_world import sample_article
@@ -43,7 +44,8 @@ QUESTIONS = [
 
 def build_index(data_dir: Path, guild_id: int, n_articles: int) -> int:
     settings = Settings(NEWSDESK_DATA_DIR=data_dir)
-    engine = Engine.from_settings(settings)
+    services = App(settings)
+    engine = services.engine
     try:
         ns = namespace_for_guild(guild_id)
         engine.ingest([sample_article()], ns)
@@ -53,7 +55,7 @@ def build_index(data_dir: Path, guild_id: int, n_articles: int) -> int:
             engine.ingest((article_from_record(r) for r in read_corpus(corpus, n_articles)), ns)
         return engine.count_articles(ns)
     finally:
-        engine.close()
+        services.close()
 
 
 async def run(args: argparse.Namespace) -> dict[str, list[float]]:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import peak_rss_mb
+from retrieval.app import App
 from retrieval.ingest.articles import Article
 from retrieval.results import IngestReport
 from retrieval.web.dedup import StoryIndex
@@ -127,9 +128,8 @@ async def run(args: argparse.Namespace, port: int, data: Path) -> dict[str, Any]
     settings = Settings(NEWSDESK_DATA_DIR=data)
     engine: Any
     if args.engine:
-        from retrieval.engine import Engine
-
-        engine = Engine.from_settings(settings)
+        services = App(settings)
+        engine = services.engine
     else:
         engine = CountingEngine()
     feeds = FeedStore(settings.sqlite_path)
@@ -157,7 +157,7 @@ async def run(args: argparse.Namespace, port: int, data: Path) -> dict[str, Any]
     stories.close()
     feeds.close()
     if args.engine:
-        engine.close()
+        services.close()
     return out
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import chromadb
 
 from benchmarks.common import BENCH, install_chroma_default_model, peak_rss_mb, read_corpus
-from retrieval.engine import Engine
+from retrieval.app import App
 from retrieval.ingest.loaders import article_from_record
 from retrieval.settings import Settings
 
@@ -34,7 +34,8 @@ def main() -> None:
     articles = [article_from_record(r) for r in read_corpus(a.corpus, a.articles)]
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(NEWSDESK_DATA_DIR=Path(tmp) / "nd", NEWSDESK_EMBED_THREADS=a.threads)
-        engine = Engine.from_settings(settings)
+        services = App(settings)
+        engine = services.engine
         engine.embedder.embed(["warm up"])
         t0 = time.perf_counter()
         report = engine.ingest(articles)
@@ -45,7 +46,7 @@ def main() -> None:
         t0 = time.perf_counter()
         engine.embedder.embed(texts)
         t_raw = time.perf_counter() - t0
-        engine.close()
+        services.close()
 
         install_chroma_default_model()
         client = chromadb.PersistentClient(

@@ -19,7 +19,7 @@ from datetime import date
 from pathlib import Path
 
 from benchmarks.common import BENCH, percentile
-from retrieval.engine import Engine
+from retrieval.app import App
 from retrieval.generate.chat import Chat
 from retrieval.generate.llm import LLMAnswerer
 from retrieval.settings import Settings
@@ -37,7 +37,8 @@ def main() -> None:
     a = ap.parse_args()
 
     settings = Settings(NEWSDESK_DATA_DIR=a.data_dir)
-    engine = Engine.from_settings(settings)
+    services = App(settings)
+    engine = services.engine
     encoding = load_encoding()
     with (a.bench / "questions.jsonl").open(encoding="utf-8") as fh:
         questions = [json.loads(line) for line in fh][: a.questions]
@@ -73,7 +74,7 @@ def main() -> None:
                     f"| {max(counts)} | {statistics.mean(packed_n):.1f} | {dropped} |"
                 )
     finally:
-        engine.close()
+        services.close()
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ import numpy as np
 
 from benchmarks.ask_latency import build
 from benchmarks.common import BENCH, percentile, read_corpus, time_asks
-from retrieval.engine import Engine
+from retrieval.app import App
 from retrieval.ingest.embedding import LocalEmbedder
 from retrieval.ingest.loaders import article_from_record
 from retrieval.settings import Settings
@@ -61,7 +61,8 @@ def main() -> None:
     embedder = LocalEmbedder(batch_size=32, threads=2)
     for name in ("embedded", "server"):
         with tempfile.TemporaryDirectory() as tmp, backend_settings(name, Path(tmp)) as settings:
-            engine = Engine.from_settings(settings, embedder=embedder)
+            services = App(settings, embedder=embedder)
+            engine = services.engine
             t0 = time.perf_counter()
             report = engine.ingest(articles, namespace="ingest")
             t_ingest = time.perf_counter() - t0
@@ -69,7 +70,7 @@ def main() -> None:
             written = build(engine, a.chunks, a.corpus, np.random.default_rng(7))
             t_write = time.perf_counter() - t0
             times = time_asks(engine, questions)
-            engine.close()
+            services.close()
         print(
             f"{name:>8}: ingest {report.articles_added} articles / {report.chunks_added} chunks in "
             f"{t_ingest:.1f} s ({report.articles_added / t_ingest:.2f} articles/s, "

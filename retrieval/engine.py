@@ -1,4 +1,5 @@
-"""The engine: one object the front ends (CLI, Discord) talk to. Built once, passed in."""
+"""The engine: ingest, search, extractive answers and summaries, what is indexed, reindex; one
+object the front ends talk to, built by `retrieval/app.py` from the clients it is given."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import contextlib
 import re
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -16,15 +16,12 @@ from retrieval.answer.summary import NOTHING_TO_SUMMARIZE, Summarizer
 from retrieval.errors import BadInputError, ModelMismatchError, NotFoundError
 from retrieval.ingest.articles import Article, normalize_url, source_of, url_id
 from retrieval.ingest.chunking import Chunk, Chunker
-from retrieval.ingest.embedding import Embedder, LocalEmbedder, OpenAIEmbedder
+from retrieval.ingest.embedding import Embedder
 from retrieval.ingest.loaders import LoadProblem, load_path, too_long
 from retrieval.results import Answer, ArticleInfo, IngestReport, Passage
 from retrieval.settings import Settings
-from retrieval.store.catalog import Catalog, article_from_row, day_number, open_catalog
+from retrieval.store.catalog import Catalog, article_from_row, day_number
 from retrieval.store.index import Store
-from retrieval.store.lexicon import Fts5Tokenizer
-from retrieval.store.vectors import Vectors, build_chroma_client
-from retrieval.text.tokens import load_encoding
 from retrieval.web.dedup import StoryIndex
 
 DEFAULT_NAMESPACE = "default"
@@ -54,19 +51,6 @@ def source_host(source: str) -> str:
     return host.removeprefix("www.")
 
 
-def build_embedder(settings: Settings) -> Embedder:
-    if settings.embedder == "openai":
-        import openai
-
-        client = openai.OpenAI(
-            api_key=settings.openai_api_key or "unused",
-            base_url=settings.openai_base_url or None,
-            timeout=settings.llm_timeout,
-        )
-        return OpenAIEmbedder(client, settings.embedding_model)
-    return LocalEmbedder(batch_size=settings.embed_batch_size, threads=settings.embed_threads)
-
-
 def check_summary_request(article: str | None, topic: str | None, since: date | None) -> None:
     """One article is summarised whole; a topic or a period is the coverage. An article with a
     topic or a time window would silently drop them, so that is refused."""
@@ -86,6 +70,7 @@ class Engine:
         searcher: Searcher,
         answerer: ExtractiveAnswerer,
         summarizer: Summarizer,
+        stories: StoryIndex,
     ):
         self.settings = settings
         self.store = store
@@ -94,22 +79,7 @@ class Engine:
         self.searcher = searcher
         self.answerer = answerer
         self.summarizer = summarizer
-
-    @classmethod
-    def from_settings(
-        cls, settings: Settings, embedder: Embedder | None = None, chroma_client: Any | None = None
-    ) -> Engine:
-        embedder = embedder or build_embedder(settings)
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        catalog = open_catalog(settings.state_db, settings.lexical_max_df)
-        vectors = Vectors(chroma_client or build_chroma_client(settings), embedder.model_id)
-        store = Store(catalog, vectors)
-        chunker = Chunker(load_encoding(), settings.chunk_tokens, settings.chunk_overlap)
-        searcher = Searcher(catalog, vectors, embedder, Fts5Tokenizer(), recency_days=settings.recency_days)
-        answerer = ExtractiveAnswerer(doc_frequency=catalog.doc_frequency)
-        engine = cls(settings, store, embedder, chunker, searcher, answerer, Summarizer())
-        engine.check_chunking()
-        return engine
+        self.stories = stories  # the syndicated-copy index (signatures and URLs of web stories)
 
     @property
     def _chunking(self) -> str:
@@ -135,16 +105,6 @@ class Engine:
     @property
     def catalog(self) -> Catalog:
         return self.store.catalog
-
-    @cached_property
-    def stories(self) -> StoryIndex:
-        """The syndicated-copy index (signatures and URLs of web stories), on the catalog's
-        database connection; closed with the catalog."""
-        return StoryIndex(self.catalog.db)
-
-    def close(self) -> None:
-        self.catalog.close()
-        self.searcher.tokenizer.close()
 
     # --- ingest ---------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from retrieval.app import App
 from retrieval.engine import Engine
 from retrieval.ingest.embedding import LocalEmbedder
 from retrieval.settings import Settings
@@ -115,9 +116,10 @@ def settings(tmp_path: Path, backend: str, request: pytest.FixtureRequest) -> It
 
 @pytest.fixture
 def engine(settings: Settings, embedder: LocalEmbedder) -> Iterator[Engine]:
-    eng = Engine.from_settings(settings, embedder=embedder)
+    eng_app = App(settings, embedder=embedder)
+    eng = eng_app.engine
     yield eng
-    eng.close()
+    eng_app.close()
 
 
 @pytest.fixture

@@ -8,16 +8,17 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from bot.cli.context import app_of
 from bot.cli.terminal import progress_bar, run_or_exit
-from retrieval.engine import Engine
+from retrieval.app import App
 from retrieval.errors import BadInputError
 from retrieval.evaluation import find_scorer, read_questions, run_questions, score
-from retrieval.settings import Settings
 
 HEADLINE = ("recall@5", "mrr@10", "answer_recall@5", "answer_accuracy", "citation_precision")
 
 
 def eval_command(
+    ctx: typer.Context,
     corpus: Annotated[Path, typer.Option("--corpus", help="corpus.jsonl(.gz) of the benchmark")],
     questions: Annotated[Path, typer.Option("--questions", help="questions.jsonl of the benchmark")],
     out: Annotated[Path, typer.Option("--out", help="run file to write (JSONL, score.py format)")],
@@ -35,9 +36,11 @@ def eval_command(
             raise BadInputError(f"no corpus file at {corpus}")
         qs = read_questions(questions, limit)
         name = corpus.parent.name or corpus.stem
-        settings = Settings(NEWSDESK_DATA_DIR=data_dir or Path("data") / f"eval-{name}")
-        engine = Engine.from_settings(settings)
-        try:
+        settings = app_of(ctx).settings.model_copy(
+            update={"data_dir": data_dir or Path("data") / f"eval-{name}"}
+        )
+        with App(settings) as services:  # the benchmark's own index, beside the configured one
+            engine = services.engine
             with progress_bar(err) as bar:
                 task = bar.add_task("indexing corpus", total=None)
                 report = engine.ingest_paths([corpus], progress=lambda n: bar.advance(task, n))
@@ -49,8 +52,6 @@ def eval_command(
                 task = bar.add_task("asking", total=len(qs))
                 asked = run_questions(engine, qs, out, k, progress=lambda n: bar.advance(task, n))
             err.print(f"asked {asked} question(s), {len(qs) - asked} already in {out}")
-        finally:
-            engine.close()
         scorer = find_scorer(questions)
         if scorer is None:
             err.print("score.py not found beside the questions: run it yourself on the run file")

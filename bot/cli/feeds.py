@@ -1,7 +1,8 @@
 """`newsdesk feeds add|list|remove|poll`, `newsdesk digest`, `newsdesk fetch URL…`.
 
-Each command builds what it needs once (settings, engine, HTTP client, stores) and closes it;
-domain errors print one line and exit 1 (75 for a poll while another process polls).
+Each command reaches the clients through the App in typer's context (bot/cli/context.py), built
+once and closed when the command ends; domain errors print one line and exit 1 (75 for a poll
+while another process polls).
 """
 
 from __future__ import annotations
@@ -10,9 +11,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated
 
@@ -21,18 +20,18 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from bot.cli.context import GuildOpt, app_of
 from bot.cli.terminal import run_or_exit
 from retrieval.answer.digest import Digest, build_digest, collect_articles
-from retrieval.engine import Engine, namespace_for_guild
+from retrieval.app import App
+from retrieval.engine import namespace_for_guild
 from retrieval.errors import NewsdeskError
-from retrieval.settings import Settings
-from retrieval.store.lease import FEED_POLLER, Lease, process_id
+from retrieval.store.lease import FEED_POLLER, Lease, hold, process_id
 from retrieval.text.timewindow import parse_since
-from retrieval.web.dedup import StoryIndex
 from retrieval.web.feeds import parse_feed
-from retrieval.web.feedstore import Feed, FeedStore, feed_url, format_every, parse_every
-from retrieval.web.fetch import Fetcher, FetchPolicy, build_http_client, check_url
-from retrieval.web.ingest import IngestOutcome, WebIngestor, ingest_urls
+from retrieval.web.feedstore import Feed, feed_url, format_every, parse_every
+from retrieval.web.fetch import Fetcher, check_url
+from retrieval.web.ingest import IngestOutcome, WebIngestor, ingest_urls_async
 from retrieval.web.poller import FeedPollResult, Poller
 
 log = logging.getLogger(__name__)
@@ -47,8 +46,6 @@ fetch_app = typer.Typer(
     name="fetch", help="Fetch article URLs and add them to the index.", invoke_without_command=True
 )
 
-GuildOpt = Annotated[str | None, typer.Option("--guild", help="Namespace: a Discord server id.")]
-
 
 def _out() -> Console:
     return Console(highlight=False)
@@ -56,15 +53,6 @@ def _out() -> Console:
 
 def _err() -> Console:
     return Console(stderr=True, highlight=False)
-
-
-@contextmanager
-def _feed_store(settings: Settings) -> Iterator[FeedStore]:
-    store = FeedStore(settings.state_db)
-    try:
-        yield store
-    finally:
-        store.close()
 
 
 def ago(ts: float | None, now: float) -> str:
@@ -95,28 +83,28 @@ async def check_feed(fetcher: Fetcher, url: str) -> str:
     return parsed.title
 
 
-def add_feed(settings: Settings, url: str, namespace: str, every: str, check: bool, now: float) -> Feed:
-    policy = FetchPolicy.from_settings(settings)
-    url = feed_url(str(check_url(url, policy)))  # as the store keeps it
+def add_feed(services: App, url: str, namespace: str, every: str, check: bool, now: float) -> Feed:
+    url = feed_url(str(check_url(url, services.fetch_policy)))  # as the store keeps it
     seconds = parse_every(every)
     title = ""
     if check:
 
         async def probe() -> str:
-            async with build_http_client(policy) as client:
-                return await check_feed(Fetcher(client, policy), url)
+            async with services.online():
+                return await check_feed(services.fetcher, url)
 
         title = asyncio.run(probe())
-    with _feed_store(settings) as store:
-        feed = store.add(namespace, url, seconds, now)
-        if title:
-            store.record_success(feed, now, None, None, title=title)
-            feed = store.get(feed.id)
+    store = services.feeds
+    feed = store.add(namespace, url, seconds, now)
+    if title:
+        store.record_success(feed, now, None, None, title=title)
+        feed = store.get(feed.id)
     return feed
 
 
 @feeds_app.command("add")
 def feeds_add(
+    ctx: typer.Context,
     url: Annotated[str, typer.Argument(help="The feed's URL (RSS or Atom).")],
     guild: GuildOpt = None,
     every: Annotated[str, typer.Option("--every", help="Polling interval: 15m, 1h, 2d.")] = "15m",
@@ -127,8 +115,7 @@ def feeds_add(
     """Follow a feed: its new items are fetched and indexed on every poll."""
 
     def go() -> None:
-        settings = Settings()
-        feed = add_feed(settings, url, namespace_for_guild(guild), every, check, time.time())
+        feed = add_feed(app_of(ctx), url, namespace_for_guild(guild), every, check, time.time())
         _out().print(f"following #{feed.id} {escape(feed.label)} every {format_every(feed.every_seconds)}")
 
     run_or_exit(go)
@@ -154,13 +141,11 @@ def feeds_table(feeds: list[Feed], now: float) -> Table:
 
 
 @feeds_app.command("list")
-def feeds_list(guild: GuildOpt = None) -> None:
+def feeds_list(ctx: typer.Context, guild: GuildOpt = None) -> None:
     """The feeds followed here, when they were last polled, and their last problem."""
 
     def go() -> None:
-        settings = Settings()
-        with _feed_store(settings) as store:
-            feeds = store.list_feeds(namespace_for_guild(guild))
+        feeds = app_of(ctx).feeds.list_feeds(namespace_for_guild(guild))
         if not feeds:
             _out().print("no feeds followed here; add one with `newsdesk feeds add URL`")
             return
@@ -171,40 +156,17 @@ def feeds_list(guild: GuildOpt = None) -> None:
 
 @feeds_app.command("remove")
 def feeds_remove(
+    ctx: typer.Context,
     ref: Annotated[str, typer.Argument(help="The feed's number (see `feeds list`) or URL.")],
     guild: GuildOpt = None,
 ) -> None:
     """Stop following a feed (articles already indexed stay)."""
 
     def go() -> None:
-        with _feed_store(Settings()) as store:
-            feed = store.remove(namespace_for_guild(guild), ref)
+        feed = app_of(ctx).feeds.remove(namespace_for_guild(guild), ref)
         _out().print(f"stopped following #{feed.id} {escape(feed.label)}")
 
     run_or_exit(go)
-
-
-@dataclass
-class PollServices:
-    """Everything a poll needs, built once."""
-
-    settings: Settings
-    engine: Engine
-    feeds: FeedStore
-    stories: StoryIndex
-
-
-@contextmanager
-def poll_services(settings: Settings) -> Iterator[PollServices]:
-    engine = Engine.from_settings(settings)
-    feeds = FeedStore(settings.state_db)
-    stories = StoryIndex(settings.state_db)
-    try:
-        yield PollServices(settings, engine, feeds, stories)
-    finally:
-        stories.close()
-        feeds.close()
-        engine.close()
 
 
 def describe(result: FeedPollResult) -> str:
@@ -232,11 +194,9 @@ class PollerBusy(NewsdeskError):
     exit_code = 75
 
 
-def poller_lease(services: PollServices) -> Lease:
+def poller_lease(services: App) -> Lease:
     """The lease the bots' poller takes too: one poller at a time per state database."""
-    return Lease(
-        services.feeds.db, FEED_POLLER, process_id("feeds-poll"), services.settings.poller_lease_seconds
-    )
+    return services.lease(FEED_POLLER, process_id("feeds-poll"), services.settings.poller_lease_seconds)
 
 
 def busy_message(holder: str | None) -> str:
@@ -262,19 +222,12 @@ async def take_lease(lease: Lease, wait: bool, note: Callable[[str], None]) -> N
 
 async def keep_lease(lease: Lease, lost: asyncio.Event) -> None:
     """Renew the lease every ttl/3 while polling; set `lost` if another process took it."""
-    while not lost.is_set():
-        await asyncio.sleep(lease.ttl / 3)
-        try:
-            held = await asyncio.to_thread(lease.acquire)
-        except Exception:
-            log.exception("renewing the feed poller lease failed")
-            held = False
-        if not held:
-            lost.set()
+    if not await hold(lease, lost):
+        lost.set()
 
 
 async def poll(
-    services: PollServices,
+    services: App,
     once: bool,
     namespace: str | None,
     print_line: Callable[[str], None],
@@ -301,37 +254,35 @@ async def poll(
 
 
 async def _poll_held(
-    services: PollServices,
+    services: App,
     once: bool,
     namespace: str | None,
     print_line: Callable[[str], None],
     lost: asyncio.Event,
 ) -> int:
-    settings = services.settings
-    policy = FetchPolicy.from_settings(settings)
-    async with build_http_client(policy, max_connections=settings.feed_concurrency * 2) as client:
-        poller = Poller(
-            services.feeds,
-            Fetcher(client, policy),
-            WebIngestor(services.engine, services.stories),
-            concurrency=settings.feed_concurrency,
-        )
-        if once:
-            services.feeds.make_due(namespace, now=time.time())
-            results = await poller.poll_due()
-            for r in results:
-                print_line(describe(r))
-            return sum(1 for r in results if r.status == "failed")
+    poller = Poller(
+        services.feeds,
+        services.fetcher,
+        WebIngestor(services.engine, services.stories),
+        concurrency=services.settings.feed_concurrency,
+    )
+    if once:
+        services.feeds.make_due(namespace, now=time.time())
+        results = await poller.poll_due()
+        for r in results:
+            print_line(describe(r))
+        return sum(1 for r in results if r.status == "failed")
 
-        async def report(result: FeedPollResult) -> None:
-            print_line(describe(result))
+    async def report(result: FeedPollResult) -> None:
+        print_line(describe(result))
 
-        await poller.run(lost, report)  # until Ctrl-C, or until another process took the lease
-        return 0
+    await poller.run(lost, report)  # until Ctrl-C, or until another process took the lease
+    return 0
 
 
 @feeds_app.command("poll")
 def feeds_poll(
+    ctx: typer.Context,
     once: Annotated[bool, typer.Option("--once", help="Poll every feed now, once, and exit.")] = False,
     guild: GuildOpt = None,
     wait: Annotated[
@@ -349,16 +300,20 @@ def feeds_poll(
     this says who and exits 75, or waits for it with --wait. Exit 1: a feed failed (--once)."""
 
     def go() -> int:
-        settings = Settings()
+        services = app_of(ctx)
         namespace = namespace_for_guild(guild) if guild else None
-        with poll_services(settings) as services:
-            if not services.feeds.list_feeds(namespace):
-                _out().print("no feeds followed; add one with `newsdesk feeds add URL`")
-                return 0
-            try:
-                return asyncio.run(poll(services, once, namespace, _out().print, wait, _err().print))
-            except KeyboardInterrupt:
-                return 0
+        if not services.feeds.list_feeds(namespace):
+            _out().print("no feeds followed; add one with `newsdesk feeds add URL`")
+            return 0
+
+        async def polling() -> int:
+            async with services.online():
+                return await poll(services, once, namespace, _out().print, wait, _err().print)
+
+        try:
+            return asyncio.run(polling())
+        except KeyboardInterrupt:
+            return 0
 
     failures = run_or_exit(go)
     if failures:
@@ -368,17 +323,14 @@ def feeds_poll(
 # ----------------------------------------------------------------------------- digest
 
 
-def make_digest(engine: Engine, settings: Settings, namespace: str, since: date, stories: int = 5) -> Digest:
-    index = StoryIndex(settings.state_db)
-    try:
-        articles = collect_articles(engine.catalog, index, namespace, since)
-    finally:
-        index.close()
+def make_digest(services: App, namespace: str, since: date, stories: int = 5) -> Digest:
+    articles = collect_articles(services.engine.catalog, services.stories, namespace, since)
     return build_digest(articles, since=since, max_stories=stories)
 
 
 @digest_app.callback()
 def digest(
+    ctx: typer.Context,
     since: Annotated[str, typer.Option("--since", help="Window: 24h, 7d, 2w or a date.")] = "24h",
     guild: GuildOpt = None,
     stories: Annotated[int, typer.Option("--stories", min=1, max=20, help="How many stories.")] = 5,
@@ -386,14 +338,9 @@ def digest(
     """The most covered stories since --since, grouped by story, each sentence cited."""
 
     def go() -> None:
-        settings = Settings()
         first_day = parse_since(since)
         assert first_day is not None
-        engine = Engine.from_settings(settings)
-        try:
-            result = make_digest(engine, settings, namespace_for_guild(guild), first_day, stories)
-        finally:
-            engine.close()
+        result = make_digest(app_of(ctx), namespace_for_guild(guild), first_day, stories)
         _out().print(escape(result.to_text()))
 
     run_or_exit(go)
@@ -409,20 +356,32 @@ def describe_outcome(o: IngestOutcome) -> str:
     return f"[green]✓[/green] {o.status}: {escape(o.title)} — {escape(o.url)}{extra}"
 
 
+def fetch_urls(services: App, urls: list[str], namespace: str) -> list[IngestOutcome]:
+    """Fetch article pages, extract and ingest them (`newsdesk fetch`, `newsdesk ingest URL`)."""
+
+    async def run() -> list[IngestOutcome]:
+        async with services.online():
+            return await ingest_urls_async(
+                services.fetcher,
+                WebIngestor(services.engine, services.stories),
+                [u.strip() for u in urls],
+                namespace,
+                services.settings.feed_concurrency,
+            )
+
+    return asyncio.run(run())
+
+
 @fetch_app.callback()
 def fetch(
+    ctx: typer.Context,
     urls: Annotated[list[str], typer.Argument(help="Article URLs (http/https).")],
     guild: GuildOpt = None,
 ) -> None:
     """Fetch article pages, extract the story and index it (a syndicated copy is stored once)."""
 
     def go() -> int:
-        settings = Settings()
-        engine = Engine.from_settings(settings)
-        try:
-            outcomes = ingest_urls(engine, urls, namespace_for_guild(guild), settings)
-        finally:
-            engine.close()
+        outcomes = fetch_urls(app_of(ctx), urls, namespace_for_guild(guild))
         for o in outcomes:
             _out().print(describe_outcome(o))
         return sum(1 for o in outcomes if o.status == "failed")

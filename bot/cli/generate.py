@@ -1,89 +1,24 @@
 """The CLI's generated answers: the model's draft streams to the terminal, then the checked
-answer (with its sources) replaces it. Used by `newsdesk ask` / `summarize` when an
-OpenAI-compatible endpoint is configured (settings.llm_enabled)."""
+answer (with its sources) replaces it. Who writes the answer is decided in
+retrieval/answering.py; this only shows it."""
 
 from __future__ import annotations
-
-import asyncio
-from collections.abc import AsyncIterable, Callable
 
 from rich.console import Console
 from rich.live import Live
 from rich.text import Text
 
-from retrieval.generate.chat import build_client
-from retrieval.generate.llm import AnswerStream, LLMAnswerer, UsageSink
+from retrieval.generate.llm import AnswerStream
 from retrieval.results import Answer
-from retrieval.settings import Settings
 
 
-async def _show(console: Console, drafts: AsyncIterable[str], live: bool) -> None:
-    if not live:
-        async for _ in drafts:
-            pass
-        return
+async def show_drafts(console: Console, stream: AnswerStream, live: bool = True) -> Answer:
+    """Run `stream` to its checked answer, showing a model's drafts while it writes when `live`
+    and the console is a terminal (they are replaced by the answer, printed by the caller)."""
+    if not (live and stream.generated and console.is_terminal):
+        return await stream.result()
     with Live(Text(""), console=console, transient=True, refresh_per_second=8) as view:
-        async for draft in drafts:
+        async for draft in stream:
             view.update(Text(draft, style="dim"))
-
-
-def _generate(
-    settings: Settings,
-    console: Console,
-    stream: bool,
-    on_usage: UsageSink | None,
-    start: Callable[[LLMAnswerer], AnswerStream],
-) -> Answer:
-    """Run one model call `start` makes on a client built for it, showing its drafts live."""
-
-    async def go() -> Answer:
-        client = build_client(settings)
-        try:
-            drafts = start(LLMAnswerer.from_settings(client, settings, on_usage=on_usage))
-            await _show(console, drafts, stream and console.is_terminal)
-            assert drafts.answer is not None
-            return drafts.answer
-        finally:
-            await client.close()
-
-    return asyncio.run(go())
-
-
-def generate_answer(
-    settings: Settings,
-    question: str,
-    extractive: Answer,
-    console: Console,
-    stream: bool = True,
-    on_usage: UsageSink | None = None,
-) -> Answer:
-    """The model's answer to `question` from the extractive answer's passages."""
-    asked = " ".join(question.split())
-    return _generate(
-        settings,
-        console,
-        stream,
-        on_usage,
-        lambda llm: llm.stream(asked, extractive.passages, extractive, live=stream),
-    )
-
-
-def generate_summary(
-    settings: Settings,
-    extractive: Answer,
-    console: Console,
-    topic: str | None = None,
-    max_sentences: int = 6,
-    stream: bool = True,
-    on_usage: UsageSink | None = None,
-) -> Answer:
-    """A model-written summary of the extractive summary's passages (map-reduce if long)."""
-    return _generate(
-        settings,
-        console,
-        stream,
-        on_usage,
-        lambda llm: llm.summarize(
-            extractive.passages, extractive, topic=topic, max_sentences=max_sentences, live=stream
-        ),
-    )
+    assert stream.answer is not None
+    return stream.answer

@@ -6,27 +6,22 @@ from __future__ import annotations
 
 import typer
 
-from retrieval.settings import Settings
-from retrieval.store.database import is_postgres_url, open_database
-from retrieval.store.vectors import build_chroma_client
+from bot.cli.context import app_of
 
 
-def health_command() -> None:
+def health_command(ctx: typer.Context) -> None:
     """Check that Chroma (server or embedded) and the state database answer; exit 1 if not."""
-    settings = Settings()
+    services = app_of(ctx)
+    settings = services.settings
     vectors = (
         f"chroma server {settings.chroma_host}:{settings.chroma_port}"
         if settings.chroma_host
         else "embedded chroma"
     )
-    state = "postgresql" if is_postgres_url(settings.state_db) else "sqlite"
     try:
-        build_chroma_client(settings).heartbeat()
-        db = open_database(settings.state_db)
-        try:
-            db.execute("SELECT 1").fetchone()
-        finally:
-            db.close()
+        services.chroma.heartbeat()
+        services.database.execute("SELECT 1").fetchone()
+        state = "postgresql" if services.database.dialect == "postgres" else "sqlite"
     except Exception as exc:
         typer.echo(f"unhealthy: {type(exc).__name__}: {exc}".splitlines()[0], err=True)
         raise typer.Exit(1) from None

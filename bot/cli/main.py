@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -15,19 +14,22 @@ from pydantic import ValidationError
 from rich.markup import escape
 from rich.table import Table
 
+from bot.cli.context import GuildOpt, app_of
 from bot.cli.evaluate import eval_command
-from bot.cli.feeds import describe_outcome, digest_app, feeds_app, fetch_app
-from bot.cli.generate import generate_answer, generate_summary
+from bot.cli.feeds import describe_outcome, digest_app, feeds_app, fetch_app, fetch_urls
+from bot.cli.generate import show_drafts
 from bot.cli.health import health_command
 from bot.cli.migrate import migrate_command
 from bot.cli.run_bot import bot_app
 from bot.cli.terminal import console as _console
 from bot.cli.terminal import print_answer, progress_bar, run_or_exit
-from retrieval.engine import Engine, namespace_for_guild
+from retrieval.app import App
+from retrieval.engine import namespace_for_guild
 from retrieval.ingest.loaders import count_items
+from retrieval.results import Answer
 from retrieval.settings import Settings, settings_problems
 from retrieval.text.timewindow import parse_day, parse_since
-from retrieval.web.ingest import ingest_urls, is_url
+from retrieval.web.ingest import is_url
 
 app = typer.Typer(
     name="newsdesk",
@@ -44,7 +46,6 @@ app.command("eval")(eval_command)
 app.command("migrate")(migrate_command)
 app.command("health")(health_command)
 
-GuildOpt = Annotated[str | None, typer.Option("--guild", help="Namespace: a Discord server id.")]
 SinceOpt = Annotated[str | None, typer.Option("--since", help="Only articles since: 24h, 7d, 2w or a date.")]
 SourceOpt = Annotated[str | None, typer.Option("--source", help="Only this outlet, e.g. reuters.com.")]
 AsOfOpt = Annotated[
@@ -52,15 +53,11 @@ AsOfOpt = Annotated[
 ]
 
 
-@contextmanager
-def engine_for(settings: Settings | None = None) -> Iterator[Engine]:
-    """Build the engine once for a command and close it after; errors exit cleanly."""
-    settings = settings or Settings()
-    engine = Engine.from_settings(settings)
-    try:
-        yield engine
-    finally:
-        engine.close()
+@app.callback()
+def services(ctx: typer.Context) -> None:
+    """Ingest news and answer questions about it, with citations."""
+    if ctx.obj is None:  # tests hand in an App of their own (obj=...)
+        ctx.obj = ctx.with_resource(App(Settings()))
 
 
 EMPTY_ARGUMENT = '"": an empty argument, not a file or folder (an unset variable?); nothing read for it'
@@ -68,6 +65,7 @@ EMPTY_ARGUMENT = '"": an empty argument, not a file or folder (an unset variable
 
 @app.command()
 def ingest(
+    ctx: typer.Context,
     sources_: Annotated[
         list[str],
         typer.Argument(
@@ -82,30 +80,30 @@ def ingest(
     # as typed: Path("") would be "." (all of it), Path("ftp://host/x") "ftp:/host/x"
     paths = [s for s in sources_ if s and not is_url(s)]
     empty = [EMPTY_ARGUMENT for s in sources_ if not s]
+    services = app_of(ctx)
 
     def go() -> int:
         namespace = namespace_for_guild(guild)
-        settings = Settings()
         failed = 0
-        with engine_for(settings) as engine:
-            if paths or empty:
-                with progress_bar(_console(stderr=True)) as bar:
-                    task = bar.add_task("ingesting", total=sum(count_items(Path(p)) for p in paths))
-                    report = engine.ingest_paths(paths, namespace, progress=lambda n: bar.advance(task, n))
-                report.problems[:0] = empty
-                for problem in report.problems:
-                    _console(stderr=True).print(f"[yellow]skipped:[/yellow] {escape(problem)}")
-                console.print(
-                    f"articles: {report.articles_added} added, {report.articles_updated} updated, "
-                    f"{report.articles_skipped} unchanged; chunks: {report.chunks_added} added, "
-                    f"{report.chunks_removed} removed"
-                    + (f"; {len(report.problems)} problem(s)" if report.problems else "")
-                )
-                failed += len(report.problems)
-            if urls:
-                for outcome in ingest_urls(engine, urls, namespace, settings):
-                    console.print(describe_outcome(outcome))
-                    failed += outcome.status == "failed"
+        engine = services.engine
+        if paths or empty:
+            with progress_bar(_console(stderr=True)) as bar:
+                task = bar.add_task("ingesting", total=sum(count_items(Path(p)) for p in paths))
+                report = engine.ingest_paths(paths, namespace, progress=lambda n: bar.advance(task, n))
+            report.problems[:0] = empty
+            for problem in report.problems:
+                _console(stderr=True).print(f"[yellow]skipped:[/yellow] {escape(problem)}")
+            console.print(
+                f"articles: {report.articles_added} added, {report.articles_updated} updated, "
+                f"{report.articles_skipped} unchanged; chunks: {report.chunks_added} added, "
+                f"{report.chunks_removed} removed"
+                + (f"; {len(report.problems)} problem(s)" if report.problems else "")
+            )
+            failed += len(report.problems)
+        if urls:
+            for outcome in fetch_urls(services, urls, namespace):
+                console.print(describe_outcome(outcome))
+                failed += outcome.status == "failed"
         return 1 if failed else 0
 
     code = run_or_exit(go)
@@ -113,8 +111,16 @@ def ingest(
         raise typer.Exit(code)
 
 
+def print_result(answer: Answer, as_json: bool, show_quotes: bool = True) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(answer.to_json(), ensure_ascii=False) + "\n")
+    else:
+        print_answer(_console(), answer, show_quotes=show_quotes)
+
+
 @app.command()
 def ask(
+    ctx: typer.Context,
     question: Annotated[str, typer.Argument(help="Your question, in quotes.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     k: Annotated[
@@ -126,37 +132,29 @@ def ask(
     as_of: AsOfOpt = None,
 ) -> None:
     """Answer a question from the indexed news, with numbered citations."""
+    services = app_of(ctx)
 
-    def go() -> None:
-        settings = Settings()
-        with engine_for(settings) as engine:
-            answer = engine.ask(
+    async def answer() -> Answer:
+        day = parse_day(as_of)
+        window = parse_since(since, day)
+        async with services.online():
+            stream = await services.answering.ask(
                 question,
                 namespace_for_guild(guild),
                 k=k,
-                since=parse_since(since, parse_day(as_of)),
+                since=window,
                 source=source,
-                as_of=parse_day(as_of),
+                as_of=day,
+                live=not as_json,
             )
-            if settings.llm_enabled:  # an OpenAI-compatible endpoint writes the answer
-                answer = generate_answer(
-                    settings,
-                    question,
-                    answer,
-                    _console(),
-                    stream=not as_json,
-                    on_usage=engine.catalog.record_usage,
-                )
-        if as_json:
-            sys.stdout.write(json.dumps(answer.to_json(), ensure_ascii=False) + "\n")
-        else:
-            print_answer(_console(), answer)
+            return await show_drafts(_console(), stream, live=not as_json)
 
-    run_or_exit(go)
+    print_result(run_or_exit(lambda: asyncio.run(answer())), as_json)
 
 
 @app.command()
 def summarize(
+    ctx: typer.Context,
     article: Annotated[str | None, typer.Option("--article", help="An article id or URL.")] = None,
     topic: Annotated[str | None, typer.Option("--topic", help="A topic, e.g. 'ferry strike'.")] = None,
     since: SinceOpt = None,
@@ -166,50 +164,42 @@ def summarize(
     as_of: AsOfOpt = None,
 ) -> None:
     """Summarise an article, a topic, or a time window (--since 24h) as cited key sentences."""
+    services = app_of(ctx)
 
-    def go() -> None:
-        settings = Settings()
-        with engine_for(settings) as engine:
-            answer = engine.summarize(
+    async def summary() -> Answer:
+        day = parse_day(as_of)
+        window = parse_since(since, day)
+        async with services.online():
+            stream = await services.answering.summarize(
                 namespace_for_guild(guild),
                 article=article,
                 topic=topic,
-                since=parse_since(since, parse_day(as_of)),
-                as_of=parse_day(as_of),
+                since=window,
+                as_of=day,
                 max_sentences=sentences,
+                live=not as_json,
             )
-            if settings.llm_enabled:
-                answer = generate_summary(
-                    settings,
-                    answer,
-                    _console(),
-                    topic=topic,
-                    max_sentences=sentences,
-                    stream=not as_json,
-                    on_usage=engine.catalog.record_usage,
-                )
-        if as_json:
-            sys.stdout.write(json.dumps(answer.to_json(), ensure_ascii=False) + "\n")
-        else:
-            print_answer(_console(), answer, show_quotes=False)
+            return await show_drafts(_console(), stream, live=not as_json)
 
-    run_or_exit(go)
+    print_result(run_or_exit(lambda: asyncio.run(summary())), as_json, show_quotes=False)
 
 
 @app.command()
 def sources(
+    ctx: typer.Context,
     query: Annotated[str | None, typer.Argument(help="Filter titles, URLs and outlets.")] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=1000)] = 20,
     offset: Annotated[int, typer.Option("--offset", min=0)] = 0,
     guild: GuildOpt = None,
 ) -> None:
     """List what is indexed, newest first."""
+    services = app_of(ctx)
 
     def go() -> None:
-        with engine_for() as engine:
-            ns = namespace_for_guild(guild)
-            rows = engine.sources(ns, query, limit, offset)
-            total = engine.count_articles(ns, query)
+        engine = services.engine
+        ns = namespace_for_guild(guild)
+        rows = engine.sources(ns, query, limit, offset)
+        total = engine.count_articles(ns, query)
         table = Table("id", "published", "source", "title", "chunks")
         for r in rows:
             table.add_row(
@@ -224,26 +214,27 @@ def sources(
 
 @app.command()
 def delete(
+    ctx: typer.Context,
     article: Annotated[str, typer.Argument(help="An article id or URL.")],
     guild: GuildOpt = None,
 ) -> None:
     """Remove an article everywhere (vectors, text, lexical index)."""
+    services = app_of(ctx)
 
     def go() -> None:
-        with engine_for() as engine:
-            info = engine.delete(article, namespace_for_guild(guild))
+        info = services.engine.delete(article, namespace_for_guild(guild))
         _console().print(f"deleted {info.id}: {info.title} ({info.n_chunks} chunks)")
 
     run_or_exit(go)
 
 
 @app.command()
-def stats(guild: GuildOpt = None) -> None:
+def stats(ctx: typer.Context, guild: GuildOpt = None) -> None:
     """Counts of articles, chunks and tokens; the embedding model; the backend."""
+    services = app_of(ctx)
 
     def go() -> None:
-        with engine_for() as engine:
-            data = engine.stats(namespace_for_guild(guild) if guild else None)
+        data = services.engine.stats(namespace_for_guild(guild) if guild else None)
         for key, value in data.items():
             _console().print(f"{key}: {value}")
 
@@ -251,16 +242,17 @@ def stats(guild: GuildOpt = None) -> None:
 
 
 @app.command()
-def reindex(guild: GuildOpt = None) -> None:
+def reindex(ctx: typer.Context, guild: GuildOpt = None) -> None:
     """Rebuild the vectors from the stored article texts (after changing the model or chunking)."""
+    services = app_of(ctx)
 
     def go() -> None:
-        with engine_for() as engine:
-            ns = namespace_for_guild(guild) if guild else None
-            total = engine.count_articles(ns) if ns else engine.stats()["articles"]
-            with progress_bar(_console(stderr=True)) as bar:
-                task = bar.add_task("reindexing", total=total)
-                n = engine.reindex(ns, progress=lambda k: bar.advance(task, k))
+        engine = services.engine
+        ns = namespace_for_guild(guild) if guild else None
+        total = engine.count_articles(ns) if ns else engine.stats()["articles"]
+        with progress_bar(_console(stderr=True)) as bar:
+            task = bar.add_task("reindexing", total=total)
+            n = engine.reindex(ns, progress=lambda k: bar.advance(task, k))
         _console().print(f"reindexed {n} article(s)")
 
     run_or_exit(go)

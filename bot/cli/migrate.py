@@ -7,12 +7,13 @@ from typing import Annotated, Any
 import chromadb
 import typer
 
+from bot.cli.context import app_of
 from bot.cli.terminal import run_or_exit
-from retrieval.settings import Settings
 from retrieval.store.migrate import MigrationReport, migrate, server_client
 
 
 def migrate_command(
+    ctx: typer.Context,
     to: Annotated[str, typer.Option("--to", help="The Chroma server, e.g. http://chroma:8000.")],
     database: Annotated[
         str | None,
@@ -25,7 +26,7 @@ def migrate_command(
 ) -> None:
     """Copy the embedded store (NEWSDESK_DATA_DIR) into a Chroma server, embeddings included
     (nothing is re-embedded), and its state into PostgreSQL. Safe to re-run."""
-    settings = Settings()
+    settings = app_of(ctx).settings
     target_db = database or settings.database_url or settings.sqlite_path
 
     def go() -> MigrationReport:

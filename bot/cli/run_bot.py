@@ -12,13 +12,12 @@ from typing import Annotated
 import discord
 import typer
 
+from bot.cli.context import app_of
 from bot.discord.app import build_bot, point_client_at, shard_options, sync_commands
-from retrieval.engine import Engine, namespace_for_guild
+from retrieval.app import App
+from retrieval.engine import namespace_for_guild
 from retrieval.errors import NewsdeskError
-from retrieval.generate.llm import LLMAnswerer, build_client
 from retrieval.settings import Settings
-from retrieval.store.feedback import FeedbackStore
-from retrieval.web.fetch import Fetcher, FetchPolicy, build_http_client
 
 bot_app = typer.Typer(
     name="bot",
@@ -37,8 +36,7 @@ NO_TOKEN = (
 )
 
 
-def _settings_or_exit() -> tuple[Settings, str]:
-    settings = Settings()
+def _token_or_exit(settings: Settings) -> str:
     if not settings.discord_token:
         typer.echo(f"error: {NO_TOKEN}", err=True)
         raise typer.Exit(2)
@@ -47,26 +45,19 @@ def _settings_or_exit() -> tuple[Settings, str]:
     except NewsdeskError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
-    return settings, settings.discord_token
+    return settings.discord_token
 
 
 async def run_bot(
-    settings: Settings, token: str, *, sync_guild: int | None = None, sync_only: bool = False
+    services: App, token: str, *, sync_guild: int | None = None, sync_only: bool = False
 ) -> None:
-    """Build every client once, run the bot until it stops, then close them all."""
+    """Run the bot on the App's clients until it stops; the App closes them afterwards."""
+    settings = services.settings
     point_client_at(settings)
-    engine = await asyncio.to_thread(Engine.from_settings, settings)
-    feedback = FeedbackStore(settings.state_db)
-    policy = FetchPolicy.from_settings(settings)
-    llm_client = build_client(settings) if settings.llm_enabled else None
-    llm = (
-        LLMAnswerer.from_settings(llm_client, settings, on_usage=engine.catalog.record_usage)
-        if llm_client
-        else None
-    )
+    engine = await asyncio.to_thread(lambda: services.engine)  # loads the model: not on the loop
     try:
-        async with build_http_client(policy) as http:
-            bot = build_bot(settings, engine, feedback, fetcher=Fetcher(http, policy), llm=llm)
+        async with services.online():
+            bot = build_bot(settings, engine, services.feedback, fetcher=services.fetcher, llm=services.llm)
             async with bot:
                 if sync_only:
                     await bot.login(token)
@@ -80,14 +71,10 @@ async def run_bot(
                     loop.add_signal_handler(signal.SIGTERM, lambda: asyncio.ensure_future(bot.close()))
                 await bot.start(token)
     finally:
-        if llm_client is not None:
-            await llm_client.close()
         # A stopping feed poller abandons its round, but an ingest it started in a worker thread
         # runs on: let it commit (or fail whole) before its stores are closed under it.
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.get_running_loop().shutdown_default_executor(), STOP_WAIT)
-        feedback.close()
-        engine.close()
 
 
 @bot_app.callback()
@@ -95,14 +82,15 @@ def bot(ctx: typer.Context) -> None:
     """Run the Discord bot until interrupted."""
     if ctx.invoked_subcommand is not None:
         return
-    settings, token = _settings_or_exit()
+    services = app_of(ctx)
+    token = _token_or_exit(services.settings)
     discord.utils.setup_logging(level=logging.INFO, root=False)
     for name in ("bot", "retrieval"):  # newsdesk's own INFO lines (poller lease, LLM usage) too
         logging.getLogger(name).setLevel(logging.INFO)
         for handler in logging.getLogger("discord").handlers:
             logging.getLogger(name).addHandler(handler)
     try:
-        asyncio.run(run_bot(settings, token))
+        asyncio.run(run_bot(services, token))
     except discord.LoginFailure:
         typer.echo("error: Discord refused the token (DISCORD_TOKEN): reset it and try again", err=True)
         raise typer.Exit(1) from None
@@ -112,27 +100,26 @@ def bot(ctx: typer.Context) -> None:
 
 @bot_app.command()
 def sync(
+    ctx: typer.Context,
     guild: Annotated[
         int | None, typer.Option("--guild", help="Sync to one server only (instant; for testing).")
     ] = None,
 ) -> None:
     """Register the slash commands with Discord. Run it after changing commands, not on every
     start: global commands can take a while to appear; --guild is instant."""
-    settings, token = _settings_or_exit()
+    services = app_of(ctx)
+    token = _token_or_exit(services.settings)
     try:
-        asyncio.run(run_bot(settings, token, sync_guild=guild, sync_only=True))
+        asyncio.run(run_bot(services, token, sync_guild=guild, sync_only=True))
     except discord.LoginFailure:
         typer.echo("error: Discord refused the token (DISCORD_TOKEN): reset it and try again", err=True)
         raise typer.Exit(1) from None
 
 
 @bot_app.command()
-def feedback(guild: Annotated[str | None, typer.Option("--guild", help="One server only.")] = None) -> None:
+def feedback(
+    ctx: typer.Context, guild: Annotated[str | None, typer.Option("--guild", help="One server only.")] = None
+) -> None:
     """Answers the bot posted and their 👍/👎 counts."""
-    settings = Settings()
-    store = FeedbackStore(settings.state_db)
-    try:
-        counts = store.counts(namespace_for_guild(guild) if guild else None)
-    finally:
-        store.close()
+    counts = app_of(ctx).feedback.counts(namespace_for_guild(guild) if guild else None)
     typer.echo(f"answers: {counts['answers']}\nup: {counts['up']}\ndown: {counts['down']}")

@@ -1,8 +1,9 @@
 """The Discord bot: a `commands.Bot` holding the clients it was given; one cog per feature.
 
-Nothing is built at import time. `run_bot(settings)` builds the engine, the feedback store and
-the HTTP fetcher once, hands them to `NewsBot`, and closes them when the bot stops (the shape
-of discord.py's examples/advanced_startup.py). Commands are not synced on start: run
+Nothing is built at import time. `run_bot` (bot/cli/run_bot.py) takes the engine, the feedback
+store, the HTTP fetcher and the model from the App (retrieval/app.py), hands them to `NewsBot`,
+and the App closes them when the bot stops (the shape of discord.py's
+examples/advanced_startup.py). Commands are not synced on start: run
 `newsdesk bot sync` once after changing them.
 """
 
@@ -19,6 +20,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord.interactions import DMsDisabled
+from retrieval.answering import Answering
 from retrieval.engine import Engine
 from retrieval.errors import BadInputError
 from retrieval.generate.llm import LLMAnswerer
@@ -75,7 +77,7 @@ class NewsTree(app_commands.CommandTree):
 
 class NewsBot(commands.Bot):
     """The bot. Cogs reach the shared clients through `bot.settings`, `bot.engine`,
-    `bot.feedback` and `bot.fetcher`."""
+    `bot.feedback`, `bot.fetcher` and `bot.answering`."""
 
     def __init__(
         self,
@@ -105,6 +107,7 @@ class NewsBot(commands.Bot):
         self.feedback = feedback
         self.fetcher = fetcher
         self.llm = llm  # answers written by an OpenAI-compatible model, when configured
+        self.answering = Answering(engine, llm)  # extractive first, then the model
         self._extensions = extensions
         # the wall clock the daily-digest schedule reads (tests pass a fixed one)
         self.clock = clock or (lambda: datetime.now(tz=UTC))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 import discord
@@ -91,3 +92,11 @@ async def write_live(
             return await send(**kwargs)
 
     return answer, send_final
+
+
+async def deliver(send: Send, title: str, stream: AnswerStream) -> tuple[Answer, Send]:
+    """The answer `stream` ends with, and the `send` that posts it: a model's drafts are written
+    live into one message that the answer then replaces; an extractive answer is posted as is."""
+    if not stream.generated:
+        return await stream.result(), send
+    return await write_live(partial(send, wait=True), title, stream)

@@ -64,9 +64,19 @@ class AnswerStream:
     `answer` holds the checked answer or the fallback.
     """
 
-    def __init__(self, run: Callable[[], Events]) -> None:
+    def __init__(self, run: Callable[[], Events], generated: bool = True) -> None:
         self._run = run
+        self.generated = generated  # False: an answer already final (no model), no drafts
         self.answer: Answer | None = None
+
+    @classmethod
+    def finished(cls, answer: Answer) -> AnswerStream:
+        """A stream with no drafts whose result is `answer` (the model was not asked)."""
+
+        async def run() -> Events:
+            yield answer
+
+        return cls(run, generated=False)
 
     def __aiter__(self) -> AsyncIterator[str]:
         return self._iterate()

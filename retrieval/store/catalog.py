@@ -21,7 +21,7 @@ from typing import Any
 from retrieval.ingest.articles import Article, parse_date
 from retrieval.ingest.chunking import Chunk
 from retrieval.results import ArticleInfo
-from retrieval.store.database import Database, is_postgres_url, open_database
+from retrieval.store.database import Database, open_database
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -695,10 +695,10 @@ class DocFrequencyCache:
         return total, {t: fresh.get(t, 0) for t in terms}
 
 
-def open_catalog(target: Path | str, max_df: float = 0.0) -> Catalog:
-    """The catalog in the state database: SQLite FTS5 for a path, PostgreSQL for a URL."""
-    if is_postgres_url(target):
+def open_catalog(db: Database, max_df: float = 0.0) -> Catalog:
+    """The catalog in the state database `db`: SQLite FTS5, or the PostgreSQL one on PostgreSQL."""
+    if db.dialect == "postgres":
         from retrieval.store.catalog_pg import PostgresCatalog
 
-        return PostgresCatalog(target, max_df)
-    return Catalog(target, max_df)
+        return PostgresCatalog(db, max_df)
+    return Catalog(db, max_df)

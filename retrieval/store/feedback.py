@@ -47,11 +47,13 @@ class FeedbackStore:
 
     def __init__(self, path: Path | str | Database) -> None:
         self._db = path if isinstance(path, Database) else open_database(path)
+        self._owns_db = not isinstance(path, Database)  # a shared connection is closed by its owner
         self._lock = self._db.lock
         self._db.create_schema(SCHEMA)
 
     def close(self) -> None:
-        self._db.close()
+        if self._owns_db:
+            self._db.close()
 
     def save_answer(self, namespace: str, question: str, answer: Answer) -> str:
         """Store an answer that was posted; returns its reference (12 hex characters)."""

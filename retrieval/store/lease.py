@@ -10,6 +10,9 @@ under the lease time).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 import os
 import socket
 import time
@@ -17,6 +20,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from retrieval.store.database import Database, open_database
+
+log = logging.getLogger(__name__)
 
 FEED_POLLER = "feed-poller"  # the lease of the one process that polls the feeds (bot or CLI)
 
@@ -78,3 +83,22 @@ class Lease:
     def close(self) -> None:
         if self._owns_db:
             self.db.close()
+
+
+async def hold(lease: Lease, stop: asyncio.Event, every: float | None = None) -> bool:
+    """Keep `lease`: renew it every `every` seconds (ttl/3) until `stop` is set (True), or until
+    a renewal finds another process holding it or fails (False). The one hold-and-renew loop of
+    the CLI's `feeds poll` and the bot's poller."""
+    every = lease.ttl / 3 if every is None else every
+    while True:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), every)
+        if stop.is_set():
+            return True
+        try:
+            held = await asyncio.to_thread(lease.acquire)
+        except Exception:
+            log.exception("renewing the %s lease failed", lease.name)
+            held = False
+        if not held:
+            return False

@@ -21,7 +21,7 @@ import chromadb
 from retrieval.errors import BadInputError
 from retrieval.ingest.chunking import Chunk
 from retrieval.store.catalog import Catalog, article_from_row, open_catalog
-from retrieval.store.database import Database, is_postgres_url
+from retrieval.store.database import Database, is_postgres_url, open_database
 from retrieval.store.vectors import collection_name
 
 PAGE = 500
@@ -156,7 +156,7 @@ def migrate(
         raise BadInputError(f"no embedded store in {data_dir} (newsdesk.sqlite3 is missing)")
     source = Catalog(sqlite_path)
     same_db = not is_postgres_url(target_db) and Path(target_db).resolve() == sqlite_path.resolve()
-    target = None if same_db else open_catalog(target_db)
+    target = None if same_db else open_catalog(open_database(target_db))
     report = MigrationReport()
     try:
         for ns in source.namespaces():

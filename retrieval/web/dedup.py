@@ -127,6 +127,7 @@ class StoryIndex:
         poll: float = 0.25,
     ) -> None:
         self.db = path if isinstance(path, Database) else open_database(path)
+        self._owns_db = not isinstance(path, Database)  # a shared connection is closed by its owner
         self.lock = self.db.lock
         self.threshold = threshold
         self.claim_ttl = claim_ttl
@@ -137,7 +138,8 @@ class StoryIndex:
         self._settled = threading.Condition(self.lock)  # this process's settles wake its waiters
 
     def close(self) -> None:
-        self.db.close()
+        if self._owns_db:
+            self.db.close()
 
     def find_duplicate(
         self,

@@ -115,6 +115,7 @@ class FeedStore:
 
     def __init__(self, path: Path | str | Database, rng: random.Random | None = None) -> None:
         self.db = path if isinstance(path, Database) else open_database(path)
+        self._owns_db = not isinstance(path, Database)  # a shared connection is closed by its owner
         self.lock = self.db.lock
         self.rng = rng or random.Random()
         with self.lock:
@@ -123,7 +124,8 @@ class FeedStore:
                 self.db.execute("ALTER TABLE feeds ADD COLUMN channel_id INTEGER")
 
     def close(self) -> None:
-        self.db.close()
+        if self._owns_db:
+            self.db.close()
 
     @contextmanager
     def _tx(self) -> Iterator[Database]:

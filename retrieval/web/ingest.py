@@ -15,13 +15,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal, Protocol
 
-from retrieval.errors import NewsdeskError
 from retrieval.ingest.articles import Article, source_of
 from retrieval.ingest.loaders import article_from_html
 from retrieval.results import IngestReport
 from retrieval.web.dedup import StoryIndex, signature
 from retrieval.web.feeds import FeedEntry
-from retrieval.web.fetch import Fetcher, FetchError, FetchPolicy, build_http_client
+from retrieval.web.fetch import Fetcher, FetchError
 
 Status = Literal["added", "updated", "unchanged", "duplicate", "failed"]
 
@@ -251,33 +250,6 @@ async def ingest_urls_async(
     done = await asyncio.to_thread(ingestor.ingest, articles, namespace) if articles else []
     by_article = iter(done)
     return [failed[f.url] if f.article is None else next(by_article) for f in fetched]
-
-
-def ingest_urls(
-    engine: EngineLike, urls: Sequence[str], namespace: str, settings: object
-) -> list[IngestOutcome]:
-    """Blocking entry point for the CLI: fetch, extract and ingest `urls` into `namespace`."""
-    policy = FetchPolicy.from_settings(settings)
-    path = getattr(settings, "state_db", None)
-    if path is None:
-        raise NewsdeskError("settings without a data directory")
-    stories = StoryIndex(path)
-    ingestor = WebIngestor(engine, stories)
-
-    async def run() -> list[IngestOutcome]:
-        async with build_http_client(policy) as client:
-            return await ingest_urls_async(
-                Fetcher(client, policy),
-                ingestor,
-                [u.strip() for u in urls],
-                namespace,
-                int(getattr(settings, "feed_concurrency", 8)),
-            )
-
-    try:
-        return asyncio.run(run())
-    finally:
-        stories.close()
 
 
 def is_url(text: str) -> bool:

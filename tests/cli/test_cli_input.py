@@ -6,15 +6,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import pytest
 from typer.testing import CliRunner, Result
 
 from bot.cli.main import app
-from retrieval.engine import Engine, source_host
+from retrieval.app import App
+from retrieval.engine import source_host
 from retrieval.errors import BadInputError
 from retrieval.ingest.embedding import LocalEmbedder
+from retrieval.settings import Settings
 from retrieval.text.timewindow import parse_since
 from tests.conftest import SAMPLE_NEWS
 
@@ -25,16 +26,11 @@ Cli = Callable[..., Result]
 def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedder: LocalEmbedder) -> Cli:
     monkeypatch.setenv("NEWSDESK_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("COLUMNS", "250")
-    real = Engine.from_settings.__func__  # type: ignore[attr-defined]
-
-    def with_shared_model(cls: type[Engine], settings: Any, **kw: Any) -> Engine:
-        return real(cls, settings, embedder=embedder)
-
-    monkeypatch.setattr(Engine, "from_settings", classmethod(with_shared_model))
     runner = CliRunner()
 
     def run(*args: str) -> Result:
-        return runner.invoke(app, list(args), catch_exceptions=False)
+        with App(Settings(), embedder=embedder) as services:  # one model for every command
+            return runner.invoke(app, list(args), obj=services, catch_exceptions=False)
 
     return run
 

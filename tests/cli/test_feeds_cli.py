@@ -17,7 +17,7 @@ from typer.testing import CliRunner, Result
 
 import bot.cli.feeds
 from bot.cli.main import app
-from retrieval.engine import Engine
+from retrieval.app import App
 from retrieval.errors import BadInputError
 from retrieval.ingest.articles import Article
 from retrieval.ingest.embedding import LocalEmbedder
@@ -41,16 +41,11 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, site: LoopbackSite, emb
     monkeypatch.setenv("NEWSDESK_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("NEWSDESK_FETCH_ALLOW", site.host)
     monkeypatch.setenv("COLUMNS", "250")
-    real = Engine.from_settings.__func__  # type: ignore[attr-defined]
-
-    def with_shared_model(cls: type[Engine], settings: Any, **kw: Any) -> Engine:
-        return real(cls, settings, embedder=embedder)
-
-    monkeypatch.setattr(bot.cli.feeds.Engine, "from_settings", classmethod(with_shared_model))
     runner = CliRunner()
 
     def run(*args: str) -> Result:
-        return runner.invoke(app, list(args), catch_exceptions=False)
+        with App(Settings(), embedder=embedder) as services:  # one model for every command
+            return runner.invoke(app, list(args), obj=services, catch_exceptions=False)
 
     return run
 
@@ -219,7 +214,7 @@ def test_poll_stays_off_while_another_process_holds_the_poller_lease(
 
 
 def test_a_running_poll_stops_when_another_process_takes_the_lease(
-    cli: Any, site: LoopbackSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    cli: Any, site: LoopbackSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedder: LocalEmbedder
 ) -> None:
     publish_news(site)
     assert cli("feeds", "add", site.url("/rss")).exit_code == 0
@@ -227,26 +222,27 @@ def test_a_running_poll_stops_when_another_process_takes_the_lease(
     lines: list[str] = []
 
     async def run() -> str:
-        with bot.cli.feeds.poll_services(Settings()) as services:
-            services.feeds.make_due(now=0)  # `feeds add` checked it just now: due again at once
-            polling = asyncio.create_task(bot.cli.feeds.poll(services, False, None, lines.append))
+        with App(Settings(), embedder=embedder) as services:
+            async with services.online():
+                services.feeds.make_due(now=0)  # `feeds add` checked it just now: due again at once
+                polling = asyncio.create_task(bot.cli.feeds.poll(services, False, None, lines.append))
 
-            async def first_round() -> None:
-                while not lines and not polling.done():
-                    await asyncio.sleep(0.05)
+                async def first_round() -> None:
+                    while not lines and not polling.done():
+                        await asyncio.sleep(0.05)
 
-            await asyncio.wait_for(first_round(), 60)
-            assert not polling.done()
-            lease = Lease(services.feeds.db, FEED_POLLER, "", 1.5)
-            assert lease.current_holder() == f"{socket.gethostname()}:{os.getpid()}:feeds-poll"
-            # another process takes over (as if this one had stalled past the lease's expiry)
-            services.feeds.db.execute(
-                "UPDATE leases SET holder = ?, expires_at = expires_at + 60", (BOT_HOLDER,)
-            )
-            with pytest.raises(bot.cli.feeds.PollerBusy) as stopped:
-                await asyncio.wait_for(polling, 10)
-            assert lease.current_holder() == BOT_HOLDER  # not released: it is not ours any more
-            return str(stopped.value)
+                await asyncio.wait_for(first_round(), 60)
+                assert not polling.done()
+                lease = Lease(services.feeds.db, FEED_POLLER, "", 1.5)
+                assert lease.current_holder() == f"{socket.gethostname()}:{os.getpid()}:feeds-poll"
+                # another process takes over (as if this one had stalled past the lease's expiry)
+                services.feeds.db.execute(
+                    "UPDATE leases SET holder = ?, expires_at = expires_at + 60", (BOT_HOLDER,)
+                )
+                with pytest.raises(bot.cli.feeds.PollerBusy) as stopped:
+                    await asyncio.wait_for(polling, 10)
+                assert lease.current_holder() == BOT_HOLDER  # not released: it is not ours any more
+                return str(stopped.value)
 
     assert asyncio.run(run()) == f"{BOT_HOLDER} took over the feed-poller lease; stopped polling here"
     assert lines == ["[green]✓[/green] The Test Times: 2 added"]

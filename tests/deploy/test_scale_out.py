@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.engine import Engine, namespace_for_guild
+from retrieval.app import App
+from retrieval.engine import namespace_for_guild
 from retrieval.ingest.embedding import Embedder
 from retrieval.settings import Settings
 from retrieval.store.lease import Lease
@@ -106,9 +107,10 @@ async def test_two_shard_processes_share_one_server_and_poll_once(
         CHROMA_PORT=chroma_srv.port,
         NEWSDESK_DATABASE_URL=db_url,
     )
-    engine = Engine.from_settings(settings, embedder=embedder)
+    engine_app = App(settings, embedder=embedder)
+    engine = engine_app.engine
     engine.ingest([sample_article()], namespace_for_guild(one.id))
-    engine.close()
+    engine_app.close()
     _feed(site, 1)
     feeds = FeedStore(db_url)
     channel = zero.channel_ids[0]

@@ -8,7 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from retrieval.engine import Engine, namespace_for_guild
+from retrieval.app import App
+from retrieval.engine import namespace_for_guild
 from retrieval.ingest.embedding import Embedder
 from retrieval.settings import Settings
 from tests.support.discord_world import DUNFORD, SAMPLE_TITLE, SAMPLE_URL, sample_article
@@ -50,9 +51,10 @@ async def test_newsdesk_bot_process_syncs_and_answers(
 ) -> None:
     guild = fake.add_guild("Newsroom")
     reader = fake.add_user("reader")
-    engine = Engine.from_settings(bot_settings, embedder=embedder)
+    engine_app = App(bot_settings, embedder=embedder)
+    engine = engine_app.engine
     engine.ingest([sample_article()], namespace_for_guild(guild.id))
-    engine.close()
+    engine_app.close()
     env = bot_env(fake, bot_settings.data_dir)
 
     sync = await asyncio.create_subprocess_exec(

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from retrieval.app import App
 from retrieval.engine import Engine
 from retrieval.ingest.embedding import LocalEmbedder
 from retrieval.settings import Settings
@@ -61,7 +62,8 @@ def test_migrate_to_a_server_keeps_every_answer(
     sample_article: Path,
 ) -> None:
     local = Settings(NEWSDESK_DATA_DIR=tmp_path / "data")  # type: ignore[call-arg]
-    engine = Engine.from_settings(local, embedder=embedder)
+    engine_app = App(local, embedder=embedder)
+    engine = engine_app.engine
     engine.ingest_paths([SAMPLE_NEWS, sample_article])
     engine.ingest_paths([SAMPLE_NEWS], GUILD_NS)
     before = _answers(engine)
@@ -69,7 +71,7 @@ def test_migrate_to_a_server_keeps_every_answer(
     assert before[0]["citations"] and before_guild[0]["citations"]  # real answers, not "nothing found"
     stats_before = engine.stats()
     posted = engine.ask(QUESTIONS[0])
-    engine.close()
+    engine_app.close()
     feeds = FeedStore(local.state_db)
     feeds.add("default", "https://example.com/rss.xml", 900, now=1000.0, channel_id=2**62)
     feeds.close()
@@ -91,7 +93,8 @@ def test_migrate_to_a_server_keeps_every_answer(
         CHROMA_PORT=server.port,
         NEWSDESK_DATABASE_URL=db_url,
     )
-    served = Engine.from_settings(remote, embedder=embedder)
+    served_app = App(remote, embedder=embedder)
+    served = served_app.engine
     try:
         assert _answers(served) == before
         assert _answers(served, GUILD_NS) == before_guild
@@ -100,7 +103,7 @@ def test_migrate_to_a_server_keeps_every_answer(
             assert stats[key] == stats_before[key], key
         assert not (tmp_path / "empty" / "chroma").exists()  # nothing went to a local store
     finally:
-        served.close()
+        served_app.close()
     feeds = FeedStore(db_url)
     (feed,) = feeds.list_feeds()
     assert (feed.url, feed.every_seconds, feed.channel_id) == ("https://example.com/rss.xml", 900, 2**62)
@@ -114,7 +117,8 @@ def test_migrate_to_a_server_keeps_every_answer(
 
     # a second run (say, after an interruption) duplicates nothing
     _migrate(local.data_dir, server, db_url, tmp_path)
-    again = Engine.from_settings(remote, embedder=embedder)
+    again_app = App(remote, embedder=embedder)
+    again = again_app.engine
     try:
         assert {k: again.stats()[k] for k in ("articles", "chunks", "vectors")} == {
             k: stats_before[k] for k in ("articles", "chunks", "vectors")
@@ -122,7 +126,7 @@ def test_migrate_to_a_server_keeps_every_answer(
         assert again.catalog.lexical_rows() == stats_before["chunks"]
         assert _answers(again) == before
     finally:
-        again.close()
+        again_app.close()
 
 
 def test_migrate_needs_an_embedded_store(tmp_path: Path, server: ChromaServer) -> None:

@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 
+from retrieval.app import App
 from retrieval.engine import Engine
 from retrieval.errors import ModelMismatchError, NotFoundError
 from retrieval.ingest.articles import Article
@@ -167,30 +168,34 @@ def test_a_too_long_article_is_refused_and_loses_nothing(engine: Engine) -> None
 
 
 def test_a_different_embedding_model_is_a_clear_error(settings: Settings, embedder: LocalEmbedder) -> None:
-    eng = Engine.from_settings(settings, embedder=embedder)
+    eng_app = App(settings, embedder=embedder)
+    eng = eng_app.engine
     eng.ingest([art(1)])
-    eng.close()
+    eng_app.close()
 
     class Other(LocalEmbedder):
         model_id = "some-other-model"
 
     other = Other.__new__(Other)
     other.__dict__.update(embedder.__dict__)
-    eng2 = Engine.from_settings(settings, embedder=other)
+    eng2_app = App(settings, embedder=other)
+    eng2 = eng2_app.engine
     with pytest.raises(ModelMismatchError, match="run `newsdesk reindex`"):
         eng2.search("harbour")
     assert eng2.reindex() == 1
     assert [p.url for p in eng2.search("harbour")] == ["https://news.example/1"]
-    eng2.close()
+    eng2_app.close()
 
 
 def test_changed_chunk_settings_need_a_reindex(settings: Settings, embedder: LocalEmbedder) -> None:
-    eng = Engine.from_settings(settings, embedder=embedder)
+    eng_app = App(settings, embedder=embedder)
+    eng = eng_app.engine
     eng.ingest([art(1, " ".join(f"Sentence {i} about the quay." for i in range(60)))])
     before = eng.stats()["chunks"]
-    eng.close()
+    eng_app.close()
     changed = settings.model_copy(update={"chunk_tokens": 64, "chunk_overlap": 0})
-    eng2 = Engine.from_settings(changed, embedder=embedder)
+    eng2_app = App(changed, embedder=embedder)
+    eng2 = eng2_app.engine
     with pytest.raises(ModelMismatchError, match=r"chunked as cl100k_base/220/30 .* cl100k_base/64/0"):
         eng2.search("quay")
     with pytest.raises(ModelMismatchError):
@@ -199,7 +204,7 @@ def test_changed_chunk_settings_need_a_reindex(settings: Settings, embedder: Loc
     after = eng2.stats()
     assert after["articles"] == 1 and after["chunks"] > before and after["chunks"] == after["vectors"]
     assert eng2.search("Sentence 59 about the quay", k=1)[0].url == "https://news.example/1"
-    eng2.close()
+    eng2_app.close()
 
 
 def test_document_counts_taken_across_a_write_are_not_kept() -> None:

@@ -13,6 +13,7 @@ import pytest
 import yarl
 
 from bot.discord.app import NewsBot
+from retrieval.app import App
 from retrieval.engine import Engine, namespace_for_guild
 from retrieval.generate.llm import LLMAnswerer
 from retrieval.ingest.embedding import Embedder
@@ -40,9 +41,10 @@ async def fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
 
 @pytest.fixture
 def bot_engine(bot_settings: Settings, embedder: Embedder) -> Iterator[Engine]:
-    engine = Engine.from_settings(bot_settings, embedder=embedder)
+    engine_app = App(bot_settings, embedder=embedder)
+    engine = engine_app.engine
     yield engine
-    engine.close()
+    engine_app.close()
 
 
 @pytest.fixture

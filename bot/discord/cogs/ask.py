@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-from functools import partial
 from typing import TYPE_CHECKING
 
 import discord
@@ -12,7 +10,7 @@ from discord.ext import commands
 
 from bot.discord.buttons import QuotesButton, VoteButton, post_answer
 from bot.discord.interactions import Cooldown, defer, namespace_of
-from bot.discord.live import Send, write_live
+from bot.discord.live import deliver
 from retrieval.text.timewindow import parse_since
 
 if TYPE_CHECKING:
@@ -48,13 +46,8 @@ class Ask(commands.Cog):
         self.cooldown.hit(interaction.user.id)
         await defer(interaction)
         namespace = namespace_of(interaction)
-        answer = await asyncio.to_thread(
-            self.bot.engine.ask, question, namespace=namespace, since=day, source=source
-        )
-        send: Send = interaction.followup.send
-        if self.bot.llm is not None and answer.passages:  # the model writes it, live
-            stream = self.bot.llm.stream(question, answer.passages, answer)
-            answer, send = await write_live(partial(send, wait=True), question, stream)
+        stream = await self.bot.answering.ask(question, namespace, since=day, source=source)
+        answer, send = await deliver(interaction.followup.send, question, stream)
         await post_answer(self.bot, send, namespace, question, answer)
 
 

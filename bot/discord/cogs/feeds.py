@@ -25,7 +25,7 @@ from bot.discord.interactions import defer, namespace_of, require_manager
 from retrieval.answer.digest import Digest, Story, build_digest, collect_articles
 from retrieval.engine import namespace_for_guild
 from retrieval.errors import BadInputError
-from retrieval.store.lease import FEED_POLLER, Lease, process_id
+from retrieval.store.lease import FEED_POLLER, Lease, hold, process_id
 from retrieval.text.timewindow import parse_since
 from retrieval.web.feeds import parse_feed
 from retrieval.web.feedstore import Feed, FeedStore, feed_url, format_every, parse_every
@@ -150,7 +150,7 @@ class Feeds(commands.Cog):
 
     def __init__(self, bot: NewsBot) -> None:
         self.bot = bot
-        self.store = FeedStore(bot.settings.state_db)
+        self.store = FeedStore(bot.engine.catalog.db)  # on the one state database (the App closes it)
         # the engine's one StoryIndex, shared with `/ingest url:` so that a story arriving both
         # ways at once is stored once (StoryIndex.claim); the engine closes it
         self.stories = bot.engine.stories
@@ -183,7 +183,6 @@ class Feeds(commands.Cog):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        self.store.close()
 
     # --- background ----------------------------------------------------------------------
 
@@ -219,19 +218,8 @@ class Feeds(commands.Cog):
             self.poller.run(lost, self.announce, max_sleep=min(60.0, renew_every)), name="feed-poll"
         )
         try:
-            while not self._stop.is_set():
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stop.wait(), renew_every)
-                if self._stop.is_set():
-                    break
-                try:
-                    held = await asyncio.to_thread(self.lease.acquire)
-                except Exception:
-                    log.exception("renewing the feed poller lease failed")
-                    held = False
-                if not held:
-                    log.warning("feed poller: lease lost; polling stops here")
-                    break
+            if not await hold(self.lease, self._stop, renew_every):
+                log.warning("feed poller: lease lost; polling stops here")
         finally:
             lost.set()
             if not self._stop.is_set():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from functools import partial
 from typing import TYPE_CHECKING
 
 import discord
@@ -12,7 +11,7 @@ from discord.ext import commands
 
 from bot.discord.buttons import post_answer
 from bot.discord.interactions import defer, namespace_of
-from bot.discord.live import Send, write_live
+from bot.discord.live import deliver
 from retrieval.engine import check_summary_request
 from retrieval.errors import NotFoundError
 from retrieval.text.timewindow import parse_since
@@ -58,16 +57,11 @@ class Summary(commands.Cog):
                 raise NotFoundError(f"no article {url.strip()!r} is indexed in this server (see /sources)")
             article = info.id
         await defer(interaction)
-        answer = await asyncio.to_thread(
-            self.bot.engine.summarize, namespace, article=article, topic=topic, since=day
-        )
+        stream = await self.bot.answering.summarize(namespace, article=article, topic=topic, since=day)
         what = f"Summary: {url or topic or ''}".strip().rstrip(":")
         if not (url or topic) and since:
             what = f"Summary of the news since {day.isoformat() if day else since}"
-        send: Send = interaction.followup.send
-        if self.bot.llm is not None and answer.found:  # the model writes it (map-reduce if long)
-            stream = self.bot.llm.summarize(answer.passages, answer, topic=topic)
-            answer, send = await write_live(partial(send, wait=True), what, stream)
+        answer, send = await deliver(interaction.followup.send, what, stream)
         await post_answer(self.bot, send, namespace, what, answer)
 
 

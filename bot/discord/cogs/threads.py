@@ -12,7 +12,6 @@ is not a question. Mentions and follow-ups share /ask's per-user cooldown.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from collections import OrderedDict
@@ -160,10 +159,8 @@ class Threads(commands.Cog):
         self, channel: discord.abc.Messageable, guild: discord.Guild | None, shown: str, search: str
     ) -> None:
         namespace = namespace_for_guild(guild.id if guild else None)
-        async with channel.typing():
-            answer = await asyncio.to_thread(self.bot.engine.ask, search, namespace=namespace)
-            if self.bot.llm is not None and answer.passages:  # written by the model, not streamed
-                answer = await self.bot.llm.answer(search, answer.passages, answer)
+        async with channel.typing():  # a thread's answer is posted when done, not streamed
+            answer = await (await self.bot.answering.ask(search, namespace, live=False)).result()
         await post_answer(self.bot, channel.send, namespace, shown, answer)
 
 

@@ -1,0 +1,88 @@
+"""Who writes an answer: the one place where "extractive answer first, then the model when one
+is configured" is decided, for `newsdesk ask`/`summarize`, `/ask`, `/summary` and threads.
+
+The extractive answerer always runs first: it finds the passages, and its answer is what the
+user gets when there is no model, when the model has nothing to write from, and whenever the
+model fails (`LLMAnswerer` falls back to it). The result is always an `AnswerStream`: a front
+end that shows drafts iterates it (`stream.generated` says whether a model is writing); one that
+does not awaits `stream.result()`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import date
+from functools import partial
+
+from retrieval.engine import DEFAULT_NAMESPACE, Engine
+from retrieval.generate.llm import AnswerStream, LLMAnswerer, Turn
+from retrieval.results import Answer
+
+
+class Answering:
+    def __init__(self, engine: Engine, llm: LLMAnswerer | None = None) -> None:
+        self.engine = engine
+        self.llm = llm
+
+    async def ask(
+        self,
+        question: str,
+        namespace: str = DEFAULT_NAMESPACE,
+        *,
+        k: int | None = None,
+        since: date | None = None,
+        source: str | None = None,
+        as_of: date | None = None,
+        history: Sequence[Turn] | None = None,
+        live: bool = True,
+    ) -> AnswerStream:
+        """The answer to `question` (`live=False`: the model's reply in one piece, no drafts)."""
+        asked = self.engine.validate_question(question)
+        extractive = await asyncio.to_thread(
+            partial(self.engine.ask, asked, namespace, k=k, since=since, source=source, as_of=as_of)
+        )
+        return self.write_answer(asked, extractive, history, live)
+
+    def write_answer(
+        self,
+        question: str,
+        extractive: Answer,
+        history: Sequence[Turn] | None = None,
+        live: bool = True,
+    ) -> AnswerStream:
+        """The model writes from the extractive answer's passages when there are any; the model is
+        asked even when no quote fitted (it may still find the answer; its reply is checked)."""
+        if self.llm is None or not extractive.passages:
+            return AnswerStream.finished(extractive)
+        return self.llm.stream(question, extractive.passages, extractive, history, live=live)
+
+    async def summarize(
+        self,
+        namespace: str = DEFAULT_NAMESPACE,
+        *,
+        article: str | None = None,
+        topic: str | None = None,
+        since: date | None = None,
+        as_of: date | None = None,
+        max_sentences: int = 6,
+        live: bool = True,
+    ) -> AnswerStream:
+        """A summary of an article, a topic or a period; the model writes it (map-reduce when
+        long) only from a summary that found something to say."""
+        extractive = await asyncio.to_thread(
+            partial(
+                self.engine.summarize,
+                namespace,
+                article=article,
+                topic=topic,
+                since=since,
+                as_of=as_of,
+                max_sentences=max_sentences,
+            )
+        )
+        if self.llm is None or not extractive.found:
+            return AnswerStream.finished(extractive)
+        return self.llm.summarize(
+            extractive.passages, extractive, topic=topic, max_sentences=max_sentences, live=live
+        )
