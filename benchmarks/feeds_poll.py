@@ -25,9 +25,6 @@ from benchmarks.common import peak_rss_mb
 from retrieval.app import App
 from retrieval.ingest.articles import Article
 from retrieval.results import IngestReport
-from retrieval.web.dedup import StoryIndex
-from retrieval.web.feedstore import FeedStore
-from retrieval.web.fetch import Fetcher, FetchPolicy, build_http_client, parse_allow_list
 from retrieval.web.ingest import WebIngestor
 from retrieval.web.poller import Poller
 
@@ -125,39 +122,34 @@ class CountingEngine:
 async def run(args: argparse.Namespace, port: int, data: Path) -> dict[str, Any]:
     from retrieval.settings import Settings
 
-    settings = Settings(NEWSDESK_DATA_DIR=data)
-    engine: Any
-    if args.engine:
-        services = App(settings)
-        engine = services.engine
-    else:
-        engine = CountingEngine()
-    feeds = FeedStore(settings.sqlite_path)
-    stories = StoryIndex(settings.sqlite_path)
-    policy = FetchPolicy(allow=parse_allow_list(f"127.0.0.1:{port}"), timeout=30)
-    now = time.time()
-    for f in range(args.feeds):
-        feeds.add("default", f"http://127.0.0.1:{port}/feed/{f}", 900, now)
-    out: dict[str, Any] = {}
-    async with build_http_client(policy, max_connections=args.concurrency * 2) as client:
-        poller = Poller(feeds, Fetcher(client, policy), WebIngestor(engine, stories), args.concurrency)
-        for label in ("first poll", "second poll (304)"):
-            feeds.make_due(None, time.time())
-            t0 = time.perf_counter()
-            results = await poller.poll_due()
-            wall = time.perf_counter() - t0
-            out[label] = {
-                "wall_s": round(wall, 2),
-                "feeds_ok": sum(r.status == "ok" for r in results),
-                "not_modified": sum(r.status == "not-modified" for r in results),
-                "failed": sum(r.status == "failed" for r in results),
-                "articles": sum(len(r.new_articles) for r in results),
-                "peak_rss_mb": round(peak_rss_mb(), 1),
-            }
-    stories.close()
-    feeds.close()
-    if args.engine:
-        services.close()
+    settings = Settings(
+        NEWSDESK_DATA_DIR=data,
+        NEWSDESK_FETCH_ALLOW=f"127.0.0.1:{port}",
+        NEWSDESK_FETCH_TIMEOUT=30,
+        NEWSDESK_FEED_CONCURRENCY=args.concurrency,
+    )
+    with App(settings) as services:
+        engine: Any = services.engine if args.engine else CountingEngine()
+        feeds = services.feeds
+        now = time.time()
+        for f in range(args.feeds):
+            feeds.add("default", f"http://127.0.0.1:{port}/feed/{f}", 900, now)
+        out: dict[str, Any] = {}
+        async with services.online():
+            poller = Poller(feeds, services.fetcher, WebIngestor(engine, services.stories), args.concurrency)
+            for label in ("first poll", "second poll (304)"):
+                feeds.make_due(None, time.time())
+                t0 = time.perf_counter()
+                results = await poller.poll_due()
+                wall = time.perf_counter() - t0
+                out[label] = {
+                    "wall_s": round(wall, 2),
+                    "feeds_ok": sum(r.status == "ok" for r in results),
+                    "not_modified": sum(r.status == "not-modified" for r in results),
+                    "failed": sum(r.status == "failed" for r in results),
+                    "articles": sum(len(r.new_articles) for r in results),
+                    "peak_rss_mb": round(peak_rss_mb(), 1),
+                }
     return out
 
 
