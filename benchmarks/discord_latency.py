@@ -5,7 +5,7 @@
 The real `newsdesk bot` process runs against the loopback fake Discord from tests/ (REST +
 gateway); this script plays Discord: it dispatches /ask interactions over the gateway, at most
 `--concurrency` in flight, and times when the bot's callback and follow-up requests arrive.
-The index holds the shared Reuters sample, the bundled sample news and the first `--articles`
+The index holds the tests' sample wire story (tests/data), the bundled sample news and the first `--articles`
 articles of the realtimeqa-2022 corpus (embedded for real before the bot starts).
 """
 
@@ -29,16 +29,16 @@ from tests.support.discord_world import sample_article
 from tests.support.fake_discord import FakeDiscord
 
 QUESTIONS = [
-    "what did Dunford say about the drills?",
-    "what did Fan Changlong tell Dunford?",
-    "how much will Japan provide for maritime security?",
-    "what did Tillerson say about talks with North Korea?",
+    "what did Valk say about the drills?",
+    "what did Oskar Brenn tell Valk?",
+    "how much will Kestria provide for maritime security?",
+    "what did Vell say about talks with Dravia?",
     "why are night ferries being cut in Port Aldery?",
     "what did the union say about the ferry schedule?",
     "when does the library reopen?",
     "what happened to the seal colony?",
-    "what did Onodera say after the talks in Washington?",
-    "where will the Aegis missile defense system be deployed?",
+    "what did Sarrow say after the talks in Calder?",
+    "what missile interceptor system will Kestria buy?",
 ]
 
 

@@ -10,18 +10,18 @@ from retrieval.engine import NOTHING_INDEXED, Engine
 from retrieval.ingest.articles import Article
 from tests.conftest import SAMPLE_NEWS
 
-JUNK = ("Source link", "Products You May Like", "Leave a Reply", "Articles You May Like", "Ford ups")
+JUNK = ("Source link", "Products You May Like", "Leave a Reply", "Articles You May Like", "Harlow Motors")
 
 
-def test_dunford_on_the_drills(engine: Engine, sample_article: Path) -> None:
+def test_valk_on_the_drills(engine: Engine, sample_article: Path) -> None:
     engine.ingest_paths([sample_article])
-    answer = engine.ask("What did Dunford say about the drills?")
+    answer = engine.ask("What did Valk say about the drills?")
     assert answer.mode == "extractive"
-    assert "not currently on the table as part of the negotiation at any level" in answer.text
-    assert "maintain a high state of readiness" in answer.text
-    assert "Fan Changlong" not in answer.text  # Fan spoke *to* Dunford: not Dunford's words
+    assert "not something we will trade away in any negotiation" in answer.text
+    assert "keep our forces at a high state of readiness" in answer.text
+    assert "Oskar Brenn" not in answer.text  # Brenn spoke *to* Valk: not Valk's words
     article = sample_article.read_text(encoding="utf-8")
-    title = "U.S., Japan step up defense cooperation to counter North Korea"
+    title = "Arvenia and Kestria tighten defence ties as Dravia threat grows"
     assert {c.title for c in answer.citations} == {title}
     for c in answer.citations:
         assert f"[{c.n}]" in answer.text
@@ -29,7 +29,7 @@ def test_dunford_on_the_drills(engine: Engine, sample_article: Path) -> None:
             assert engine.catalog.article("default", c.article_id)["text"][start:end] in article
         assert not any(j in c.quote for j in JUNK)
     quotes = " ".join(c.quote for c in answer.citations)
-    assert "“not currently on the table as part of the negotiation at any level”" in quotes
+    assert "“not something we will trade away in any negotiation”" in quotes
 
 
 def test_every_marker_points_to_a_retrieved_passage(engine: Engine) -> None:

@@ -11,7 +11,7 @@ from benchmarks.answer_replay import accuracy, fill_cache, kinds, read_cache, re
 from retrieval.answer.extractive import ExtractiveAnswerer
 from retrieval.engine import Engine
 from retrieval.ingest.articles import Article
-from tests.conftest import SHARED
+from tests.conftest import TEST_DATA
 
 RAHM = (
     "Jon Rahm of Spain led the field after the third round on Saturday at Augusta National. "
@@ -73,7 +73,7 @@ def test_replayed_answers_are_the_ones_eval_gives_and_are_sorted_by_the_scorers_
         assert answers[str(q["id"])] == (asked.text if asked.found else "")
     assert answers["q1"].startswith("Rahm [Jon Rahm] won the Masters at Augusta on Sunday")
 
-    score = load_scorer(SHARED / "bench" / "score.py")
+    score = load_scorer(TEST_DATA / "score.py")
     by_id = {str(q["id"]): q for q in QUESTIONS}
     counts = kinds(answers, cached, by_id, score)
     assert counts == {("correct", True): 1, ("no answer", False): 1}

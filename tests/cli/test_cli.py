@@ -32,15 +32,15 @@ def test_ingest_then_ask_json_on_the_sample_article(cli, sample_article: Path) -
     assert r.stdout.strip() == "articles: 1 added, 0 updated, 0 unchanged; chunks: 7 added, 0 removed"
     r = cli("ingest", str(sample_article))
     assert r.stdout.strip() == "articles: 0 added, 0 updated, 1 unchanged; chunks: 0 added, 0 removed"
-    r = cli("ask", "What did Dunford say about the drills?", "--json")
+    r = cli("ask", "What did Valk say about the drills?", "--json")
     assert r.exit_code == 0
     data = json.loads(r.stdout)
     assert set(data) >= {"answer", "citations", "passages"}
-    assert "not currently on the table as part of the negotiation at any level" in data["answer"]
-    assert "maintain a high state of readiness" in data["answer"]
+    assert "not something we will trade away in any negotiation" in data["answer"]
+    assert "keep our forces at a high state of readiness" in data["answer"]
     for c in data["citations"]:
         assert set(c) >= {"n", "title", "source", "published", "url", "quote"}
-        assert c["title"] == "U.S., Japan step up defense cooperation to counter North Korea"
+        assert c["title"] == "Arvenia and Kestria tighten defence ties as Dravia threat grows"
         assert "Source link" not in c["quote"] and "Leave a Reply" not in c["quote"]
     assert all(set(p) == {"url", "title", "text", "score"} for p in data["passages"])
     assert all("Source link" not in p["text"] for p in data["passages"])

@@ -21,7 +21,7 @@ from retrieval.store.lease import Lease
 from retrieval.web.feedstore import FeedStore
 from tests.conftest import drop_collections
 from tests.discord.test_discord_process import NEWSDESK, bot_env
-from tests.support.discord_world import DUNFORD, SAMPLE_TITLE, sample_article
+from tests.support.discord_world import SAMPLE_TITLE, VALK, sample_article
 from tests.support.fake_discord import FakeDiscord
 from tests.support.feed_samples import Item, article_page, rss20
 from tests.support.http_server import LoopbackSite
@@ -155,7 +155,7 @@ async def test_two_shard_processes_share_one_server_and_poll_once(
 
         # shard 1's server is served by shard 1's process, from the shared Chroma + PostgreSQL
         inter = await fake.slash(
-            "ask", [{"type": 3, "name": "question", "value": DUNFORD}], guild_id=one.id, user_id=reader
+            "ask", [{"type": 3, "name": "question", "value": VALK}], guild_id=one.id, user_id=reader
         )
         (follow_up,) = await fake.wait_request("POST", inter.webhook_path(fake.app_id), timeout=180)
         assert SAMPLE_TITLE in follow_up.json["embeds"][0]["fields"][0]["value"]

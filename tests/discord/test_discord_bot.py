@@ -19,10 +19,10 @@ from retrieval.settings import Settings
 from retrieval.store.feedback import FeedbackStore
 from retrieval.web.fetch import Fetcher, FetchPolicy, build_http_client
 from tests.support.discord_world import (
-    DUNFORD,
     FERRY,
     SAMPLE_TITLE,
     SAMPLE_URL,
+    VALK,
     World,
     running_bot,
     sample_article,
@@ -75,10 +75,10 @@ async def test_login_identify_and_sync_payload(world: World) -> None:
 
 async def test_ask_defers_then_answers_dunford_with_citation(world: World) -> None:
     world.engine.ingest([sample_article()], world.namespace)
-    expected = world.engine.ask(DUNFORD, world.namespace)
-    assert expected.found and "not currently on the table" in expected.text
+    expected = world.engine.ask(VALK, world.namespace)
+    assert expected.found and "not something we will trade away" in expected.text
 
-    requests = await world.ask(DUNFORD)
+    requests = await world.ask(VALK)
 
     callback, follow_up = requests[0], requests[1]
     assert callback.path.endswith("/callback") and callback.json == {"type": 5}
@@ -86,15 +86,15 @@ async def test_ask_defers_then_answers_dunford_with_citation(world: World) -> No
     body = follow_up.json
     assert body["allowed_mentions"] == {"parse": []}
     (embed,) = body["embeds"]
-    assert embed["title"] == DUNFORD
+    assert embed["title"] == VALK
     assert embed["description"] == render.safe(expected.text)
     assert "[1]" in embed["description"]
     first = expected.citations[0]
-    assert first.title == SAMPLE_TITLE and "Dunford" in first.quote
+    assert first.title == SAMPLE_TITLE and "Valk" in first.quote
     sources = embed["fields"][0]
     assert sources["name"] == "Sources"
     assert sources["value"].split("\n")[0] == (
-        f"[1] [{SAMPLE_TITLE}](<{SAMPLE_URL}>) — reuters.com, 2017-08-17"
+        f"[1] [{SAMPLE_TITLE}](<{SAMPLE_URL}>) — meridianwire.example, 2023-03-09"
     )
     assert embed["footer"] == {"text": "newsdesk · quoted answer"}
     (row,) = body["components"]
@@ -109,14 +109,14 @@ async def test_guild_isolation_never_cites_another_servers_articles(world: World
     world.engine.ingest([sample_article()], world.namespace)
     world.engine.ingest([FERRY], namespace_for_guild(other.id))
 
-    here = (await world.ask(DUNFORD))[1].json["embeds"]
-    there = (await world.ask(DUNFORD, guild=other))[1].json["embeds"]
+    here = (await world.ask(VALK))[1].json["embeds"]
+    there = (await world.ask(VALK, guild=other))[1].json["embeds"]
 
     assert SAMPLE_URL in here[0]["fields"][0]["value"]
     cited_there = " ".join(f["value"] for e in there for f in e.get("fields", []))
     assert SAMPLE_URL not in cited_there
-    assert "not currently on the table" not in there[0]["description"]
-    expected = world.engine.ask(DUNFORD, namespace_for_guild(other.id))
+    assert "not something we will trade away" not in there[0]["description"]
+    expected = world.engine.ask(VALK, namespace_for_guild(other.id))
     assert there[0]["description"] == render.safe(expected.text)
     assert all(c.url == FERRY.url for c in expected.citations)
 
@@ -241,7 +241,7 @@ async def test_internal_error_becomes_a_private_message_with_a_reference(
         raise RuntimeError("database password is hunter2")
 
     monkeypatch.setattr(world.engine, "ask", broken)
-    requests = await world.ask(DUNFORD)
+    requests = await world.ask(VALK)
     app = world.fake.app_id
     token = requests[0].path.split("/")[3]
     assert [(r.method, r.path) for r in requests] == [
@@ -264,7 +264,7 @@ async def test_internal_error_becomes_a_private_message_with_a_reference(
 
 async def test_bad_input_is_explained_privately_at_once(world: World) -> None:
     opts = [
-        {"type": 3, "name": "question", "value": DUNFORD},
+        {"type": 3, "name": "question", "value": VALK},
         {"type": 3, "name": "since", "value": "last summer"},
     ]
     inter = await world.command("ask", opts)
@@ -303,7 +303,7 @@ async def test_cooldown_per_user(
 
 async def test_dms_are_refused_unless_enabled(world: World) -> None:
     inter = await world.fake.slash(
-        "ask", [{"type": 3, "name": "question", "value": DUNFORD}], guild_id=None, user_id=world.user
+        "ask", [{"type": 3, "name": "question", "value": VALK}], guild_id=None, user_id=world.user
     )
     (refusal,) = await world.fake.wait_request("POST", inter.callback_path)
     assert refusal.json["data"]["content"] == (
@@ -319,21 +319,21 @@ async def test_huge_answer_is_split_within_discord_limits(
         Citation(
             n=i,
             title=f"{article.title} part {i}",
-            source="reuters.com",
-            published=date(2017, 8, 17),
+            source="meridianwire.example",
+            published=date(2023, 3, 9),
             url=f"{SAMPLE_URL}/{i}",
-            quote="Dunford said so.",
+            quote="Valk said so.",
             article_id=article.id,
             chunk_id=f"{article.id}:{i}",
         )
         for i in range(1, 31)
     ]
-    text = " ".join(f"Dunford said the drills would go ahead [{i % 30 + 1}]." for i in range(900))
+    text = " ".join(f"Valk said the drills would go ahead [{i % 30 + 1}]." for i in range(900))
     huge = Answer(text=text, citations=citations, passages=[])
     monkeypatch.setattr(world.engine, "ask", lambda *a, **k: huge)
 
-    inter = await world.command("ask", [{"type": 3, "name": "question", "value": DUNFORD}])
-    expected = render.answer_messages(DUNFORD, huge)
+    inter = await world.command("ask", [{"type": 3, "name": "question", "value": VALK}])
+    expected = render.answer_messages(VALK, huge)
     assert len(expected) == 4  # three 4000-character parts of the text, then the sources
     await world.done(inter, count=len(expected))
     posts = webhook_posts(world.fake.for_interaction(inter), world.fake.app_id)
@@ -353,12 +353,12 @@ async def test_huge_answer_is_split_within_discord_limits(
 async def test_rate_limited_follow_up_is_retried(world: World) -> None:
     world.engine.ingest([sample_article()], world.namespace)
     world.fake.fail_next("POST", rf"^/webhooks/{world.fake.app_id}/", retry_after=0.05)
-    inter = await world.command("ask", [{"type": 3, "name": "question", "value": DUNFORD}])
+    inter = await world.command("ask", [{"type": 3, "name": "question", "value": VALK}])
     await world.done(inter, count=2)
     posts = webhook_posts(world.fake.for_interaction(inter), world.fake.app_id)
     assert len(posts) == 2 and posts[0].body == posts[1].body
     stored = world.fake.channel_messages(world.guild.channel_ids[0])
-    assert [m["embeds"][0]["title"] for m in stored] == [DUNFORD]
+    assert [m["embeds"][0]["title"] for m in stored] == [VALK]
 
 
 async def test_article_text_never_pings(world: World) -> None:
@@ -386,7 +386,7 @@ async def test_article_text_never_pings(world: World) -> None:
 
 async def test_buttons_show_quotes_and_record_votes(world: World) -> None:
     world.engine.ingest([sample_article()], world.namespace)
-    requests = await world.ask(DUNFORD)
+    requests = await world.ask(VALK)
     message = world.fake.messages[int(requests[1].path and _last_message_id(world))]
     quotes_id, up_id, down_id = [b["custom_id"] for b in message["components"][0]["components"]]
     ref = quotes_id.removeprefix("nd:quotes:")
@@ -398,7 +398,7 @@ async def test_buttons_show_quotes_and_record_votes(world: World) -> None:
     assert clicked[0].json == {"type": 5, "data": {"flags": 64}}
     assert clicked[1].json["flags"] == 64
     assert clicked[1].json["embeds"] == [e.to_dict() for e in render.quote_messages(citations)[0].embeds]
-    assert "not currently on the table" in clicked[1].json["embeds"][0]["description"]
+    assert "not something we will trade away" in clicked[1].json["embeds"][0]["description"]
 
     for custom_id, who in ((up_id, world.user), (up_id, world.admin), (down_id, world.user)):
         inter = await world.fake.click(message, custom_id, user_id=who)

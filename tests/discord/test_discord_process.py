@@ -12,7 +12,7 @@ from retrieval.app import App
 from retrieval.engine import namespace_for_guild
 from retrieval.ingest.embedding import Embedder
 from retrieval.settings import Settings
-from tests.support.discord_world import DUNFORD, SAMPLE_TITLE, SAMPLE_URL, sample_article
+from tests.support.discord_world import SAMPLE_TITLE, SAMPLE_URL, VALK, sample_article
 from tests.support.fake_discord import FakeDiscord
 
 pytest_plugins = ("tests.support.discord_fixtures",)
@@ -99,7 +99,7 @@ async def test_newsdesk_bot_process_syncs_and_answers(
         await fake.wait_identified(timeout=180)
         inter = await fake.slash(
             "ask",
-            [{"type": 3, "name": "question", "value": DUNFORD}],
+            [{"type": 3, "name": "question", "value": VALK}],
             guild_id=guild.id,
             user_id=reader,
         )
@@ -111,9 +111,9 @@ async def test_newsdesk_bot_process_syncs_and_answers(
     (callback,) = fake.sent("POST", inter.callback_path)
     assert callback.json == {"type": 5}
     (embed,) = follow_up.json["embeds"]
-    assert embed["title"] == DUNFORD
-    assert "not currently on the table" in embed["description"]
+    assert embed["title"] == VALK
+    assert "not something we will trade away" in embed["description"]
     assert embed["fields"][0]["value"].startswith(
-        f"[1] [{SAMPLE_TITLE}](<{SAMPLE_URL}>) — reuters.com, 2017-08-17"
+        f"[1] [{SAMPLE_TITLE}](<{SAMPLE_URL}>) — meridianwire.example, 2023-03-09"
     )
     assert "fake-token" not in err.decode()

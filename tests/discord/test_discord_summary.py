@@ -61,7 +61,7 @@ async def test_summary_since_a_date_cites_only_the_articles_in_the_window(world:
     body = (await world.done(inter))[1].json
     (embed,) = body["embeds"]
     assert embed["title"] == "Summary of the news since 2024-09-01"
-    # newest article first; the bridge story (2024-08-31) and the 2017 Reuters one are left out
+    # newest article first; the bridge story (2024-08-31) and the 2023 wire story are left out
     assert embed["fields"] == [
         {"name": "Sources", "value": f"[1] {FERRY_LINE}\n[2] {LIBRARY_LINE}", "inline": False}
     ]

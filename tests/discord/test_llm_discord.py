@@ -17,15 +17,15 @@ from retrieval.generate.llm import LLMAnswerer
 from retrieval.settings import Settings
 from retrieval.store.feedback import FeedbackStore
 from tests.generate.test_llm_engine import cite
-from tests.support.discord_world import DUNFORD, OpenNewsroom, World, answers_in, running_bot, sample_article
+from tests.support.discord_world import VALK, OpenNewsroom, World, answers_in, running_bot, sample_article
 from tests.support.fake_discord import FakeDiscord
 from tests.support.fake_openai import FakeOpenAI, Reply
 
 pytest_plugins = ("tests.support.discord_fixtures",)
 
 ANSWER = (
-    "Dunford said the exercises were not currently on the table as part of the "
-    "negotiation at any level [{n}]. @everyone should stop the drills now."
+    "Valk said the exercises were not something to trade away in any negotiation [{n}]. "
+    "@everyone should stop the drills now."
 )
 
 
@@ -80,9 +80,9 @@ async def test_ask_streams_drafts_then_the_checked_answer(
     world = llm_world
     monkeypatch.setattr(live, "DRAFT_INTERVAL", 0.0)  # edit on every draft
     world.engine.ingest([sample_article()], world.namespace)
-    model.queue(Reply.dynamic(cite("not currently on the table", ANSWER, chunk_chars=60)))
+    model.queue(Reply.dynamic(cite("not something we will trade away", ANSWER, chunk_chars=60)))
 
-    inter = await world.command("ask", [{"type": 3, "name": "question", "value": DUNFORD}])
+    inter = await world.command("ask", [{"type": 3, "name": "question", "value": VALK}])
     final = await _final_edit(world, inter.token)
     requests = world.fake.for_interaction(inter)
     app = world.fake.app_id
@@ -105,15 +105,12 @@ async def test_ask_streams_drafts_then_the_checked_answer(
 
     (embed,) = final.json["embeds"]
     n = final.json["embeds"][0]["description"].split("[")[1].split("]")[0]
-    checked = (
-        f"Dunford said the exercises were not currently on the table as part of the "
-        f"negotiation at any level [{n}]."
-    )
+    checked = f"Valk said the exercises were not something to trade away in any negotiation [{n}]."
     assert embed["description"] == render.safe(checked)
     assert embed["footer"] == {"text": "newsdesk · generated answer"}
     fields = {f["name"]: f["value"] for f in embed["fields"]}
     assert fields["Note"] == "⚠️ Removed 1 sentence the cited articles do not support."
-    assert fields["Sources"].startswith(f"[{n}] [U.S., Japan step up defense cooperation")
+    assert fields["Sources"].startswith(f"[{n}] [Arvenia and Kestria tighten defence ties")
     assert len(final.json["components"][0]["components"]) == 3  # quotes + votes buttons
     # nothing else was posted: the draft message became the answer
     assert [r.method for r in requests].count("POST") == 2
@@ -123,48 +120,48 @@ async def test_model_down_still_answers_with_quotes(llm_world: World, model: Fak
     world = llm_world
     world.engine.ingest([sample_article()], world.namespace)
     model.queue(*[Reply.error(503, "overloaded") for _ in range(3)])
-    inter = await world.command("ask", [{"type": 3, "name": "question", "value": DUNFORD}])
+    inter = await world.command("ask", [{"type": 3, "name": "question", "value": VALK}])
     final = await _final_edit(world, inter.token)
     (embed,) = final.json["embeds"]
     assert embed["footer"] == {"text": "newsdesk · quoted answer"}
     assert {f["name"]: f["value"] for f in embed["fields"]}["Note"] == (
         "⚠️ The model server had an error; showing quotes from the articles instead."
     )
-    assert "not currently on the table" in embed["description"]
+    assert "not something we will trade away" in embed["description"]
     assert len(model.requests) == 3
 
 
 async def test_thread_follow_up_is_rewritten_by_the_model_then_answered(
     fake: FakeDiscord, model: FakeOpenAI, newsroom: OpenNewsroom, llm_settings: Settings, llm: LLMAnswerer
 ) -> None:
-    standalone = "What did Jim Mattis say about North Korea at the Washington meeting?"
+    standalone = "What did Ruth Ambrel say about Dravia at the Calder meeting?"
     model.queue(
-        Reply.dynamic(cite("not currently on the table", ANSWER)),
+        Reply.dynamic(cite("not something we will trade away", ANSWER)),
         Reply.text(standalone),  # the rewrite
         Reply.dynamic(
             cite(
-                "Mattis",
-                "Mattis and Tillerson agreed with their Japanese "
-                "counterparts to work more closely on North Korea [{n}].",
+                "Ambrel",
+                "Ambrel and Vell agreed with their Kestrian "
+                "counterparts to work more closely on Dravia [{n}].",
             )
         ),
     )
     async with newsroom(llm_settings, llm=llm) as (_, _, reader, channel, asked):
         question = await fake.post_message(
-            channel, f"<@{fake.app_id}> {DUNFORD}", author_id=reader, mention_bot=True
+            channel, f"<@{fake.app_id}> {VALK}", author_id=reader, mention_bot=True
         )
         thread = int(question["id"])
         await answers_in(fake, thread, 1)
-        await fake.post_message(thread, "and what did Mattis say?", author_id=reader)
+        await fake.post_message(thread, "and what did Ambrel say?", author_id=reader)
         await answers_in(fake, thread, 2)
         final = (await answers_in(fake, thread, 2))[1]
 
-    assert asked == [DUNFORD, standalone]
+    assert asked == [VALK, standalone]
     rewrite = model.requests[1]["messages"][1]["content"]
-    assert "<conversation>\nUser: what did Dunford say about the drills?\n</conversation>" in rewrite
-    assert "Follow-up question: and what did Mattis say?" in rewrite
+    assert "<conversation>\nUser: what did Valk say about the drills?\n</conversation>" in rewrite
+    assert "Follow-up question: and what did Ambrel say?" in rewrite
     assert f"Question: {standalone}" in model.requests[2]["messages"][1]["content"]
     (embed,) = final["embeds"]
-    assert embed["title"] == "and what did Mattis say?"
+    assert embed["title"] == "and what did Ambrel say?"
     assert embed["footer"] == {"text": "newsdesk · generated answer"}
-    assert embed["description"].startswith("Mattis and Tillerson agreed with their Japanese")
+    assert embed["description"].startswith("Ambrel and Vell agreed with their Kestrian")

@@ -25,7 +25,7 @@ NEWSDESK = str(Path(sys.executable).parent / "newsdesk")
 QUESTIONS = [
     "What did Mayor Okonkwo say about the ferry schedule?",
     "Why are the night ferries being cut?",
-    "What did Dunford say about the drills?",
+    "What did Valk say about the drills?",
     "What is the weather on Mars?",
 ]
 GUILD_NS = "g42"

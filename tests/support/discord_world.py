@@ -27,19 +27,17 @@ from tests.support.fake_discord import FakeDiscord, FakeGuild, FakeInteraction, 
 from tests.support.http_server import LoopbackSite
 
 REPO = Path(__file__).resolve().parents[2]
-SAMPLE = REPO.parent / "shared" / "samples" / "000_f8825fb9799a5eeb.txt"
-SAMPLE_URL = "https://www.reuters.com/article/us-usa-japan-northkorea/us-japan-step-up-defense"
-SAMPLE_TITLE = "U.S., Japan step up defense cooperation to counter North Korea"
-DUNFORD = "what did Dunford say about the drills?"
+SAMPLE = REPO / "tests" / "data" / "drills_article.txt"
+SAMPLE_URL = "https://www.meridianwire.example/world/arvenia-kestria-defence-ties"
+SAMPLE_TITLE = "Arvenia and Kestria tighten defence ties as Dravia threat grows"
+VALK = "what did Valk say about the drills?"
 
 
 def sample_article() -> Article:
-    """The shared Reuters sample, with the URL and date a real ingest would have."""
-    if not SAMPLE.exists():
-        pytest.fail(f"the shared sample article is missing: {SAMPLE}")
+    """The sample wire story (tests/data), with the URL and date a real ingest would have."""
     (article,) = list(load_text(SAMPLE))
     assert isinstance(article, Article)
-    return Article(title=article.title, text=article.text, url=SAMPLE_URL, published=date(2017, 8, 17))
+    return Article(title=article.title, text=article.text, url=SAMPLE_URL, published=date(2023, 3, 9))
 
 
 FERRY = Article(
