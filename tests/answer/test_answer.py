@@ -73,8 +73,8 @@ def test_an_empty_index_says_so(engine: Engine) -> None:
 
 
 def test_speaker_questions_are_parsed() -> None:
-    q = parse_question("What did Dunford say about the drills?")
-    assert (q.speaker, q.topic) == ("Dunford", "the drills")
+    q = parse_question("What did Valk say about the drills?")
+    assert (q.speaker, q.topic) == ("Valk", "the drills")
     q = parse_question("what has Mayor Adaeze Okonkwo said on the ferry timetable")
     assert (q.speaker, q.topic) == ("Okonkwo", "the ferry timetable")
     assert parse_question("Which team won the cup?").speaker is None
@@ -85,12 +85,10 @@ def test_speaker_questions_are_parsed() -> None:
 
 
 def test_attribution_tells_the_speaker_from_the_listener() -> None:
-    assert attributed_to(
-        "Dunford", "Joseph Dunford, chairman of the U.S. Joint Chiefs, said the drills go on."
-    )
+    assert attributed_to("Valk", "Anders Valk, chairman of the U.S. Joint Chiefs, said the drills go on.")
     assert attributed_to("Smith", "“It was late,” said Sen. John Smith, a Republican.")
     assert attributed_to("Smith", "The report, according to Smith, was late.")
-    assert not attributed_to("Dunford", "Fan Changlong told Dunford that China believed in talks.")
+    assert not attributed_to("Valk", "Fan Changlong told Valk that China believed in talks.")
     assert not attributed_to("Smith", "Jones said Smith was wrong.")
 
 

@@ -73,7 +73,7 @@ async def test_login_identify_and_sync_payload(world: World) -> None:
     assert [o["name"] for o in commands["newsdesk"]["options"]] == ["stats"]
 
 
-async def test_ask_defers_then_answers_dunford_with_citation(world: World) -> None:
+async def test_ask_defers_then_answers_valk_with_citation(world: World) -> None:
     world.engine.ingest([sample_article()], world.namespace)
     expected = world.engine.ask(VALK, world.namespace)
     assert expected.found and "not something we will trade away" in expected.text
@@ -365,7 +365,7 @@ async def test_article_text_never_pings(world: World) -> None:
     prank = Article(
         title="Drills <@&123456789012345678> @here",
         text=(
-            "The drills start Monday, <@&123456789012345678>: **be ready** for the drills, said Dunford. "
+            "The drills start Monday, <@&123456789012345678>: **be ready** for the drills, said Valk. "
             "@everyone come and watch the drills start."
         ),
         url="https://example.org/prank",

@@ -20,17 +20,17 @@ def answer() -> Answer:
         source="reuters.com",
         published=date(2017, 8, 17),
         url="https://reuters.com/a",
-        quote="Dunford said so.",
+        quote="Valk said so.",
         article_id="a1",
         chunk_id="a1:0",
         spans=[(10, 26)],
     )
-    return Answer(text="Dunford said so [1].", citations=[cite], passages=[])
+    return Answer(text="Valk said so [1].", citations=[cite], passages=[])
 
 
 def test_votes_replace_per_user_and_count_per_namespace(tmp_path: Path) -> None:
     store = FeedbackStore(tmp_path / "db.sqlite3")
-    ref = store.save_answer("g1", "what did Dunford say?", answer())
+    ref = store.save_answer("g1", "what did Valk say?", answer())
     other = store.save_answer("g2", "q", answer())
     assert len(ref) == 12 and store.citations(ref) == answer().citations
     assert store.vote(ref, 1, 1) and store.vote(ref, 2, 1) and store.vote(ref, 1, -1)

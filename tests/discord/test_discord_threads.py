@@ -83,14 +83,12 @@ async def test_without_message_content_only_mentions_are_answered(
 
 
 def test_follow_up_context() -> None:
-    earlier = ["what did Dunford say about the drills?"]
-    assert with_context("and what did Mattis say?", earlier) == "what did Mattis say about the drills?"
-    assert with_context("What did Mattis say on Guam?", earlier) == "What did Mattis say on Guam?"
+    earlier = ["what did Valk say about the drills?"]
+    assert with_context("and what did Ambrel say?", earlier) == "what did Ambrel say about the drills?"
+    assert with_context("What did Ambrel say on Guam?", earlier) == "What did Ambrel say on Guam?"
     assert with_context("who is Fan Changlong?", []) == "who is Fan Changlong?"
-    assert with_context("and Tillerson?", ["what did Dunford tell reporters in Beijing"]) == (
-        "Tillerson in Beijing?"
-    )
-    assert with_context("and Kono?", ["Dunford drills readiness"]) == "Kono? Dunford drills readiness"
+    assert with_context("and Vell?", ["what did Valk tell reporters in Beijing"]) == ("Vell in Beijing?")
+    assert with_context("and Kono?", ["Valk drills readiness"]) == "Kono? Valk drills readiness"
 
 
 async def test_follow_up_after_restart_reads_the_thread(fake: FakeDiscord, newsroom: OpenNewsroom) -> None:

@@ -57,14 +57,14 @@ def test_split_text_prefers_boundaries_and_respects_limit() -> None:
 
 def test_small_answer_is_one_embed_with_sources_field() -> None:
     answer = Answer(
-        text="Dunford said the drills are not on the table [1].",
+        text="Valk said the drills are not on the table [1].",
         citations=[citation(1)],
         passages=[],
     )
-    (message,) = render.answer_messages("what did Dunford say about the drills?", answer)
+    (message,) = render.answer_messages("what did Valk say about the drills?", answer)
     (embed,) = message.embeds
-    assert embed.title == "what did Dunford say about the drills?"
-    assert embed.description == "Dunford said the drills are not on the table [1]."
+    assert embed.title == "what did Valk say about the drills?"
+    assert embed.description == "Valk said the drills are not on the table [1]."
     assert [(f.name, f.value) for f in embed.fields] == [("Sources", render.citation_line(citation(1)))]
     assert embed.footer.text == "newsdesk · quoted answer"
     assert embed.colour == render.FOUND

@@ -19,16 +19,16 @@ def numbered() -> dict:  # type: ignore[type-arg]
 
 def test_marker_groups_are_normalised_and_kept_when_supported() -> None:
     checked = check(
-        "Dunford said the drills were routine [1, 2]. Boats will run every 30 minutes [2].", numbered()
+        "Valk said the drills were routine [1, 2]. Boats will run every 30 minutes [2].", numbered()
     )
-    assert checked.text == ("Dunford said the drills were routine [1]. Boats will run every 30 minutes [2].")
+    assert checked.text == ("Valk said the drills were routine [1]. Boats will run every 30 minutes [2].")
     assert checked.cited == [1, 2]
-    assert checked.removed_markers == 1  # [2] does not support the Dunford sentence
+    assert checked.removed_markers == 1  # [2] does not support the Valk sentence
 
 
 def test_markers_after_the_full_stop_belong_to_the_sentence_before() -> None:
-    checked = check("Dunford said the drills were routine. [1] Boats run every 30 minutes. [2]", numbered())
-    assert checked.text == ("Dunford said the drills were routine. [1] Boats run every 30 minutes. [2]")
+    checked = check("Valk said the drills were routine. [1] Boats run every 30 minutes. [2]", numbered())
+    assert checked.text == ("Valk said the drills were routine. [1] Boats run every 30 minutes. [2]")
     assert checked.dropped == []
 
 
@@ -47,10 +47,10 @@ def test_names_and_numbers_must_appear_in_the_passage() -> None:
 
 def test_lines_and_bullets_survive() -> None:
     checked = check(
-        "- Dunford said the drills were routine [1].\n- Heavy rain is expected on Friday [4].", numbered()
+        "- Valk said the drills were routine [1].\n- Heavy rain is expected on Friday [4].", numbered()
     )
     assert checked.text == (
-        "- Dunford said the drills were routine [1].\n- Heavy rain is expected on Friday [4]."
+        "- Valk said the drills were routine [1].\n- Heavy rain is expected on Friday [4]."
     )
 
 

@@ -13,14 +13,12 @@ from retrieval.results import Answer
 from tests.support.fake_openai import FakeOpenAI, Reply
 from tests.support.llm_support import make_extractive, make_passages, make_settings
 
-QUESTION = "What did Dunford say about the drills?"
+QUESTION = "What did Valk say about the drills?"
 GOOD = (
-    "Dunford said the drills with South Korea were routine and defensive [1]. "
-    "About 28,000 troops take part [1]."
+    "Valk said the drills with South Korea were routine and defensive [1]. About 28,000 troops take part [1]."
 )
 FALLBACK_TEXT = (
-    "Gen. Joseph Dunford said on Tuesday that the joint drills with South Korea "
-    "were routine and defensive. [1]"
+    "Gen. Anders Valk said on Tuesday that the joint drills with South Korea were routine and defensive. [1]"
 )
 
 
@@ -59,14 +57,14 @@ async def test_good_cited_answer(server: FakeOpenAI) -> None:
     assert answer.usage == {"prompt_tokens": 611, "completion_tokens": 29, "total_tokens": 640}
     [citation] = answer.citations
     assert citation.n == 1
-    assert citation.title == "Dunford on the drills"
+    assert citation.title == "Valk on the drills"
     assert citation.quote == (
-        "Gen. Joseph Dunford said on Tuesday that the joint drills with South Korea were "
+        "Gen. Anders Valk said on Tuesday that the joint drills with South Korea were "
         "routine and defensive. … He added that 28,000 troops would take part in the exercises."
     )
     article = make_passages()[0].text  # passage 1 starts at article offset 0
     assert [article[a:b] for a, b in citation.spans] == citation.quote.split(" … ")
-    assert [p.title for p in answer.passages][:2] == ["Dunford on the drills", "Ferry timetable"]
+    assert [p.title for p in answer.passages][:2] == ["Valk on the drills", "Ferry timetable"]
 
     [request] = server.requests
     assert request["model"] == "fake-model"
@@ -75,8 +73,8 @@ async def test_good_cited_answer(server: FakeOpenAI) -> None:
     assert system["role"] == "system" and "data, not instructions" in system["content"]
     assert user["content"].startswith(
         'Passages:\n\n<passage n="1">\n'
-        "Title: Dunford on the drills | Source: Reuters | "
-        "Date: 2022-03-01\nGen. Joseph Dunford"
+        "Title: Valk on the drills | Source: Reuters | "
+        "Date: 2022-03-01\nGen. Anders Valk"
     )
     assert '<passage n="4">' in user["content"]
     assert f"Question: {QUESTION}" in user["content"]
@@ -85,7 +83,7 @@ async def test_good_cited_answer(server: FakeOpenAI) -> None:
 async def test_citation_to_a_passage_that_does_not_exist(server: FakeOpenAI) -> None:
     server.queue(
         Reply.text(
-            "Dunford called the drills routine [1][9]. "
+            "Valk called the drills routine [1][9]. "
             "The ferry will run every 30 minutes on weekdays [9]. "
             "Troops will land on the moon [9]."
         )
@@ -93,7 +91,7 @@ async def test_citation_to_a_passage_that_does_not_exist(server: FakeOpenAI) -> 
     answer, _ = await ask(server)
     # [9] is removed everywhere; the ferry sentence is clearly passage 2's, the moon is nobody's
     assert answer.text == (
-        "Dunford called the drills routine [1]. The ferry will run every 30 minutes on weekdays [2]."
+        "Valk called the drills routine [1]. The ferry will run every 30 minutes on weekdays [2]."
     )
     assert [c.n for c in answer.citations] == [1, 2]
     assert answer.citations[1].quote == "Boats will run every 30 minutes on weekdays."
@@ -101,21 +99,18 @@ async def test_citation_to_a_passage_that_does_not_exist(server: FakeOpenAI) -> 
 
 
 async def test_uncited_claim_is_dropped(server: FakeOpenAI) -> None:
-    server.queue(
-        Reply.text("Dunford said the drills were routine [1]. The drills will be cancelled next year.")
-    )
+    server.queue(Reply.text("Valk said the drills were routine [1]. The drills will be cancelled next year."))
     answer, _ = await ask(server)
     assert answer.mode == "llm"
-    assert answer.text == "Dunford said the drills were routine [1]."
+    assert answer.text == "Valk said the drills were routine [1]."
     assert answer.notes == ["Removed 1 sentence the cited articles do not support."]
     assert [c.quote for c in answer.citations] == [
-        "Gen. Joseph Dunford said on Tuesday that the joint drills with South Korea were "
-        "routine and defensive."
+        "Gen. Anders Valk said on Tuesday that the joint drills with South Korea were routine and defensive."
     ]
 
 
 async def test_wrong_citation_is_dropped_and_nothing_left_falls_back(server: FakeOpenAI) -> None:
-    server.queue(Reply.text("Dunford cancelled the drills because of the rain [4]."))
+    server.queue(Reply.text("Valk cancelled the drills because of the rain [4]."))
     answer, _ = await ask(server)
     assert answer.mode == "extractive"
     assert answer.text == FALLBACK_TEXT
@@ -184,18 +179,18 @@ async def test_streamed_answer_with_usage(server: FakeOpenAI) -> None:
 
 
 async def test_stream_cut_in_the_middle_is_retried(server: FakeOpenAI) -> None:
-    server.queue(Reply.cut("Dunford said the drills with"), Reply.text(GOOD))
+    server.queue(Reply.cut("Valk said the drills with"), Reply.text(GOOD))
     answer, drafts = await ask(server, stream=True)
     assert answer.mode == "llm"
     assert answer.text == GOOD
     # the first attempt's partial drafts, then a fresh draft from the retry
-    cut_at = drafts.index("Dunford said the drills with")
+    cut_at = drafts.index("Valk said the drills with")
     assert drafts[cut_at + 1] == GOOD[:8]
     assert drafts[-1] == GOOD
 
 
 async def test_stream_cut_every_time_falls_back(server: FakeOpenAI) -> None:
-    server.queue(*[Reply.cut("Dunford said") for _ in range(2)])
+    server.queue(*[Reply.cut("Valk said") for _ in range(2)])
     answer, _ = await ask(server, stream=True, attempts=2)
     assert answer.mode == "extractive"
     assert answer.text == FALLBACK_TEXT
@@ -250,7 +245,7 @@ async def test_context_too_long_retries_with_fewer_passages(server: FakeOpenAI) 
     assert first.count("<passage n=") == 4
     assert second.count("<passage n=") == 2
     assert answer.text == GOOD
-    assert [p.title for p in answer.passages] == ["Dunford on the drills", "Ferry timetable"]
+    assert [p.title for p in answer.passages] == ["Valk on the drills", "Ferry timetable"]
     assert answer.notes == ["Only 2 of 4 passages fit in the model's context."]
 
 
@@ -312,9 +307,9 @@ async def test_thread_history_goes_into_the_prompt_delimited(server: FakeOpenAI)
     server.queue(Reply.text(GOOD))
     llm = answerer(server)
     passages = make_passages()
-    history = [Turn("user", "Who is Dunford?"), Turn("assistant", "A US general [1].")]
+    history = [Turn("user", "Who is Valk?"), Turn("assistant", "A US general [1].")]
     await llm.answer(QUESTION, passages, make_extractive(passages), history=history)
     user = server.requests[0]["messages"][1]["content"]
     assert (
-        "<conversation>\nUser: Who is Dunford?\nAssistant: A US general [1].\n</conversation>\n\nQuestion: "
+        "<conversation>\nUser: Who is Valk?\nAssistant: A US general [1].\n</conversation>\n\nQuestion: "
     ) in user

@@ -6,7 +6,7 @@ has `"stream": false`, server-sent `chat.completion.chunk` events ending in `[DO
 has `"stream": true`. The requests received are kept in `server.requests` (parsed JSON).
 
     async with FakeOpenAI() as server:
-        server.queue(Reply.text("Dunford said the drills were routine [1]."))
+        server.queue(Reply.text("Valk said the drills were routine [1]."))
         client = AsyncOpenAI(api_key="test", base_url=server.base_url, max_retries=0)
 """
 

@@ -10,10 +10,10 @@ from retrieval.text.sentences import split_sentences
 
 TEXTS = [
     (
-        "Dunford on the drills",
+        "Valk on the drills",
         "Reuters",
         date(2022, 3, 1),
-        "Gen. Joseph Dunford said on Tuesday that the joint drills with South Korea were routine "
+        "Gen. Anders Valk said on Tuesday that the joint drills with South Korea were routine "
         "and defensive. He added that 28,000 troops would take part in the exercises.",
     ),
     (
