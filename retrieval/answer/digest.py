@@ -22,8 +22,9 @@ from typing import Any, Protocol
 from retrieval.generate.citations import looks_like_instruction
 from retrieval.ingest.articles import parse_date
 from retrieval.results import Citation
-from retrieval.store.catalog import STOPWORDS, day_number
+from retrieval.store.catalog import day_number
 from retrieval.text.sentences import split_sentences
+from retrieval.text.words import QUERY_STOPWORDS
 
 SAME_STORY = 0.2  # cosine of headline+lead vectors above which two reports are one story
 LEAD_CHARS = 800
@@ -113,7 +114,7 @@ def coverage(story: Story) -> str:
 
 
 def _terms(text: str) -> list[str]:
-    return [w for w in _WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 2]
+    return [w for w in _WORD.findall(text.lower()) if w not in QUERY_STOPWORDS and len(w) > 2]
 
 
 def _vectors(articles: Sequence[DigestArticle]) -> list[dict[str, float]]:

@@ -8,7 +8,6 @@ on it, so namespaces (Discord guilds) never see each other's articles.
 from __future__ import annotations
 
 import json
-import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -22,6 +21,7 @@ from retrieval.ingest.articles import Article, parse_date
 from retrieval.ingest.chunking import Chunk
 from retrieval.results import ArticleInfo
 from retrieval.store.database import Database, is_postgres_url, open_database
+from retrieval.text.words import query_terms
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -63,165 +63,10 @@ CREATE TABLE IF NOT EXISTS llm_usage (
 );
 """
 
-STOPWORDS = frozenset(
-    [
-        "a",
-        "about",
-        "above",
-        "after",
-        "again",
-        "against",
-        "all",
-        "am",
-        "an",
-        "and",
-        "any",
-        "are",
-        "as",
-        "at",
-        "be",
-        "because",
-        "been",
-        "before",
-        "being",
-        "below",
-        "between",
-        "both",
-        "but",
-        "by",
-        "can",
-        "could",
-        "did",
-        "do",
-        "does",
-        "doing",
-        "down",
-        "during",
-        "each",
-        "few",
-        "for",
-        "from",
-        "further",
-        "had",
-        "has",
-        "have",
-        "having",
-        "he",
-        "her",
-        "here",
-        "hers",
-        "herself",
-        "him",
-        "himself",
-        "his",
-        "how",
-        "i",
-        "if",
-        "in",
-        "into",
-        "is",
-        "it",
-        "its",
-        "itself",
-        "just",
-        "me",
-        "more",
-        "most",
-        "my",
-        "myself",
-        "no",
-        "nor",
-        "not",
-        "now",
-        "of",
-        "off",
-        "on",
-        "once",
-        "only",
-        "or",
-        "other",
-        "our",
-        "ours",
-        "out",
-        "over",
-        "own",
-        "same",
-        "she",
-        "should",
-        "so",
-        "some",
-        "such",
-        "than",
-        "that",
-        "the",
-        "their",
-        "theirs",
-        "them",
-        "themselves",
-        "then",
-        "there",
-        "these",
-        "they",
-        "this",
-        "those",
-        "through",
-        "to",
-        "too",
-        "under",
-        "until",
-        "up",
-        "very",
-        "was",
-        "we",
-        "were",
-        "what",
-        "when",
-        "where",
-        "which",
-        "while",
-        "who",
-        "whom",
-        "why",
-        "will",
-        "with",
-        "would",
-        "you",
-        "your",
-        "yours",
-        "yourself",
-        "say",
-        "said",
-        "says",
-        "tell",
-        "told",
-        "week",
-        "this",
-        "year",
-        "new",
-        "news",
-        "latest",
-        "according",
-        "also",
-    ]
-)
-
 
 def day_number(d: date) -> int:
     """Days since 1970-01-01: dates stored as integers filter fast in SQLite and Chroma."""
     return (d - date(1970, 1, 1)).days
-
-
-def query_terms(text: str) -> list[str]:
-    """Lower-cased content words of a query, in order, without duplicates."""
-    seen: list[str] = []
-    for w in re.findall(r"[\w][\w'’-]*", text.lower()):
-        w = w.strip("'’-")
-        if len(w) < 2 and not w.isdigit():
-            continue
-        if w in STOPWORDS or w in seen:
-            continue
-        seen.append(w)
-    return seen
 
 
 def article_from_row(row: Any) -> Article:
