@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
-from retrieval.generate.citations import looks_like_instruction
 from retrieval.ingest.articles import parse_date
 from retrieval.results import Citation
 from retrieval.store.catalog import day_number
+from retrieval.text.safety import looks_like_instruction
 from retrieval.text.sentences import split_sentences
 from retrieval.text.words import QUERY_STOPWORDS
 

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from retrieval.answer.cues import AnswerCues, corroboration, headline
 from retrieval.answer.fullnames import NameForms, report_forms, with_full_names
-from retrieval.generate.citations import looks_like_instruction
 from retrieval.ingest.embedding import Embedder
 from retrieval.results import Answer, Citation, Passage
+from retrieval.text.safety import looks_like_instruction
 from retrieval.text.sentences import Sentence, split_sentences
 from retrieval.text.terms import IdfSource, Terms, idf_weights
 from retrieval.text.words import HONORIFICS, query_terms

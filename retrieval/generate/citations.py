@@ -1,7 +1,8 @@
 """Checking a generated answer against the passages it cites.
 
 Sentences of a passage that address a model or a chat ("ignore your instructions…",
-"@everyone") are treated as injected text: they support no claim and are never quoted.
+"@everyone"; `retrieval/text/safety.py`) are treated as injected text: they support no claim
+and are never quoted.
 
 The model's text is split into sentences and each `[n]` marker is judged:
 
@@ -23,6 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from retrieval.results import Citation, Passage
+from retrieval.text.safety import looks_like_instruction
 from retrieval.text.sentences import Sentence, split_sentences
 from retrieval.text.words import CLAIM_STOPWORDS, stemmer
 
@@ -37,25 +39,9 @@ _NO_ANSWER = re.compile(
     r".{0,30}\b(answer|say|mention|contain|cover|address|include|state)",
     re.IGNORECASE,
 )
-# Text addressed to a model or a chat. Rules and guidelines count only when they are the
-# reader's own ("ignore your rules", "disregard all previous guidelines"): news reports people
-# who "ignore the rules" or "override federal guidelines".
-_INSTRUCTION = re.compile(
-    r"\b(ignore|disregard|forget|override)\b.{0,40}\b(instructions?|prompts?)\b"
-    r"|\b(ignore|disregard|forget|override)\s+(all\s+)?(of\s+)?(your|previous|prior|earlier|preceding"
-    r"|the\s+(previous|above|preceding|system))\s+(\w+\s+)?(rules|guidelines)\b"
-    r"|\b(system prompt|you are now|as an ai|new instructions)\b|@(everyone|here)\b",
-    re.IGNORECASE,
-)
-_MENTION = re.compile(r"@(?=(everyone|here)\b)|<@(?=[!&]?\d+>)", re.IGNORECASE)
 _DISCORD_REF = re.compile(r"<[@#][!&]?\u200b?\d+>")
 _stem = stemmer("light")
 _MONTHS = "january february march april may june july august september october november december"
-
-
-def defuse_mentions(text: str) -> str:
-    """Break @everyone, @here and <@id> so a chat client pings nobody (zero-width space)."""
-    return _MENTION.sub(lambda m: m.group(0) + "\u200b", text)
 
 
 def key_terms(text: str) -> set[str]:
@@ -83,11 +69,6 @@ def entities(text: str) -> tuple[set[str], set[str]]:
         elif w[0].isupper() and w.lower() not in CLAIM_STOPWORDS:
             names.add(_stem(w))
     return names, numbers
-
-
-def looks_like_instruction(sentence: str) -> bool:
-    """Text addressed to a model or a chat ("ignore your instructions", "@everyone")."""
-    return bool(_INSTRUCTION.search(sentence))
 
 
 def _factual_sentences(passage: Passage) -> list[Sentence]:

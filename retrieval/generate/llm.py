@@ -30,10 +30,11 @@ from openai import AsyncOpenAI
 
 import prompts
 from retrieval.generate.chat import Chat, Failure, Messages, Reply, add_usage, build_client
-from retrieval.generate.citations import Checked, check, citations_for, defuse_mentions
+from retrieval.generate.citations import Checked, check, citations_for
 from retrieval.generate.packing import Packed, count_tokens, defang, pack
 from retrieval.results import Answer, Passage
 from retrieval.settings import Settings
+from retrieval.text.safety import defuse_mentions
 from retrieval.text.tokens import load_encoding
 
 __all__ = ["AnswerStream", "LLMAnswerer", "Turn", "build_client"]

@@ -13,10 +13,11 @@ import asyncio
 from collections.abc import Callable, Sequence
 
 from retrieval.generate.chat import Failure, Messages, Reply, add_usage
-from retrieval.generate.citations import check, defuse_mentions
+from retrieval.generate.citations import check
 from retrieval.generate.llm import Events, LLMAnswerer, fallback, with_usage
 from retrieval.generate.packing import count_tokens, defang, format_passage, pack
 from retrieval.results import Answer, Passage
+from retrieval.text.safety import defuse_mentions
 
 DEFAULT_TOPIC = "the main news in these articles"
 MAX_ROUNDS = 4  # reduce rounds before giving up on merging everything
