@@ -20,7 +20,8 @@ from retrieval.ingest.embedding import Embedder, LocalEmbedder, OpenAIEmbedder
 from retrieval.ingest.loaders import LoadProblem, load_path, too_long
 from retrieval.results import Answer, ArticleInfo, IngestReport, Passage
 from retrieval.settings import Settings
-from retrieval.store.catalog import Catalog, article_from_row, day_number, open_catalog
+from retrieval.store.backend import open_catalog
+from retrieval.store.catalog import Catalog, article_from_row, day_number
 from retrieval.store.index import Store
 from retrieval.store.lexicon import Fts5Tokenizer
 from retrieval.store.vectors import Vectors, build_chroma_client

@@ -20,7 +20,8 @@ import chromadb
 
 from retrieval.errors import BadInputError
 from retrieval.ingest.chunking import Chunk
-from retrieval.store.catalog import Catalog, article_from_row, open_catalog
+from retrieval.store.backend import open_catalog
+from retrieval.store.catalog import Catalog, article_from_row
 from retrieval.store.database import Database, is_postgres_url
 from retrieval.store.vectors import collection_name
 
