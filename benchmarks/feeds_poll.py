@@ -22,8 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import peak_rss_mb
+from retrieval.engine import Engine
 from retrieval.ingest.articles import Article
 from retrieval.results import IngestReport
+from retrieval.settings import Settings
 from retrieval.web.dedup import StoryIndex
 from retrieval.web.feedstore import FeedStore
 from retrieval.web.fetch import Fetcher, FetchPolicy, build_http_client, parse_allow_list
@@ -122,16 +124,8 @@ class CountingEngine:
 
 
 async def run(args: argparse.Namespace, port: int, data: Path) -> dict[str, Any]:
-    from retrieval.settings import Settings
-
     settings = Settings(NEWSDESK_DATA_DIR=data)
-    engine: Any
-    if args.engine:
-        from retrieval.engine import Engine
-
-        engine = Engine.from_settings(settings)
-    else:
-        engine = CountingEngine()
+    engine: Any = Engine.from_settings(settings) if args.engine else CountingEngine()
     feeds = FeedStore(settings.sqlite_path)
     stories = StoryIndex(settings.sqlite_path)
     policy = FetchPolicy(allow=parse_allow_list(f"127.0.0.1:{port}"), timeout=30)

@@ -23,7 +23,10 @@ from retrieval.ingest.chunking import Chunk
 from retrieval.store.backend import open_catalog
 from retrieval.store.catalog import Catalog, article_from_row
 from retrieval.store.database import Database, is_postgres_url
+from retrieval.store.feedback import FeedbackStore
 from retrieval.store.vectors import collection_name
+from retrieval.web.dedup import StoryIndex
+from retrieval.web.feedstore import FeedStore
 
 PAGE = 500
 
@@ -168,10 +171,6 @@ def migrate(
                 report.articles += copy_articles(source, target, ns)
             log(f"{ns}: {n} vectors")
         if target is not None:
-            from retrieval.store.feedback import FeedbackStore
-            from retrieval.web.dedup import StoryIndex
-            from retrieval.web.feedstore import FeedStore
-
             for store in (FeedStore, StoryIndex, FeedbackStore):  # create their tables on both sides
                 store(source.db)
                 store(target.db)
