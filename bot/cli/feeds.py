@@ -31,9 +31,11 @@ from retrieval.text.timewindow import parse_since
 from retrieval.web.dedup import StoryIndex
 from retrieval.web.feeds import parse_feed
 from retrieval.web.feedstore import Feed, FeedStore, feed_url, format_every, parse_every
-from retrieval.web.fetch import Fetcher, FetchPolicy, build_http_client, check_url
+from retrieval.web.fetch import Fetcher
 from retrieval.web.ingest import IngestOutcome, WebIngestor, ingest_urls
+from retrieval.web.policy import FetchPolicy, check_url
 from retrieval.web.poller import FeedPollResult, Poller
+from retrieval.web.transport import build_http_client
 
 log = logging.getLogger(__name__)
 

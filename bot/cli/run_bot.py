@@ -18,7 +18,9 @@ from retrieval.errors import NewsdeskError
 from retrieval.generate.llm import LLMAnswerer, build_client
 from retrieval.settings import Settings
 from retrieval.store.feedback import FeedbackStore
-from retrieval.web.fetch import Fetcher, FetchPolicy, build_http_client
+from retrieval.web.fetch import Fetcher
+from retrieval.web.policy import FetchPolicy
+from retrieval.web.transport import build_http_client
 
 bot_app = typer.Typer(
     name="bot",

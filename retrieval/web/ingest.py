@@ -21,7 +21,10 @@ from retrieval.ingest.loaders import article_from_html
 from retrieval.results import IngestReport
 from retrieval.web.dedup import StoryIndex, signature
 from retrieval.web.feeds import FeedEntry
-from retrieval.web.fetch import Fetcher, FetchError, FetchPolicy, build_http_client
+from retrieval.web.fetch import Fetcher
+from retrieval.web.fetch_errors import FetchError
+from retrieval.web.policy import FetchPolicy
+from retrieval.web.transport import build_http_client
 
 Status = Literal["added", "updated", "unchanged", "duplicate", "failed"]
 

@@ -22,7 +22,8 @@ from typing import Literal
 from retrieval.ingest.articles import Article
 from retrieval.web.feeds import FeedEntry, FeedError, parse_feed
 from retrieval.web.feedstore import Feed, FeedStore
-from retrieval.web.fetch import Fetcher, FetchError, FetchResult
+from retrieval.web.fetch import Fetcher, FetchResult
+from retrieval.web.fetch_errors import FetchError
 from retrieval.web.ingest import (
     Fetched,
     IngestOutcome,
