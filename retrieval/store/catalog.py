@@ -103,7 +103,6 @@ class Catalog(MetaAndUsage, LexicalIndex):
 
     def __init__(self, target: Path | str | Database, max_df: float = 0.0):
         self.db = target if isinstance(target, Database) else open_database(target)
-        self.path = str(target) if not isinstance(target, Database) else ""
         self.lock = self.db.lock
         self.db.create_schema(self.schema)
         # > 0: BM25 in two passes, words in more than this share of all chunks only in the second
