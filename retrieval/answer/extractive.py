@@ -290,6 +290,12 @@ class ExtractiveAnswerer:
                 score += self.proximity_weight * cues.proximity(s.text, words, weights, self.proximity_window)
             scored.append(Scored(i, s, score, frozenset(words)))
         scored.sort(key=lambda x: -x.score)
+        return self._choose(scored, weights, votes)
+
+    def _choose(
+        self, scored: list[Scored], weights: dict[str, float], votes: dict[str, float]
+    ) -> list[Scored]:
+        """The best sentences, best first, each adding a question word or an agreed answer word."""
         chosen: list[Scored] = []
         covered: set[str] = set()  # the question's words the answer holds so far
         shown: set[str] = set()  # the answer words it holds so far
