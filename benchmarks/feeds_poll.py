@@ -25,6 +25,7 @@ from benchmarks.common import peak_rss_mb
 from retrieval.app import App
 from retrieval.ingest.articles import Article
 from retrieval.results import IngestReport
+from retrieval.settings import Settings
 from retrieval.web.ingest import WebIngestor
 from retrieval.web.poller import Poller
 
@@ -120,8 +121,6 @@ class CountingEngine:
 
 
 async def run(args: argparse.Namespace, port: int, data: Path) -> dict[str, Any]:
-    from retrieval.settings import Settings
-
     settings = Settings(
         NEWSDESK_DATA_DIR=data,
         NEWSDESK_FETCH_ALLOW=f"127.0.0.1:{port}",

@@ -36,7 +36,8 @@ from retrieval.generate.llm import LLMAnswerer
 from retrieval.ingest.chunking import Chunker
 from retrieval.ingest.embedding import Embedder, LocalEmbedder, OpenAIEmbedder
 from retrieval.settings import Settings
-from retrieval.store.catalog import Catalog, open_catalog
+from retrieval.store.backend import open_catalog
+from retrieval.store.catalog import Catalog
 from retrieval.store.database import Database, open_database
 from retrieval.store.feedback import FeedbackStore
 from retrieval.store.index import Store
@@ -46,7 +47,9 @@ from retrieval.store.vectors import Vectors, build_chroma_client
 from retrieval.text.tokens import load_encoding
 from retrieval.web.dedup import StoryIndex
 from retrieval.web.feedstore import FeedStore
-from retrieval.web.fetch import Fetcher, FetchPolicy, build_http_client
+from retrieval.web.fetch import Fetcher
+from retrieval.web.policy import FetchPolicy
+from retrieval.web.transport import build_http_client
 
 
 def build_embedder(settings: Settings) -> Embedder:

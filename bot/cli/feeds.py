@@ -30,8 +30,9 @@ from retrieval.store.lease import FEED_POLLER, Lease, hold, process_id
 from retrieval.text.timewindow import parse_since
 from retrieval.web.feeds import parse_feed
 from retrieval.web.feedstore import Feed, feed_url, format_every, parse_every
-from retrieval.web.fetch import Fetcher, check_url
+from retrieval.web.fetch import Fetcher
 from retrieval.web.ingest import IngestOutcome, WebIngestor, ingest_urls_async
+from retrieval.web.policy import check_url
 from retrieval.web.poller import FeedPollResult, Poller
 
 log = logging.getLogger(__name__)

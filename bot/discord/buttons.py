@@ -9,23 +9,19 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 
 from bot.discord import render
+from bot.discord.app import NewsBot
 from bot.discord.interactions import defer, report_error
 from retrieval.results import Answer
-
-if TYPE_CHECKING:
-    from bot.discord.app import NewsBot
 
 Send = Callable[..., Awaitable[Any]]
 
 
 def _bot(interaction: discord.Interaction) -> NewsBot:
-    from bot.discord.app import NewsBot
-
     client = interaction.client
     assert isinstance(client, NewsBot)
     return client

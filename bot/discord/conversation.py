@@ -12,78 +12,16 @@ from __future__ import annotations
 
 import re
 
+from retrieval.text.words import FOLLOW_UP_STOPWORDS
+
 MAX_CHARS = 1000
 FOLLOW_UP_WORDS = 8  # questions at most this long may lean on the earlier ones
 TOPIC = re.compile(r"\b(about|on|regarding|concerning|over|in)\b\s+(?P<topic>[^?]+)", re.IGNORECASE)
 LEAD = re.compile(r"^\s*(and|but|so|also|ok|okay|then)\b[\s,]*", re.IGNORECASE)
-STOP = frozenset(
-    {
-        "a",
-        "an",
-        "the",
-        "and",
-        "or",
-        "but",
-        "so",
-        "of",
-        "to",
-        "in",
-        "on",
-        "at",
-        "for",
-        "with",
-        "about",
-        "what",
-        "who",
-        "whom",
-        "whose",
-        "which",
-        "when",
-        "where",
-        "why",
-        "how",
-        "did",
-        "does",
-        "do",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "has",
-        "have",
-        "had",
-        "say",
-        "said",
-        "tell",
-        "told",
-        "me",
-        "us",
-        "it",
-        "its",
-        "this",
-        "that",
-        "these",
-        "those",
-        "there",
-        "their",
-        "they",
-        "he",
-        "she",
-        "his",
-        "her",
-        "him",
-        "them",
-        "i",
-        "you",
-        "we",
-    }
-)
 
 
 def content_words(text: str) -> list[str]:
-    return [w for w in re.findall(r"[A-Za-z0-9'-]+", text) if w.lower() not in STOP]
+    return [w for w in re.findall(r"[A-Za-z0-9'-]+", text) if w.lower() not in FOLLOW_UP_STOPWORDS]
 
 
 def with_context(question: str, earlier: list[str]) -> str:

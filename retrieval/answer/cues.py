@@ -22,8 +22,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from retrieval.store.catalog import STOPWORDS
 from retrieval.text.terms import Terms
+from retrieval.text.words import QUERY_STOPWORDS
 
 _NUMERIC_QUESTION = re.compile(
     r"\bhow (?:many|much|old|long|far|big|tall|often|high|large)\b"
@@ -88,7 +88,7 @@ class AnswerCues:
         words = set()
         for m in _CAPITALISED.finditer(sentence):
             word = m.group(1).strip(".’'-")
-            if len(word) < 2 or word.lower() in STOPWORDS or word.lower() in CALENDAR:
+            if len(word) < 2 or word.lower() in QUERY_STOPWORDS or word.lower() in CALENDAR:
                 continue
             stem = self.terms.stem(word)
             if stem not in self.known:
@@ -104,7 +104,7 @@ class AnswerCues:
         tokens = []
         for m in _TOKEN.finditer(sentence):
             word = m.group(0).lower()
-            if word in STOPWORDS:
+            if word in QUERY_STOPWORDS:
                 continue
             tokens.append(word if word in words else self.terms.stem(word))
         best = 0.0

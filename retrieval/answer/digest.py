@@ -19,11 +19,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
-from retrieval.generate.citations import looks_like_instruction
 from retrieval.ingest.articles import parse_date
 from retrieval.results import Citation
-from retrieval.store.catalog import STOPWORDS, day_number
+from retrieval.store.catalog import day_number
+from retrieval.text.safety import looks_like_instruction
 from retrieval.text.sentences import split_sentences
+from retrieval.text.words import QUERY_STOPWORDS
 
 SAME_STORY = 0.2  # cosine of headline+lead vectors above which two reports are one story
 LEAD_CHARS = 800
@@ -113,7 +114,7 @@ def coverage(story: Story) -> str:
 
 
 def _terms(text: str) -> list[str]:
-    return [w for w in _WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 2]
+    return [w for w in _WORD.findall(text.lower()) if w not in QUERY_STOPWORDS and len(w) > 2]
 
 
 def _vectors(articles: Sequence[DigestArticle]) -> list[dict[str, float]]:
@@ -180,6 +181,57 @@ def _overlap(a: str, b: str) -> float:
     return len(ta & tb) / max(1, min(len(ta), len(tb)))
 
 
+def _group_key(g: list[DigestArticle]) -> tuple[int, int, int, str]:
+    outlets = set().union(*(a.outlets for a in g))
+    latest = max((a.published.toordinal() for a in g if a.published), default=0)
+    return (-len(outlets), -sum(a.reports for a in g), -latest, g[0].title)
+
+
+Picked = list[tuple[DigestArticle, tuple[str, int, int]]]  # (article, (sentence, start, end))
+
+
+def _pick_sentences(group: list[DigestArticle], lead_sentences: int) -> Picked:
+    """The lead report's first sentences, then one from each other report that adds something."""
+    lead, others = group[0], group[1:]
+    picked = [(lead, s) for s in _story_sentences(lead, lead_sentences)]
+    for other in others:
+        for s in _story_sentences(other, 3):
+            if all(_overlap(s[0], p[1][0]) < 0.5 for p in picked):
+                picked.append((other, s))
+                break
+        if len(picked) > lead_sentences:
+            break
+    return picked
+
+
+def _cite(picked: Picked, citations: list[Citation]) -> list[tuple[str, int]]:
+    """Each picked sentence with its citation number; an article's first sentence adds its
+    citation to `citations`, its others join that citation's quote."""
+    numbered: list[tuple[str, int]] = []
+    by_article: dict[str, Citation] = {}
+    for article, (text, start, end) in picked:
+        c = by_article.get(article.id)
+        if c is None:
+            c = Citation(
+                n=len(citations) + 1,
+                title=article.title,
+                source=article.source,
+                published=article.published,
+                url=article.url,
+                quote=text,
+                article_id=article.id,
+                chunk_id="",
+                spans=[(start, end)],
+            )
+            by_article[article.id] = c
+            citations.append(c)
+        else:
+            c.quote += " " + text
+            c.spans.append((start, end))
+        numbered.append((text, c.n))
+    return numbered
+
+
 def build_digest(
     articles: Sequence[DigestArticle],
     since: date,
@@ -189,51 +241,15 @@ def build_digest(
 ) -> Digest:
     """The top `max_stories` stories of `articles`, ranked by outlets, then reports, then recency."""
     groups = group_stories(articles)
-
-    def group_key(g: list[DigestArticle]) -> tuple[int, int, int, str]:
-        outlets = set().union(*(a.outlets for a in g))
-        latest = max((a.published.toordinal() for a in g if a.published), default=0)
-        return (-len(outlets), -sum(a.reports for a in g), -latest, g[0].title)
-
-    groups.sort(key=group_key)
+    groups.sort(key=_group_key)
     stories: list[Story] = []
     citations: list[Citation] = []
     for group in groups[:max_stories]:
-        lead, others = group[0], group[1:]
-        picked = [(lead, s) for s in _story_sentences(lead, lead_sentences)]
-        for other in others:
-            for s in _story_sentences(other, 3):
-                if all(_overlap(s[0], p[1][0]) < 0.5 for p in picked):
-                    picked.append((other, s))
-                    break
-            if len(picked) > lead_sentences:
-                break
-        numbered: list[tuple[str, int]] = []
-        by_article: dict[str, Citation] = {}
-        for article, (text, start, end) in picked:
-            c = by_article.get(article.id)
-            if c is None:
-                c = Citation(
-                    n=len(citations) + 1,
-                    title=article.title,
-                    source=article.source,
-                    published=article.published,
-                    url=article.url,
-                    quote=text,
-                    article_id=article.id,
-                    chunk_id="",
-                    spans=[(start, end)],
-                )
-                by_article[article.id] = c
-                citations.append(c)
-            else:
-                c.quote += " " + text
-                c.spans.append((start, end))
-            numbered.append((text, c.n))
+        numbered = _cite(_pick_sentences(group, lead_sentences), citations)
         outlets = sorted(set().union(*(a.outlets for a in group)))
         stories.append(
             Story(
-                headline=lead.title,
+                headline=group[0].title,
                 sentences=numbered,
                 articles=list(group),
                 outlets=outlets,

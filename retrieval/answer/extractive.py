@@ -11,13 +11,12 @@ import re
 from dataclasses import dataclass
 
 from retrieval.answer.cues import AnswerCues, corroboration, headline
-from retrieval.answer.fullnames import HONORIFICS, NameForms, report_forms, with_full_names
-from retrieval.generate.citations import looks_like_instruction
-from retrieval.ingest.embedding import Embedder
+from retrieval.answer.fullnames import NameForms, report_forms, with_full_names
 from retrieval.results import Answer, Citation, Passage
-from retrieval.store.catalog import query_terms
+from retrieval.text.safety import looks_like_instruction
 from retrieval.text.sentences import Sentence, split_sentences
 from retrieval.text.terms import IdfSource, Terms, idf_weights
+from retrieval.text.words import HONORIFICS, query_terms
 
 SPEECH_VERBS = (
     r"said|says|say|told|tells|added|adds|stated|states|warned|warns|argued|argues|noted|notes"
@@ -110,14 +109,11 @@ class ExtractiveAnswerer:
     def __init__(
         self,
         doc_frequency: IdfSource | None = None,
-        embedder: Embedder | None = None,
         max_speaker_quotes: int = 4,
         max_generic: int = 5,
         min_coverage: float = 0.25,
         min_dense: float = 0.35,
-        dense_weight: float = 0.0,
         rank_weight: float = 0.5,
-        rerank_top: int = 24,
         cue_weight: float = 0.2,
         keep_ratio: float = 0.4,
         agreed_support: float = 0.5,
@@ -130,16 +126,13 @@ class ExtractiveAnswerer:
         full_names: bool = True,
     ):
         self.doc_frequency = doc_frequency
-        self.embedder = embedder
         self.terms = Terms()
         # at most this many quotes: of one speaker ("what did X say…?"), or for any other question
         self.max_speaker_quotes = max_speaker_quotes
         self.max_generic = max_generic
         self.min_coverage = min_coverage
         self.min_dense = min_dense
-        self.dense_weight = dense_weight
         self.rank_weight = rank_weight
-        self.rerank_top = rerank_top
         # a sentence with a name or number the question lacks (retrieval/answer/cues.py) gains this
         self.cue_weight = cue_weight
         # further sentences are kept while they score at least this share of the best one
@@ -297,14 +290,12 @@ class ExtractiveAnswerer:
                 score += self.proximity_weight * cues.proximity(s.text, words, weights, self.proximity_window)
             scored.append(Scored(i, s, score, frozenset(words)))
         scored.sort(key=lambda x: -x.score)
-        if self.embedder is not None and self.dense_weight > 0 and scored:
-            # rerank the best lexical candidates by their meaning's closeness to the question
-            top = scored[: self.rerank_top]
-            vecs = self.embedder.embed([question] + [x.sentence.text for x in top])
-            sims = vecs[1:] @ vecs[0]
-            for x, sim in zip(top, sims, strict=True):
-                x.score += self.dense_weight * float(sim)
-            scored = sorted(top, key=lambda x: -x.score) + scored[self.rerank_top :]
+        return self._choose(scored, weights, votes)
+
+    def _choose(
+        self, scored: list[Scored], weights: dict[str, float], votes: dict[str, float]
+    ) -> list[Scored]:
+        """The best sentences, best first, each adding a question word or an agreed answer word."""
         chosen: list[Scored] = []
         covered: set[str] = set()  # the question's words the answer holds so far
         shown: set[str] = set()  # the answer words it holds so far

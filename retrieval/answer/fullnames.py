@@ -33,74 +33,38 @@ from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
 from retrieval.answer.cues import CALENDAR
-from retrieval.store.catalog import STOPWORDS
-from retrieval.text.sentences import ABBREVIATIONS
+from retrieval.text.words import ABBREVIATIONS, HONORIFICS, RANK_ABBREVIATIONS, STOPWORDS
 
-# words before a name that belong to the speaker's title, not to the name
-HONORIFICS = frozenset(
-    [
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-        "prof",
-        "sen",
-        "senator",
-        "rep",
-        "gov",
-        "governor",
-        "president",
-        "minister",
-        "secretary",
-        "mayor",
-        "chief",
-        "general",
-        "gen",
-        "judge",
-        "justice",
-        "the",
-        "a",
-        "an",
-        "chairman",
-        "chairwoman",
-        "ceo",
-        "director",
-        "spokesperson",
-        "spokesman",
-    ]
-)
 # a full name's leading words dropped when they are a title: "President Joe Biden" -> "Joe Biden"
-_TITLES = HONORIFICS | frozenset(
-    [
-        "prime",
-        "former",
-        "vice",
-        "deputy",
-        "police",
-        "coach",
-        "speaker",
-        "king",
-        "queen",
-        "professor",
-        "host",
-        "sir",
-        "dame",
-        "rev",
-        "bishop",
-        "cardinal",
-        "officer",
-        "sgt",
-        "lt",
-        "capt",
-        "col",
-        "maj",
-        "attorney",
-        "commissioner",
-        "ambassador",
-    ]
+_TITLES = (
+    HONORIFICS
+    | RANK_ABBREVIATIONS
+    | frozenset(
+        [
+            "prime",
+            "former",
+            "vice",
+            "deputy",
+            "police",
+            "coach",
+            "speaker",
+            "king",
+            "queen",
+            "professor",
+            "host",
+            "sir",
+            "dame",
+            "bishop",
+            "cardinal",
+            "officer",
+            "attorney",
+            "commissioner",
+            "ambassador",
+        ]
+    )
 )
 # capitalised only because a sentence starts with them: "The Bucks", "But McCarthy"
-_LEADING = (STOPWORDS - {"new", "news", "latest", "week", "year"}) | frozenset(
+_LEADING = STOPWORDS | frozenset(
     [
         "though",
         "although",

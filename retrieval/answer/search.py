@@ -11,9 +11,10 @@ from typing import Any
 from retrieval.ingest.articles import parse_date
 from retrieval.ingest.embedding import Embedder
 from retrieval.results import Passage
-from retrieval.store.catalog import Catalog, StoredChunk, day_number, query_terms
+from retrieval.store.catalog import Catalog, StoredChunk, day_number
 from retrieval.store.lexicon import Fts5Tokenizer
 from retrieval.store.vectors import Vectors
+from retrieval.text.words import query_terms
 
 RRF_K = 60
 

@@ -8,8 +8,8 @@ import re
 from collections import Counter
 
 from retrieval.answer.extractive import Scored, build_answer
-from retrieval.generate.citations import looks_like_instruction
 from retrieval.results import Answer, Passage
+from retrieval.text.safety import looks_like_instruction
 from retrieval.text.sentences import Sentence, split_sentences
 from retrieval.text.terms import Terms
 

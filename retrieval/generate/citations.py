@@ -1,7 +1,8 @@
 """Checking a generated answer against the passages it cites.
 
 Sentences of a passage that address a model or a chat ("ignore your instructions…",
-"@everyone") are treated as injected text: they support no claim and are never quoted.
+"@everyone"; `retrieval/text/safety.py`) are treated as injected text: they support no claim
+and are never quoted.
 
 The model's text is split into sentences and each `[n]` marker is judged:
 
@@ -23,7 +24,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from retrieval.results import Citation, Passage
+from retrieval.text.safety import looks_like_instruction
 from retrieval.text.sentences import Sentence, split_sentences
+from retrieval.text.words import CLAIM_STOPWORDS, stemmer
 
 NO_ANSWER = "The passages do not answer this question."
 
@@ -36,51 +39,9 @@ _NO_ANSWER = re.compile(
     r".{0,30}\b(answer|say|mention|contain|cover|address|include|state)",
     re.IGNORECASE,
 )
-# Text addressed to a model or a chat. Rules and guidelines count only when they are the
-# reader's own ("ignore your rules", "disregard all previous guidelines"): news reports people
-# who "ignore the rules" or "override federal guidelines".
-_INSTRUCTION = re.compile(
-    r"\b(ignore|disregard|forget|override)\b.{0,40}\b(instructions?|prompts?)\b"
-    r"|\b(ignore|disregard|forget|override)\s+(all\s+)?(of\s+)?(your|previous|prior|earlier|preceding"
-    r"|the\s+(previous|above|preceding|system))\s+(\w+\s+)?(rules|guidelines)\b"
-    r"|\b(system prompt|you are now|as an ai|new instructions)\b|@(everyone|here)\b",
-    re.IGNORECASE,
-)
-_MENTION = re.compile(r"@(?=(everyone|here)\b)|<@(?=[!&]?\d+>)", re.IGNORECASE)
 _DISCORD_REF = re.compile(r"<[@#][!&]?\u200b?\d+>")
+_stem = stemmer("light")
 _MONTHS = "january february march april may june july august september october november december"
-
-STOPWORDS = frozenset(
-    """a about above after again against all also am an and any are as at be because been
-    before being below between both but by can could did do does doing down during each
-    few for from further had has have having he her here hers herself him himself his how
-    i if in into is it its itself just me more most my myself no nor not now of off on
-    once only or other our ours out over own same she should so some such than that the
-    their theirs them themselves then there these they this those through to too under
-    until up very was we were what when where which while who whom why will with would
-    you your yours yourself said says say told tell according reported reports added
-    stated per mr mrs ms dr one yes""".split()  # noqa: SIM905 (a word list reads better)
-)
-
-
-def defuse_mentions(text: str) -> str:
-    """Break @everyone, @here and <@id> so a chat client pings nobody (zero-width space)."""
-    return _MENTION.sub(lambda m: m.group(0) + "\u200b", text)
-
-
-def _stem(word: str) -> str:
-    w = word.lower().replace("’", "'")
-    if w.endswith("'s"):
-        w = w[:-2]
-    w = w.replace(".", "").replace("'", "")
-    if w.isdigit():
-        return w
-    if len(w) > 4 and w.endswith("ies"):
-        return w[:-3] + "y"
-    for suffix in ("ing", "ed", "es", "s"):
-        if len(w) > len(suffix) + 3 and w.endswith(suffix) and not w.endswith("ss"):
-            return w[: -len(suffix)]
-    return w
 
 
 def key_terms(text: str) -> set[str]:
@@ -88,10 +49,10 @@ def key_terms(text: str) -> set[str]:
     text = _DISCORD_REF.sub(" ", re.sub(r"(?<=\d),(?=\d{3}\b)", "", text))
     out: set[str] = set()
     for w in _WORD.findall(text):
-        if w.lower() in STOPWORDS:
+        if w.lower() in CLAIM_STOPWORDS:
             continue
         s = _stem(w)
-        if s and (len(s) > 2 or s.isdigit()) and s not in STOPWORDS:
+        if s and (len(s) > 2 or s.isdigit()) and s not in CLAIM_STOPWORDS:
             out.add(s)
     return out
 
@@ -105,14 +66,9 @@ def entities(text: str) -> tuple[set[str], set[str]]:
         w = m.group(0)
         if any(c.isdigit() for c in w):
             numbers.add(_stem(w))
-        elif w[0].isupper() and w.lower() not in STOPWORDS:
+        elif w[0].isupper() and w.lower() not in CLAIM_STOPWORDS:
             names.add(_stem(w))
     return names, numbers
-
-
-def looks_like_instruction(sentence: str) -> bool:
-    """Text addressed to a model or a chat ("ignore your instructions", "@everyone")."""
-    return bool(_INSTRUCTION.search(sentence))
 
 
 def _factual_sentences(passage: Passage) -> list[Sentence]:

@@ -22,28 +22,29 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import tiktoken
 from openai import AsyncOpenAI
 
 import prompts
-from retrieval.generate.chat import Chat, Failure, Messages, Reply, add_usage, build_client
-from retrieval.generate.citations import Checked, check, citations_for, defuse_mentions
+from retrieval.generate.chat import Chat, Failure, Messages, Reply, build_client
+from retrieval.generate.citations import Checked, check, citations_for
+from retrieval.generate.mapreduce import summarize
+from retrieval.generate.outcome import Events, fallback
 from retrieval.generate.packing import Packed, count_tokens, defang, pack
 from retrieval.results import Answer, Passage
 from retrieval.settings import Settings
+from retrieval.text.safety import defuse_mentions
 from retrieval.text.tokens import load_encoding
 
 __all__ = ["AnswerStream", "LLMAnswerer", "Turn", "build_client"]
 
 log = logging.getLogger(__name__)
 
-FALLBACK = "showing quotes from the articles instead."
 MESSAGE_OVERHEAD = 4  # chat-format tokens per message
 HISTORY_TOKENS = 400  # room for earlier turns of a thread in an answer prompt
-Events = AsyncIterator[str | Answer]
 
 
 UsageSink = Callable[[str, Mapping[str, int]], None]
@@ -178,8 +179,6 @@ class LLMAnswerer:
         live: bool = True,
     ) -> AnswerStream:
         """A cited summary; map-reduce when the passages do not fit in one request."""
-        from retrieval.generate.mapreduce import summarize
-
         return AnswerStream(lambda: summarize(self, list(passages), extractive, topic, max_sentences, live))
 
     # -- one request: pack, call, check ----------------------------------------------------
@@ -269,36 +268,6 @@ class LLMAnswerer:
             notes=notes + check_notes(checked),
             usage=dict(reply.usage),
         )
-
-
-def fallback(extractive: Answer, why: str, usage: Mapping[str, int]) -> Answer:
-    """The extractive answer, with a visible note and the tokens the attempt cost.
-
-    When the engine found nothing either, its "nothing found" answer stands: the note
-    then only says what went wrong with the model, if anything did.
-    """
-    if extractive.found:
-        note = f"{why}; {FALLBACK}"
-    elif why.startswith("The model found no answer"):
-        note = ""
-    else:
-        note = f"{why}."
-    notes = [*extractive.notes, note] if note else list(extractive.notes)
-    return replace(
-        extractive,
-        text=defuse_mentions(extractive.text),
-        notes=notes,
-        usage=dict(usage),
-        citations=list(extractive.citations),
-        passages=list(extractive.passages),
-    )
-
-
-def with_usage(answer: Answer, usage: Mapping[str, int]) -> Answer:
-    """`answer` with `usage` added to its own (tokens spent by earlier calls)."""
-    total = dict(usage)
-    add_usage(total, answer.usage)
-    return replace(answer, usage=total)
 
 
 def check_notes(checked: Checked) -> list[str]:

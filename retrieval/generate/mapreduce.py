@@ -10,20 +10,44 @@ if they are themselves too long. The final text is checked against all the passa
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Protocol
 
-from retrieval.generate.chat import Failure, Messages, Reply, add_usage
-from retrieval.generate.citations import check, defuse_mentions
-from retrieval.generate.llm import Events, LLMAnswerer, fallback, with_usage
+import tiktoken
+
+from retrieval.generate.chat import Chat, Failure, Messages, Reply, add_usage
+from retrieval.generate.citations import check
+from retrieval.generate.outcome import Events, fallback, with_usage
 from retrieval.generate.packing import count_tokens, defang, format_passage, pack
 from retrieval.results import Answer, Passage
+from retrieval.text.safety import defuse_mentions
 
 DEFAULT_TOPIC = "the main news in these articles"
 MAX_ROUNDS = 4  # reduce rounds before giving up on merging everything
 
 
+class Answerer(Protocol):
+    """What map-reduce uses of the answerer that calls it (`retrieval/generate/llm.py`)."""
+
+    chat: Chat
+    encoding: tiktoken.Encoding
+    map_concurrency: int
+
+    def passage_budget(self, template: str, fill: Mapping[str, str], slot: str = "passages") -> int: ...
+
+    def generate(
+        self, template: str, fill: Mapping[str, str], passages: list[Passage], extractive: Answer, live: bool
+    ) -> Events: ...
+
+    def messages(self, template: str, fill: Mapping[str, str]) -> Messages: ...
+
+    def finish(
+        self, reply: Reply | Failure, numbered: Mapping[int, Passage], extractive: Answer, notes: list[str]
+    ) -> Answer: ...
+
+
 async def summarize(
-    llm: LLMAnswerer,
+    llm: Answerer,
     passages: list[Passage],
     extractive: Answer,
     topic: str | None,
@@ -77,7 +101,7 @@ async def summarize(
 
 
 def partition(
-    llm: LLMAnswerer, items: Sequence[tuple[int, Passage]], budget: int
+    llm: Answerer, items: Sequence[tuple[int, Passage]], budget: int
 ) -> list[list[tuple[int, Passage]]]:
     """Consecutive groups of (number, passage) that each fit in `budget` tokens."""
     groups: list[list[tuple[int, Passage]]] = []
@@ -93,7 +117,7 @@ def partition(
 
 
 async def _map(
-    llm: LLMAnswerer, groups: list[list[tuple[int, Passage]]], fill: dict[str, str], usage: dict[str, int]
+    llm: Answerer, groups: list[list[tuple[int, Passage]]], fill: dict[str, str], usage: dict[str, int]
 ) -> list[str | Failure]:
     gate = asyncio.Semaphore(llm.map_concurrency)
 
@@ -117,7 +141,7 @@ async def _map(
     return list(await asyncio.gather(*(one(i, g) for i, g in enumerate(groups))))
 
 
-def _batches(llm: LLMAnswerer, notes: list[str], budget: int) -> list[list[str]]:
+def _batches(llm: Answerer, notes: list[str], budget: int) -> list[list[str]]:
     """Notes grouped so that each group fits in `budget` tokens (a group has at least one)."""
     batches: list[list[str]] = [[]]
     used = 0
@@ -131,7 +155,7 @@ def _batches(llm: LLMAnswerer, notes: list[str], budget: int) -> list[list[str]]
     return batches
 
 
-def _reduce_builder(llm: LLMAnswerer, notes: list[str], fill: dict[str, str]) -> Callable[[int], Messages]:
+def _reduce_builder(llm: Answerer, notes: list[str], fill: dict[str, str]) -> Callable[[int], Messages]:
     """Messages merging `notes`, keeping the lines that fit in the budget it is given."""
 
     def build(limit: int) -> Messages:

@@ -15,9 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from retrieval.generate.chat import Messages, Reply
-from retrieval.generate.citations import NO_ANSWER, defuse_mentions
+from retrieval.generate.citations import NO_ANSWER
 from retrieval.generate.llm import LLMAnswerer, Turn
 from retrieval.generate.packing import defang
+from retrieval.text.safety import defuse_mentions
 
 log = logging.getLogger(__name__)
 

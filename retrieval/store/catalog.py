@@ -1,5 +1,6 @@
-"""SQLite side of the store: articles, chunk rows and the FTS5 (BM25) lexical index
-(`catalog_pg.py` is the PostgreSQL one, for several hosts sharing the state).
+"""SQLite side of the store: articles and chunk rows, with the FTS5 (BM25) lexical index
+(`bm25.py`) and the small meta and usage tables (`meta.py`) mixed in; `catalog_pg.py` is the
+PostgreSQL one, for several hosts sharing the state, and `backend.py` opens the right one.
 
 One database file under the data dir. Every row carries its namespace; every query filters
 on it, so namespaces (Discord guilds) never see each other's articles.
@@ -8,10 +9,7 @@ on it, so namespaces (Discord guilds) never see each other's articles.
 from __future__ import annotations
 
 import json
-import re
-import threading
-import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -21,7 +19,9 @@ from typing import Any
 from retrieval.ingest.articles import Article, parse_date
 from retrieval.ingest.chunking import Chunk
 from retrieval.results import ArticleInfo
+from retrieval.store.bm25 import DocFrequencyCache, LexicalIndex, article_filter
 from retrieval.store.database import Database, open_database
+from retrieval.store.meta import MetaAndUsage
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -63,165 +63,10 @@ CREATE TABLE IF NOT EXISTS llm_usage (
 );
 """
 
-STOPWORDS = frozenset(
-    [
-        "a",
-        "about",
-        "above",
-        "after",
-        "again",
-        "against",
-        "all",
-        "am",
-        "an",
-        "and",
-        "any",
-        "are",
-        "as",
-        "at",
-        "be",
-        "because",
-        "been",
-        "before",
-        "being",
-        "below",
-        "between",
-        "both",
-        "but",
-        "by",
-        "can",
-        "could",
-        "did",
-        "do",
-        "does",
-        "doing",
-        "down",
-        "during",
-        "each",
-        "few",
-        "for",
-        "from",
-        "further",
-        "had",
-        "has",
-        "have",
-        "having",
-        "he",
-        "her",
-        "here",
-        "hers",
-        "herself",
-        "him",
-        "himself",
-        "his",
-        "how",
-        "i",
-        "if",
-        "in",
-        "into",
-        "is",
-        "it",
-        "its",
-        "itself",
-        "just",
-        "me",
-        "more",
-        "most",
-        "my",
-        "myself",
-        "no",
-        "nor",
-        "not",
-        "now",
-        "of",
-        "off",
-        "on",
-        "once",
-        "only",
-        "or",
-        "other",
-        "our",
-        "ours",
-        "out",
-        "over",
-        "own",
-        "same",
-        "she",
-        "should",
-        "so",
-        "some",
-        "such",
-        "than",
-        "that",
-        "the",
-        "their",
-        "theirs",
-        "them",
-        "themselves",
-        "then",
-        "there",
-        "these",
-        "they",
-        "this",
-        "those",
-        "through",
-        "to",
-        "too",
-        "under",
-        "until",
-        "up",
-        "very",
-        "was",
-        "we",
-        "were",
-        "what",
-        "when",
-        "where",
-        "which",
-        "while",
-        "who",
-        "whom",
-        "why",
-        "will",
-        "with",
-        "would",
-        "you",
-        "your",
-        "yours",
-        "yourself",
-        "say",
-        "said",
-        "says",
-        "tell",
-        "told",
-        "week",
-        "this",
-        "year",
-        "new",
-        "news",
-        "latest",
-        "according",
-        "also",
-    ]
-)
-
 
 def day_number(d: date) -> int:
     """Days since 1970-01-01: dates stored as integers filter fast in SQLite and Chroma."""
     return (d - date(1970, 1, 1)).days
-
-
-def query_terms(text: str) -> list[str]:
-    """Lower-cased content words of a query, in order, without duplicates."""
-    seen: list[str] = []
-    for w in re.findall(r"[\w][\w'’-]*", text.lower()):
-        w = w.strip("'’-")
-        if len(w) < 2 and not w.isdigit():
-            continue
-        if w in STOPWORDS or w in seen:
-            continue
-        seen.append(w)
-    return seen
 
 
 def article_from_row(row: Any) -> Article:
@@ -238,14 +83,6 @@ def article_from_row(row: Any) -> Article:
 
 
 @dataclass(frozen=True)
-class LexicalHit:
-    rowid: int
-    article_id: str
-    position: int
-    score: float  # BM25, higher is better
-
-
-@dataclass(frozen=True)
 class StoredChunk:
     rowid: int
     article_id: str
@@ -255,18 +92,17 @@ class StoredChunk:
     text: str
 
 
-class Catalog:
+class Catalog(MetaAndUsage, LexicalIndex):
     """Articles, chunks and BM25 in the state database. Thread-safe through one lock.
 
-    This class is the embedded (SQLite FTS5) catalog; `open_catalog` returns the PostgreSQL one
-    (`retrieval/store/catalog_pg.py`) for a `postgresql://` URL.
+    This class is the embedded (SQLite FTS5) catalog; `open_catalog` (`backend.py`) returns the
+    PostgreSQL one (`retrieval/store/catalog_pg.py`) for a `postgresql://` URL.
     """
 
     schema = SCHEMA
 
     def __init__(self, target: Path | str | Database, max_df: float = 0.0):
         self.db = target if isinstance(target, Database) else open_database(target)
-        self.path = str(target) if not isinstance(target, Database) else ""
         self.lock = self.db.lock
         self.db.create_schema(self.schema)
         # > 0: BM25 in two passes, words in more than this share of all chunks only in the second
@@ -281,48 +117,6 @@ class Catalog:
         with self.db.transaction() as db:
             yield db
         self._df_cache.clear()  # this process wrote: counts changed
-
-    # --- meta -----------------------------------------------------------------------------
-
-    def get_meta(self, key: str) -> str | None:
-        with self.lock:
-            row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return row["value"] if row else None
-
-    def set_meta(self, key: str, value: str) -> None:
-        with self.lock:
-            self.db.execute(
-                "INSERT INTO meta(key, value) VALUES (?, ?) "
-                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                (key, value),
-            )
-
-    # --- LLM token usage ------------------------------------------------------------------
-
-    def record_usage(self, kind: str, usage: Mapping[str, int]) -> None:
-        """One generated answer's (or map/reduce step's) token usage, for `stats`."""
-        with self.lock:
-            self.db.execute(
-                "INSERT INTO llm_usage(at, kind, prompt_tokens, completion_tokens) VALUES (?, ?, ?, ?)",
-                (
-                    datetime.now(UTC).isoformat(timespec="seconds"),
-                    kind,
-                    int(usage.get("prompt_tokens", 0)),
-                    int(usage.get("completion_tokens", 0)),
-                ),
-            )
-
-    def usage_totals(self) -> dict[str, int]:
-        with self.lock:
-            row = self.db.execute(
-                "SELECT COUNT(*) AS n, COALESCE(SUM(prompt_tokens), 0) AS p,"
-                " COALESCE(SUM(completion_tokens), 0) AS c FROM llm_usage"
-            ).fetchone()
-        return {
-            "llm_requests": int(row["n"]),
-            "llm_prompt_tokens": int(row["p"]),
-            "llm_completion_tokens": int(row["c"]),
-        }
 
     # --- articles -------------------------------------------------------------------------
 
@@ -468,7 +262,7 @@ class Catalog:
         until_day: int | None = None,
         source: str | None = None,
     ) -> list[str]:
-        sql, args = self._article_filter(since_day, until_day, source)
+        sql, args = article_filter(since_day, until_day, source)
         with self.lock:
             rows = self.db.execute(
                 f"SELECT id FROM articles a WHERE a.namespace = ?{sql} ORDER BY published_day DESC",
@@ -497,94 +291,7 @@ class Catalog:
             ).fetchone()
         return {"articles": int(a), "chunks": int(c["n"]), "tokens": int(c["t"])}
 
-    # --- chunks and search ----------------------------------------------------------------
-
-    @staticmethod
-    def _article_filter(
-        since_day: int | None, until_day: int | None, source: str | None
-    ) -> tuple[str, list[object]]:
-        sql = ""
-        args: list[object] = []
-        if since_day is not None:
-            sql += " AND a.published_day >= ?"
-            args.append(since_day)
-        if until_day is not None:
-            sql += " AND a.published_day <= ?"
-            args.append(until_day)
-        if source:
-            sql += " AND a.source = ?"
-            args.append(source)
-        return sql, args
-
-    def bm25(
-        self,
-        namespace: str,
-        query: str,
-        limit: int = 50,
-        since_day: int | None = None,
-        until_day: int | None = None,
-        source: str | None = None,
-    ) -> list[LexicalHit]:
-        """The best `limit` chunks by BM25 over every query term. With `max_df` set, in two
-        passes: candidates by the selective terms alone (those in at most `max_df` of the chunks),
-        four times as many as asked; then those candidates ranked with every term. Scoring every
-        chunk that holds a common word is what makes one pass slow on a large index."""
-        terms = query_terms(query)
-        if not terms:
-            return []
-        fsql, fargs = self._article_filter(since_day, until_day, source)
-        selective = self.selective_terms(terms)
-        if len(selective) == len(terms):
-            return self._rank(namespace, terms, limit, fsql, fargs, self.PREFETCH)
-        pool = self._rank(namespace, selective, limit * 4, fsql, fargs, self.PREFETCH)
-        if not pool:
-            return []
-        marks = ",".join("?" * len(pool))
-        return self._rank(
-            namespace, terms, limit, f"{fsql} AND c.rowid IN ({marks})", [*fargs, *(h.rowid for h in pool)]
-        )
-
-    # `_rank` first asks FTS5 for this many times `limit` chunks, unfiltered (see there)
-    PREFETCH = 4
-
-    def _rank(
-        self,
-        namespace: str,
-        terms: Sequence[str],
-        limit: int,
-        fsql: str,
-        fargs: list[object],
-        prefetch: int = 0,
-    ) -> list[LexicalHit]:
-        """The best `limit` chunks by BM25 that pass the namespace and `fsql` filters, best first
-        (ties by rowid). With `prefetch`, FTS5 first ranks alone, `prefetch` × `limit` chunks, and
-        only those are joined to their chunk and article rows: joining every matching chunk before
-        sorting is a third of the query's time on a 100k-chunk index. The first `limit` of them that
-        pass the filters are exactly the answer; when fewer pass, the query is run with the filters
-        inside."""
-        match = " OR ".join('"' + t.replace('"', "") + '"' for t in terms)
-        select = "SELECT c.rowid AS rowid, c.article_id AS article_id, c.position AS position,"
-        joins = (
-            " JOIN chunks c ON c.rowid = f.rowid"
-            " JOIN articles a ON a.namespace = c.namespace AND a.id = c.article_id"
-        )
-        rows = []
-        if prefetch:
-            sql = (
-                f"{select} f.score AS score FROM (SELECT rowid, bm25(chunks_fts, 2.0, 1.0) AS score"
-                " FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY score, rowid LIMIT ?) f"
-                f"{joins} WHERE c.namespace = ?{fsql} ORDER BY f.score, f.rowid LIMIT ?"
-            )
-            with self.lock:
-                rows = self.db.execute(sql, [match, limit * prefetch, namespace, *fargs, limit]).fetchall()
-        if len(rows) < limit:
-            sql = (
-                f"{select} bm25(chunks_fts, 2.0, 1.0) AS score FROM chunks_fts f{joins}"
-                f" WHERE chunks_fts MATCH ? AND c.namespace = ?{fsql} ORDER BY score, f.rowid LIMIT ?"
-            )
-            with self.lock:
-                rows = self.db.execute(sql, [match, namespace, *fargs, limit]).fetchall()
-        return [LexicalHit(r["rowid"], r["article_id"], r["position"], -float(r["score"])) for r in rows]
+    # --- chunks ---------------------------------------------------------------------------
 
     def chunks_by_key(
         self, namespace: str, keys: Sequence[tuple[str, int]]
@@ -622,83 +329,3 @@ class Catalog:
             StoredChunk(r["rowid"], r["article_id"], r["position"], r["start"], r["end"], r["body"])
             for r in rows
         ]
-
-    def lexical_rows(self) -> int:
-        """Chunks in the lexical index (every namespace)."""
-        with self.lock:
-            return int(self.db.execute("SELECT COUNT(*) FROM chunks_fts").fetchone()[0])
-
-    def doc_frequency(self, terms: Sequence[str]) -> tuple[int, dict[str, int]]:
-        """(number of chunks, chunks containing each term) over the whole index, for IDF weights.
-        Cached for a few minutes: counting a common word's chunks is most of a query's cost."""
-        return self._df_cache.get(terms, self._count_docs)
-
-    def selective_terms(self, terms: list[str]) -> list[str]:
-        """The terms BM25's first pass looks up: those in more than `max_df` of all chunks are
-        left out (they add little to a score and most of its cost), keeping the two rarest."""
-        if self.max_df <= 0 or len(terms) <= 2:
-            return terms
-        total, df = self.doc_frequency(terms)
-        keep = [t for t in terms if df.get(t, 0) <= self.max_df * total]
-        if len(keep) < 2:
-            rarest = set(sorted(terms, key=lambda t: df.get(t, 0))[:2])
-            keep = [t for t in terms if t in rarest]
-        return keep
-
-    def _count_docs(self, terms: Sequence[str]) -> tuple[int, dict[str, int]]:
-        with self.lock:
-            total = self.db.execute("SELECT COUNT(*) AS n FROM chunks").fetchone()["n"]
-            df: dict[str, int] = {}
-            for t in terms:
-                q = '"' + t.replace('"', "") + '"'
-                df[t] = self.db.execute(
-                    "SELECT COUNT(*) AS n FROM chunks_fts WHERE chunks_fts MATCH ?", (q,)
-                ).fetchone()["n"]
-        return int(total), df
-
-
-class DocFrequencyCache:
-    """Document frequencies per term, kept `ttl` seconds (other processes may write meanwhile).
-
-    Counting runs outside the lock; a `clear` (this process wrote) during a count makes that
-    count's figures stale, so they answer the question that asked but are not kept."""
-
-    def __init__(self, ttl: float = 300.0) -> None:
-        self.ttl = ttl
-        self._lock = threading.Lock()
-        self._df: dict[str, tuple[float, int]] = {}
-        self._total: tuple[float, int] | None = None
-        self._generation = 0  # how many times the counts were cleared
-
-    def clear(self) -> None:
-        with self._lock:
-            self._df.clear()
-            self._total = None
-            self._generation += 1
-
-    def get(
-        self, terms: Sequence[str], count: Callable[[Sequence[str]], tuple[int, dict[str, int]]]
-    ) -> tuple[int, dict[str, int]]:
-        now = time.monotonic()
-        with self._lock:
-            fresh = {t: v[1] for t in terms if (v := self._df.get(t)) and now - v[0] < self.ttl}
-            total = self._total[1] if self._total and now - self._total[0] < self.ttl else None
-            generation = self._generation
-        missing = [t for t in dict.fromkeys(terms) if t not in fresh]
-        if missing or total is None:
-            total, counted = count(missing)
-            with self._lock:
-                if generation == self._generation:  # no write since the count began
-                    self._total = (now, total)
-                    self._df.update({t: (now, n) for t, n in counted.items()})
-            fresh.update(counted)
-        return total, {t: fresh.get(t, 0) for t in terms}
-
-
-def open_catalog(db: Database, max_df: float = 0.0) -> Catalog:
-    """The catalog in the state database `db`: SQLite FTS5, or the PostgreSQL one on PostgreSQL."""
-    if db.dialect == "postgres":
-        from retrieval.store.catalog_pg import PostgresCatalog
-
-        return PostgresCatalog(db, max_df)
-    return Catalog(db, max_df)

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from retrieval.ingest.articles import Article
 from retrieval.ingest.chunking import Chunk
-from retrieval.store.catalog import SCHEMA, Catalog, LexicalHit
+from retrieval.store.bm25 import LexicalHit
+from retrieval.store.catalog import SCHEMA, Catalog
 from retrieval.store.database import Database
 from retrieval.store.lexicon import Fts5Tokenizer
 

@@ -20,9 +20,13 @@ import chromadb
 
 from retrieval.errors import BadInputError
 from retrieval.ingest.chunking import Chunk
-from retrieval.store.catalog import Catalog, article_from_row, open_catalog
+from retrieval.store.backend import open_catalog
+from retrieval.store.catalog import Catalog, article_from_row
 from retrieval.store.database import Database, is_postgres_url, open_database
+from retrieval.store.feedback import FeedbackStore
 from retrieval.store.vectors import collection_name
+from retrieval.web.dedup import StoryIndex
+from retrieval.web.feedstore import FeedStore
 
 PAGE = 500
 
@@ -167,10 +171,6 @@ def migrate(
                 report.articles += copy_articles(source, target, ns)
             log(f"{ns}: {n} vectors")
         if target is not None:
-            from retrieval.store.feedback import FeedbackStore
-            from retrieval.web.dedup import StoryIndex
-            from retrieval.web.feedstore import FeedStore
-
             for store in (FeedStore, StoryIndex, FeedbackStore):  # create their tables on both sides
                 store(source.db)
                 store(target.db)

@@ -5,67 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# Words ending in a period that do not end a sentence.
-ABBREVIATIONS = frozenset(
-    [
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-        "prof",
-        "sen",
-        "rep",
-        "gov",
-        "gen",
-        "col",
-        "lt",
-        "sgt",
-        "capt",
-        "cmdr",
-        "adm",
-        "maj",
-        "pres",
-        "st",
-        "jr",
-        "sr",
-        "inc",
-        "corp",
-        "co",
-        "ltd",
-        "no",
-        "vs",
-        "etc",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-        "u.s",
-        "u.k",
-        "u.n",
-        "e.u",
-        "d.c",
-        "a.m",
-        "p.m",
-        "i.e",
-        "e.g",
-        "ft",
-        "mt",
-        "rev",
-        "hon",
-        "dept",
-        "est",
-        "approx",
-        "fig",
-    ]
-)
+from retrieval.text.words import ABBREVIATIONS
 
 # A sentence ends at . ! ? (optionally followed by closing quotes/brackets), before whitespace.
 _END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s)|\n\s*\n|\n")

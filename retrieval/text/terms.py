@@ -6,9 +6,7 @@ import math
 import re
 from collections.abc import Callable, Sequence
 
-import snowballstemmer
-
-from retrieval.store.catalog import STOPWORDS
+from retrieval.text.words import QUERY_STOPWORDS, stemmer
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
 
@@ -17,7 +15,7 @@ class Terms:
     """Stemmed content words of a text (English Snowball stemmer, stopwords removed)."""
 
     def __init__(self) -> None:
-        self._stemmer = snowballstemmer.stemmer("english")
+        self._stem = stemmer("snowball")
         self._cache: dict[str, str] = {}
 
     def stem(self, word: str) -> str:
@@ -25,7 +23,7 @@ class Terms:
         w = w.removesuffix("'s").removesuffix("’s")
         s = self._cache.get(w)
         if s is None:
-            s = self._stemmer.stemWord(w)
+            s = self._stem(w)
             self._cache[w] = s
         return s
 
@@ -33,7 +31,7 @@ class Terms:
         out = []
         for m in _WORD.finditer(text):
             w = m.group(0).lower().strip("'’-").removesuffix("'s").removesuffix("’s")
-            if w in STOPWORDS or (len(w) < 2 and not w.isdigit()):
+            if w in QUERY_STOPWORDS or (len(w) < 2 and not w.isdigit()):
                 continue
             out.append(self.stem(w))
         return out

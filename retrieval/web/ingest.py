@@ -20,7 +20,8 @@ from retrieval.ingest.loaders import article_from_html
 from retrieval.results import IngestReport
 from retrieval.web.dedup import StoryIndex, signature
 from retrieval.web.feeds import FeedEntry
-from retrieval.web.fetch import Fetcher, FetchError
+from retrieval.web.fetch import Fetcher
+from retrieval.web.fetch_errors import FetchError
 
 Status = Literal["added", "updated", "unchanged", "duplicate", "failed"]
 

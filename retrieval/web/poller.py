@@ -16,13 +16,14 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Literal
 
 from retrieval.ingest.articles import Article
 from retrieval.web.feeds import FeedEntry, FeedError, parse_feed
 from retrieval.web.feedstore import Feed, FeedStore
-from retrieval.web.fetch import Fetcher, FetchError, FetchResult
+from retrieval.web.fetch import Fetcher, FetchResult
+from retrieval.web.fetch_errors import FetchError
 from retrieval.web.ingest import (
     Fetched,
     IngestOutcome,
@@ -49,6 +50,30 @@ class FeedPollResult:
     @property
     def new_articles(self) -> list[IngestOutcome]:
         return [o for o in self.outcomes if o.status == "added"]
+
+
+@dataclass
+class _Items:
+    """A poll's new entries that gave an article (with the articles), and those that did not."""
+
+    entries: list[FeedEntry] = field(default_factory=list)
+    articles: list[Article] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # "link: why", for entries without an article
+    notes: list[str] = field(default_factory=list)  # why an article is the feed's text, not the page's
+
+
+def _problems(warning: str | None, items: _Items, outcomes: list[IngestOutcome]) -> list[str]:
+    """What the feed's status shows after a successful poll: the parser's warning, skipped items,
+    items that failed to index and items taken from the feed's own text."""
+    problems = [warning] if warning else []
+    if items.skipped:
+        problems.append(f"{len(items.skipped)} item(s) not ingested: {items.skipped[0]}")
+    failed = [o for o in outcomes if o.status == "failed"]
+    if failed:
+        problems.append(f"{len(failed)} item(s) failed to index: {failed[0].detail}")
+    if items.notes:
+        problems.append(f"{len(items.notes)} item(s) from the feed's text: {items.notes[0]}")
+    return problems
 
 
 def _wants(entry: FeedEntry, seen: dict[str, str]) -> bool:
@@ -120,46 +145,16 @@ class Poller:
 
         seen = self.feeds.seen(feed.id, [e.id for e in parsed.entries])
         fresh = [e for e in parsed.entries if _wants(e, seen)][: self.max_items]
-        today = datetime.fromtimestamp(self.clock(), tz=UTC).date()
-
-        async def build(entry: FeedEntry) -> tuple[FeedEntry, Fetched | None]:
-            if entry.link:
-                async with self.http_slots:
-                    return entry, await article_from_url(self.fetcher, entry.link, entry, today)
-            return entry, None
-
-        built = await asyncio.gather(*(build(e) for e in fresh))
-        entries: list[FeedEntry] = []
-        articles: list[Article] = []
-        skipped: list[str] = []
-        notes: list[str] = []
-        for entry, fetched in built:
-            article = fetched.article if fetched else feed_entry_article(entry, today)
-            if article is None:
-                why = fetched.note if fetched else "no link and no text"
-                skipped.append(f"{entry.link or entry.title or 'an empty item'}: {why}")
-                continue
-            if fetched and fetched.fell_back:
-                notes.append(fetched.note)
-            entries.append(entry)
-            articles.append(article)
-
+        items = await self._items(fresh, datetime.fromtimestamp(self.clock(), tz=UTC).date())
         outcomes: list[IngestOutcome] = []
-        if articles:
+        if items.articles:
             async with self.ingest_lock:
-                outcomes = await asyncio.to_thread(self.ingestor.ingest, articles, feed.namespace)
+                outcomes = await asyncio.to_thread(self.ingestor.ingest, items.articles, feed.namespace)
         now = self.clock()
-        for entry, outcome in zip(entries, outcomes, strict=True):
+        for entry, outcome in zip(items.entries, outcomes, strict=True):
             if outcome.status != "failed":
                 self.feeds.mark_seen(feed.id, entry.id, entry.updated, outcome.article_id, outcome.url, now)
-        problems = [parsed.warning] if parsed.warning else []
-        if skipped:
-            problems.append(f"{len(skipped)} item(s) not ingested: {skipped[0]}")
-        failed = [o for o in outcomes if o.status == "failed"]
-        if failed:
-            problems.append(f"{len(failed)} item(s) failed to index: {failed[0].detail}")
-        if notes:
-            problems.append(f"{len(notes)} item(s) from the feed's text: {notes[0]}")
+        problems = _problems(parsed.warning, items, outcomes)
         added = sum(1 for o in outcomes if o.status in ("added", "updated"))
         self.feeds.record_success(
             feed,
@@ -170,7 +165,30 @@ class Poller:
             warning="; ".join(problems) or None,
             ingested=added,
         )
-        return FeedPollResult(self.feeds.get(feed.id), "ok", outcomes=outcomes, skipped_items=skipped)
+        return FeedPollResult(self.feeds.get(feed.id), "ok", outcomes=outcomes, skipped_items=items.skipped)
+
+    async def _items(self, fresh: list[FeedEntry], today: date) -> _Items:
+        """The articles of a feed's new entries: each link's page, else the entry's own text."""
+
+        async def build(entry: FeedEntry) -> tuple[FeedEntry, Fetched | None]:
+            if entry.link:
+                async with self.http_slots:
+                    return entry, await article_from_url(self.fetcher, entry.link, entry, today)
+            return entry, None
+
+        built = await asyncio.gather(*(build(e) for e in fresh))
+        items = _Items()
+        for entry, fetched in built:
+            article = fetched.article if fetched else feed_entry_article(entry, today)
+            if article is None:
+                why = fetched.note if fetched else "no link and no text"
+                items.skipped.append(f"{entry.link or entry.title or 'an empty item'}: {why}")
+                continue
+            if fetched and fetched.fell_back:
+                items.notes.append(fetched.note)
+            items.entries.append(entry)
+            items.articles.append(article)
+        return items
 
     async def run(
         self,

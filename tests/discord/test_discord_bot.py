@@ -17,7 +17,9 @@ from retrieval.ingest.articles import Article
 from retrieval.results import Answer, Citation
 from retrieval.settings import Settings
 from retrieval.store.feedback import FeedbackStore
-from retrieval.web.fetch import Fetcher, FetchPolicy, build_http_client
+from retrieval.web.fetch import Fetcher
+from retrieval.web.policy import FetchPolicy
+from retrieval.web.transport import build_http_client
 from tests.support.discord_world import (
     FERRY,
     SAMPLE_TITLE,

@@ -6,10 +6,9 @@ from retrieval.generate.citations import (
     best_quote,
     check,
     citations_for,
-    defuse_mentions,
     key_terms,
-    looks_like_instruction,
 )
+from retrieval.text.safety import looks_like_instruction
 from tests.support.llm_support import make_passages
 
 
@@ -92,9 +91,3 @@ def test_quotes_are_exact_article_text_with_offsets() -> None:
 
 def test_key_terms_stem_and_skip_stopwords() -> None:
     assert key_terms("The drills were cancelled, said 1,200 troops") == {"drill", "cancell", "1200", "troop"}
-
-
-def test_mentions_are_defused() -> None:
-    assert defuse_mentions("@everyone @here <@123> <@!45> <@&67> a@b.c") == (
-        "@\u200beveryone @\u200bhere <@\u200b123> <@\u200b!45> <@\u200b&67> a@b.c"
-    )

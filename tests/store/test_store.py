@@ -14,7 +14,7 @@ from retrieval.errors import ModelMismatchError, NotFoundError
 from retrieval.ingest.articles import Article
 from retrieval.ingest.embedding import LocalEmbedder
 from retrieval.settings import Settings
-from retrieval.store.catalog import DocFrequencyCache
+from retrieval.store.bm25 import DocFrequencyCache
 
 
 def art(n: int, text: str | None = None, **kw) -> Article:  # type: ignore[no-untyped-def]

@@ -22,7 +22,9 @@ from retrieval.ingest.loaders import load_text
 from retrieval.results import Answer
 from retrieval.settings import Settings
 from retrieval.store.feedback import FeedbackStore
-from retrieval.web.fetch import Fetcher, FetchPolicy, build_http_client, parse_allow_list
+from retrieval.web.fetch import Fetcher
+from retrieval.web.policy import FetchPolicy, parse_allow_list
+from retrieval.web.transport import build_http_client
 from tests.support.fake_discord import FakeDiscord, FakeGuild, FakeInteraction, Json, Recorded
 from tests.support.http_server import LoopbackSite
 

@@ -13,9 +13,11 @@ from retrieval.settings import Settings
 from retrieval.web.dedup import StoryIndex
 from retrieval.web.feeds import parse_feed
 from retrieval.web.feedstore import FeedStore
-from retrieval.web.fetch import Fetcher, FetchPolicy, build_http_client, parse_allow_list
+from retrieval.web.fetch import Fetcher
 from retrieval.web.ingest import WebIngestor
+from retrieval.web.policy import FetchPolicy, parse_allow_list
 from retrieval.web.poller import Poller
+from retrieval.web.transport import build_http_client
 from tests.conftest import Clock
 from tests.support.feed_samples import (
     HTML_NOT_A_FEED,

@@ -9,18 +9,17 @@ import pytest
 from aiohttp import web
 
 from retrieval.web.feeds import parse_feed
-from retrieval.web.fetch import (
+from retrieval.web.fetch import Fetcher
+from retrieval.web.fetch_errors import (
     FetchContentTypeError,
-    Fetcher,
-    FetchPolicy,
     FetchRefused,
     FetchStatusError,
     FetchTimeout,
     FetchTooLarge,
     FetchTooManyRedirects,
-    build_http_client,
-    parse_allow_list,
 )
+from retrieval.web.policy import FetchPolicy, parse_allow_list
+from retrieval.web.transport import build_http_client
 from tests.support.feed_samples import Item, atom, rdf10, rss20
 from tests.support.http_server import Handler, LoopbackSite
 

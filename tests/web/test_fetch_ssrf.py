@@ -8,16 +8,10 @@ import httpcore
 import pytest
 
 from retrieval.errors import NewsdeskError
-from retrieval.web.fetch import (
-    Fetcher,
-    FetchNetworkError,
-    FetchPolicy,
-    FetchRefused,
-    address_problem,
-    build_http_client,
-    check_url,
-    parse_allow_list,
-)
+from retrieval.web.fetch import Fetcher
+from retrieval.web.fetch_errors import FetchNetworkError, FetchRefused
+from retrieval.web.policy import FetchPolicy, address_problem, check_url, parse_allow_list
+from retrieval.web.transport import build_http_client
 
 REFUSED = [
     ("http://127.0.0.1/", "loopback"),

@@ -30,8 +30,8 @@ from retrieval.store.lease import FEED_POLLER, Lease, hold, process_id
 from retrieval.text.timewindow import parse_since
 from retrieval.web.feeds import parse_feed
 from retrieval.web.feedstore import Feed, FeedStore, feed_url, format_every, parse_every
-from retrieval.web.fetch import check_url
 from retrieval.web.ingest import WebIngestor
+from retrieval.web.policy import check_url
 from retrieval.web.poller import FeedPollResult, Poller
 
 if TYPE_CHECKING:
