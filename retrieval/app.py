@@ -124,16 +124,15 @@ class App:
     @cached_property
     def engine(self) -> Engine:
         settings = self.settings
-        vectors = Vectors(self.chroma, self.embedder.model_id)
+        embedder, catalog = self.embedder, self.catalog  # the model first: a lower peak at start-up
+        vectors = Vectors(self.chroma, embedder.model_id)
         engine = Engine(
             settings,
-            Store(self.catalog, vectors),
-            self.embedder,
+            Store(catalog, vectors),
+            embedder,
             Chunker(load_encoding(), settings.chunk_tokens, settings.chunk_overlap),
-            Searcher(
-                self.catalog, vectors, self.embedder, self.tokenizer, recency_days=settings.recency_days
-            ),
-            ExtractiveAnswerer(doc_frequency=self.catalog.doc_frequency),
+            Searcher(catalog, vectors, embedder, self.tokenizer, recency_days=settings.recency_days),
+            ExtractiveAnswerer(doc_frequency=catalog.doc_frequency),
             Summarizer(),
             self.stories,
         )
