@@ -61,7 +61,7 @@ def find(text: str) -> list[Found]:
     us, quotes = units(text)
     out: list[Found] = []
     for n, u in enumerate(us):
-        found = _in_unit(text, u, n, quotes, out)
+        found = _in_unit(text, u, n, quotes, out) or _labelled(text, u, n, quotes)
         if not found:
             _continue_quote(text, u, n, quotes, out)
         out.extend(found)
@@ -121,7 +121,7 @@ def _at_cue(text: str, u: Unit, n: int, words: list[Word], i: int, quotes: list[
     j = skip_between(words, i)
     source = np_before(text, words, j, quotes)
     if source is not None:
-        first = _content_before(text, u.start, source[0])
+        first = _content_before(text, u.start, source[0]) or _leading_quote(text, u, source, quotes)
         if first is not None:
             ok, more = _tail(text, u, cue.end, quotes, first)
             if ok:
@@ -130,6 +130,14 @@ def _at_cue(text: str, u: Unit, n: int, words: list[Word], i: int, quotes: list[
     if after is None:
         return None
     return _make(source, cue, [after], quotes, n)
+
+
+def _leading_quote(text: str, u: Unit, source: Span, quotes: list[Span]) -> Span | None:
+    """ "“A,” John Podesta, a chief of staff to …, said.": the quotation opening the unit."""
+    q = quote_at(u.start, quotes)
+    if q is None or q[1] > source[0] or not _ENDS_CLAUSE.search(text[q[0] : q[1]]):
+        return None
+    return trim(text, q[0], q[1])
 
 
 def _content_before(text: str, start: int, end: int) -> Span | None:
@@ -241,6 +249,28 @@ def _according(text: str, u: Unit, n: int, words: list[Word], i: int, quotes: li
         return None
     cue = Word(words[i].start, words[i + 1].end, "according to")
     return _make(source, cue, [content], quotes, n)
+
+
+_SPEAKER_LABEL = re.compile(r"([A-Z][A-Z.'’ -]{1,40}[A-Z.]):\s")
+_DASH_CREDIT = re.compile(r"\s*[―—–-]{1,2}\s*([A-Z][\w.’'-]*(?: [A-Z][\w.’'-]*){0,3})")
+
+
+def _labelled(text: str, u: Unit, n: int, quotes: list[Span]) -> list[Found]:
+    """A transcript line ("PENCE: Well, …") or a quotation credited after a dash
+    ("“…” ― Carla Sanchez")."""
+    label = _SPEAKER_LABEL.match(text, u.start, u.end)
+    if label:
+        content = trim(text, label.end(), u.end)
+        if content is None:
+            return []
+        colon = label.end(1)
+        found = Found(label.span(1), (colon, colon + 1), (content,), inside(content, quotes), n)
+        return [found]
+    q = quote_at(u.start, quotes)
+    credit = _DASH_CREDIT.match(text, q[1], u.end) if q else None
+    if q is None or credit is None:
+        return []
+    return [Found(credit.span(1), (q[1], credit.start(1)), (q,), True, n)]
 
 
 def _continue_quote(text: str, u: Unit, n: int, quotes: list[Span], out: list[Found]) -> None:
