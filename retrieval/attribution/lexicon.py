@@ -14,12 +14,12 @@ import re
 from retrieval.attribution.learned import LEARNED_CUES
 
 
-def _forms(stems: str) -> frozenset[str]:
+def forms(stems: str) -> frozenset[str]:
     return frozenset(stems.split())
 
 
 # reporting verbs: an attribution with or without "that" after them
-CUES = _forms(
+CUES = forms(
     """said says say saying told tells telling tell added adds adding wrote writes writing
     asked asks noted notes noting announced announces argued argues arguing argue tweeted tweets
     explained explains explaining acknowledged acknowledges acknowledging claimed claims claiming
@@ -38,7 +38,7 @@ CUES = _forms(
     questioned questions proclaimed insist warn claim argue note admit"""
 )
 # cues that need a "that" clause or a quotation right after them to be an attribution
-CLAUSE_CUES = _forms(
+CLAUSE_CUES = forms(
     """believes believe believed thinks thought feels felt hopes hoped fears feared expects
     expected agreed agrees concluded concludes found finds showed shows indicated indicates
     knows knew know learned understands recognized recognizes argue insist warn claim note admit
@@ -46,31 +46,31 @@ CLAUSE_CUES = _forms(
     questioned questions"""
 )
 # verbs whose object (the person told) stands between the cue and the content
-OBJECT_CUES = _forms("told tells telling tell asked asks warned warns urged urges assured reminded")
+OBJECT_CUES = forms("told tells telling tell asked asks warned warns urged urges assured reminded")
 # between a source and its cue: "Trump has repeatedly said"
-BETWEEN = _forms(
+BETWEEN = forms(
     """has have had was is are were also later previously repeatedly then often once recently
     publicly still would will did does never again already reportedly frequently privately
     further even quickly just had has long flatly simply"""
 )
 # a source noun phrase never reaches past these words
-NP_STOP = _forms(
+NP_STOP = forms(
     """that which and but because when while as if since where so although though after before
     or nor than whether what how why is are was were has have had will would can could may might
     should must do does did be been being not to said says told added also who whom whose
     there here it's to"""
 )
-PRONOUNS = _forms("he she they i we it you him her them")
-PERSON_PRONOUNS = _forms("he she him her i")
+PRONOUNS = forms("he she they i we it you him her them")
+PERSON_PRONOUNS = forms("he she him her i")
 # a common noun that makes "the general" a person's title
-TITLE_NOUNS = _forms(
+TITLE_NOUNS = forms(
     """general minister secretary senator governor president mayor chairman chairwoman chief
     director spokesman spokeswoman spokesperson ambassador commander admiral judge official
     candidate nominee congressman congresswoman representative lawmaker leader prosecutor
     attorney officer adviser advisor manager coach professor"""
 )
 # a capitalised run ending in one of these is an organisation, not a person
-ORG_WORDS = _forms(
+ORG_WORDS = forms(
     """Office Ministry Department House Times Post Journal Council Committee Agency News Party
     Campaign Commission Bureau Institute Association Union Court Senate Congress Administration
     Command Staff Service Services Network Press Group Board Foundation Center Centre Bank
@@ -78,14 +78,14 @@ ORG_WORDS = _forms(
     Today Politico Breitbart Post CNN Tribune Herald Wire Guardian Gazette Organization"""
 )
 # adjuncts after a cue that stand before the content: "said on Monday that"
-ADJUNCT_WORDS = _forms(
+ADJUNCT_WORDS = forms(
     """on in at during after before last this next earlier late early Monday Tuesday Wednesday
     Thursday Friday Saturday Sunday morning afternoon evening night week month year today
     yesterday tonight statement interview a an the news conference briefing speech email
     rally Twitter Facebook post posted recently also again"""
 )
 # words that may stand for the person told: "told reporters", "told The Washington Post"
-OBJECT_WORDS = _forms(
+OBJECT_WORDS = forms(
     """reporters journalists him her them me us you a an the crowd audience supporters
     interviewer host radio television viewers voters lawmakers members congress committee"""
 )
@@ -95,5 +95,5 @@ CONTINUING = re.compile(
     r"|warning|insisting|stressing|telling|writing|asking)\b"
 )
 # nouns more often than verbs: "the United States", "any questions", "his remarks"
-_NOUNS = _forms("states questions remarks notes charges counters reads lists titled quick eager wary")
+_NOUNS = forms("states questions remarks notes charges counters reads lists titled quick eager wary")
 ALL_CUES = (CUES | LEARNED_CUES) - _NOUNS

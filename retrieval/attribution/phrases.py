@@ -76,7 +76,15 @@ def np_before(text: str, words: list[Word], j: int, quotes: list[Span]) -> Span 
         first += 1
     if first > j:
         return _before_appositive(text, words, j, quotes)
-    return (words[first].start, words[j].end)
+    if any(w.text[0].islower() and w.low.endswith("ing") for w in words[first : j + 1]):
+        return None  # "raising fears that": a clause, not a source
+    head = words[first]
+    if _after_name(text, words, first):
+        closed = text[words[j].end : words[j].end + 2].startswith(",")
+        named = np_before(text, words, first - 1, quotes) if closed else None
+        if named is not None:
+            return named  # "Gen. Anders Valk, chairman of the Joint Chiefs, said"
+    return (head.start, words[j].end)
 
 
 def _before_appositive(text: str, words: list[Word], j: int, quotes: list[Span]) -> Span | None:
@@ -109,3 +117,14 @@ def np_after(text: str, words: list[Word], i: int, quotes: list[Span]) -> Span |
     if k == i:
         return None
     return (words[i].start, words[k - 1].end)
+
+
+def _after_name(text: str, words: list[Word], first: int) -> bool:
+    """True when words[first] opens an appositive after a name: "Valk, chairman of …"."""
+    head = words[first]
+    return (
+        (head.text[0].islower() or head.low in _APPOSITIVE_START)
+        and first > 0
+        and text[words[first - 1].end : head.start].strip() == ","
+        and words[first - 1].text[0].isupper()
+    )
