@@ -63,7 +63,7 @@ def find(text: str) -> list[Found]:
     for n, u in enumerate(us):
         found = _in_unit(text, u, n, quotes, out) or _labelled(text, u, n, quotes)
         if not found:
-            _continue_quote(text, u, n, quotes, out)
+            _continue_quote(text, us, n, quotes, out)
         out.extend(found)
     return out
 
@@ -148,6 +148,8 @@ def _content_before(text: str, start: int, end: int) -> Span | None:
     span = trim(text, start, start + len(prefix))
     if span is None or len(words_of(text, *span)) < _MIN_CONTENT_WORDS:
         return None
+    if not any(c.islower() for c in text[span[0] : span[1]]):
+        return None  # a dateline ("PORT ALDERY –"), not something said
     return span
 
 
@@ -273,16 +275,24 @@ def _labelled(text: str, u: Unit, n: int, quotes: list[Span]) -> list[Found]:
     return [Found(credit.span(1), (q[1], credit.start(1)), (q,), True, n)]
 
 
-def _continue_quote(text: str, u: Unit, n: int, quotes: list[Span], out: list[Found]) -> None:
-    """A unit that is a quotation with no cue, right after a direct attribution, extends it."""
-    if not out or out[-1].unit != n - 1 or not out[-1].direct:
+def _continue_quote(text: str, us: list[Unit], n: int, quotes: list[Span], out: list[Found]) -> None:
+    """A unit that is a quotation with no cue, right after a direct attribution, extends it:
+    in the same paragraph, or in the next one when the quotation was left open at the end of
+    the paragraph before (a quote running over several paragraphs)."""
+    if not out or out[-1].unit != n - 1:
+        return
+    u, prev = us[n], us[n - 1]
+    if u.paragraph != prev.paragraph and text[prev.end - 1] in "”\"'":
         return
     span = trim(text, u.start, u.end)
     q = quote_at(u.start, quotes)
     if span is None or q is None or not inside(span, quotes):
         return
     last = out[-1]
-    out[-1] = Found(last.source, last.cue, (*last.content, span), True, n)
+    if last.direct:
+        out[-1] = Found(last.source, last.cue, (*last.content, span), True, n)
+    else:  # "Dace said the channel was vital. “Without it, …”": her words, quoted
+        out.append(Found(last.source, last.cue, (span,), True, n))
 
 
 _TRIM_END = ".,;:—– \n\t"

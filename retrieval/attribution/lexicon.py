@@ -67,7 +67,8 @@ TITLE_NOUNS = forms(
     """general minister secretary senator governor president mayor chairman chairwoman chief
     director spokesman spokeswoman spokesperson ambassador commander admiral judge official
     candidate nominee congressman congresswoman representative lawmaker leader prosecutor
-    attorney officer adviser advisor manager coach professor"""
+    attorney officer adviser advisor manager coach professor councillor councilor councilman
+    councilwoman alderman chair"""
 )
 # a capitalised run ending in one of these is an organisation, not a person
 ORG_WORDS = forms(

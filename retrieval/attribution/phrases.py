@@ -76,6 +76,11 @@ def np_before(text: str, words: list[Word], j: int, quotes: list[Span]) -> Span 
         first += 1
     if first > j:
         return _before_appositive(text, words, j, quotes)
+    relative = k >= 0 and words[k].low in NP_STOP and text[words[j].end :].startswith(",")
+    if relative:  # "A board official, who asked not to be named, said"
+        named = _before_appositive(text, words, j, quotes)
+        if named is not None:
+            return named
     if any(w.text[0].islower() and w.low.endswith("ing") for w in words[first : j + 1]):
         return None  # "raising fears that": a clause, not a source
     head = words[first]
