@@ -30,6 +30,7 @@ from retrieval.answer.extractive import ExtractiveAnswerer
 from retrieval.answer.search import Searcher
 from retrieval.answer.summary import Summarizer
 from retrieval.answering import Answering
+from retrieval.attribution.store import AttributionStore
 from retrieval.engine import Engine
 from retrieval.generate.chat import build_client
 from retrieval.generate.llm import LLMAnswerer
@@ -110,6 +111,11 @@ class App:
     # --- vectors, model, engine -------------------------------------------------------------
 
     @cached_property
+    def attributions(self) -> AttributionStore:
+        """Who said what: attributions extracted at ingest, beside the chunks."""
+        return AttributionStore(self.database)
+
+    @cached_property
     def chroma(self) -> Any:
         return self._given_chroma or build_chroma_client(self.settings)
 
@@ -128,7 +134,7 @@ class App:
         vectors = Vectors(self.chroma, embedder.model_id)
         engine = Engine(
             settings,
-            Store(catalog, vectors),
+            Store(catalog, vectors, self.attributions),
             embedder,
             Chunker(load_encoding(), settings.chunk_tokens, settings.chunk_overlap),
             Searcher(catalog, vectors, embedder, self.tokenizer, recency_days=settings.recency_days),

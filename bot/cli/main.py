@@ -20,6 +20,7 @@ from bot.cli.feeds import describe_outcome, digest_app, feeds_app, fetch_app, fe
 from bot.cli.generate import show_drafts
 from bot.cli.health import health_command
 from bot.cli.migrate import migrate_command
+from bot.cli.quotes import quotes_command
 from bot.cli.run_bot import bot_app
 from bot.cli.terminal import console as _console
 from bot.cli.terminal import print_answer, progress_bar, run_or_exit
@@ -45,6 +46,7 @@ app.add_typer(fetch_app, name="fetch")
 app.command("eval")(eval_command)
 app.command("migrate")(migrate_command)
 app.command("health")(health_command)
+app.command("quotes")(quotes_command)
 
 SinceOpt = Annotated[str | None, typer.Option("--since", help="Only articles since: 24h, 7d, 2w or a date.")]
 SourceOpt = Annotated[str | None, typer.Option("--source", help="Only this outlet, e.g. reuters.com.")]

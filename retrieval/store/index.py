@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from retrieval.attribution.store import AttributionStore
 from retrieval.ingest.articles import Article
 from retrieval.ingest.chunking import Chunk
 from retrieval.store.catalog import Catalog, day_number
@@ -22,9 +23,11 @@ from retrieval.store.vectors import Vectors
 
 
 class Store:
-    def __init__(self, catalog: Catalog, vectors: Vectors):
+    def __init__(self, catalog: Catalog, vectors: Vectors, attributions: AttributionStore | None = None):
         self.catalog = catalog
         self.vectors = vectors
+        # who said what, extracted from each article as it is written (None: not indexed)
+        self.attributions = attributions
         # one write at a time in this process: the bot ingests from worker threads (/ingest, the
         # feed poller), and two interleaved writes of one article would leave the vectors of one
         # version beside the text of the other
@@ -56,11 +59,16 @@ class Store:
             with self.catalog.transaction() as conn:
                 for article, chunks in items:
                     self.catalog.put_article(conn, namespace, article, chunks)
+                    if self.attributions is not None:
+                        self.attributions.put(conn, namespace, article)
 
     def delete(self, namespace: str, article_id: str) -> int:
         with self._write_lock:
             self.vectors.delete_articles(namespace, [article_id])
-            return self.catalog.delete_article(namespace, article_id)
+            with self.catalog.transaction() as conn:
+                if self.attributions is not None:
+                    self.attributions.delete(conn, namespace, article_id)
+                return self.catalog.delete_article(namespace, article_id)
 
     def drop_namespace(self, namespace: str) -> None:
         self.vectors.drop(namespace)

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import chromadb
 
+from retrieval.attribution.store import AttributionStore
 from retrieval.errors import BadInputError
 from retrieval.ingest.chunking import Chunk
 from retrieval.store.backend import open_catalog
@@ -99,6 +100,9 @@ def copy_vectors(source: Any, target: Any, namespace: str) -> int:
 
 
 def copy_articles(source: Catalog, target: Catalog, namespace: str) -> int:
+    """Articles with their chunks and their attributions (extracted again from the same text:
+    the same rows, and none left over from an older version of the article)."""
+    attributions = AttributionStore(target.db)
     n = 0
     for row in source.iter_articles(namespace):
         article = article_from_row(row)
@@ -115,6 +119,7 @@ def copy_articles(source: Catalog, target: Catalog, namespace: str) -> int:
         ]
         with target.transaction() as conn:
             target.put_article(conn, namespace, article, chunks)
+            attributions.put(conn, namespace, article)
             conn.execute(  # keep when it was first ingested (lists sort by it)
                 "UPDATE articles SET ingested_at = ? WHERE namespace = ? AND id = ?",
                 (row["ingested_at"], namespace, article.id),
@@ -171,7 +176,12 @@ def migrate(
                 report.articles += copy_articles(source, target, ns)
             log(f"{ns}: {n} vectors")
         if target is not None:
-            for store in (FeedStore, StoryIndex, FeedbackStore):  # create their tables on both sides
+            for store in (
+                FeedStore,
+                StoryIndex,
+                FeedbackStore,
+                AttributionStore,
+            ):  # create their tables on both sides
                 store(source.db)
                 store(target.db)
             for table, key in STATE_TABLES:

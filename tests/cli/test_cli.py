@@ -272,3 +272,21 @@ def test_folder_ingest_skips_hidden_folders_and_counts_only_what_it_loads(cli, t
     assert r.exit_code == 0
     assert _progress(r.stderr) == ["ingesting: 1/1"]
     assert r.stdout.strip() == "articles: 1 added, 0 updated, 0 unchanged; chunks: 1 added, 0 removed"
+
+
+def test_quotes_lists_exactly_valks_attributions(cli, sample_article: Path) -> None:  # type: ignore[no-untyped-def]
+    cli("ingest", str(sample_article))
+    r = cli("quotes", "Valk", "--json")
+    assert r.exit_code == 0
+    data = json.loads(r.stdout)
+    assert [(q["speaker"], q["direct"]) for q in data["quotes"]] == [
+        ("Anders Valk", False),
+        ("Anders Valk", False),
+        ("Anders Valk", True),
+    ]
+    assert data["quotes"][0]["text"].startswith("the exercises were “not something we will trade away")
+    r = cli("quotes", "Gen. Anders Valk")
+    assert r.exit_code == 0
+    assert "Arvenia and Kestria tighten defence ties" in r.stdout and r.stdout.count("  - [") == 3
+    assert r.stdout.count("[reported]") == 2 and r.stdout.count("[“direct”]") == 1
+    assert "No statements by Nobody" in cli("quotes", "Nobody").stdout

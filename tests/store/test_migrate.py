@@ -44,7 +44,13 @@ def _answers(engine: Engine, namespace: str = "default") -> list[dict[str, Any]]
 def _migrate(data_dir: Path, server: ChromaServer, db_url: str, cwd: Path) -> str:
     result = subprocess.run(
         [NEWSDESK, "migrate", "--to", server.url, "--database", db_url],
-        env={"PATH": "/usr/bin:/bin", "NEWSDESK_DATA_DIR": str(data_dir), "HOME": str(cwd)},
+        # PYTHONPATH: the console script runs this checkout's code, not whatever is installed
+        env={
+            "PATH": "/usr/bin:/bin",
+            "NEWSDESK_DATA_DIR": str(data_dir),
+            "HOME": str(cwd),
+            "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+        },
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -71,6 +77,8 @@ def test_migrate_to_a_server_keeps_every_answer(
     assert before[0]["citations"] and before_guild[0]["citations"]  # real answers, not "nothing found"
     stats_before = engine.stats()
     posted = engine.ask(QUESTIONS[0])
+    valk = [q.text for q in engine_app.attributions.find("default", "Valk")]
+    assert len(valk) == 3
     engine_app.close()
     feeds = FeedStore(local.state_db)
     feeds.add("default", "https://example.com/rss.xml", 900, now=1000.0, channel_id=2**62)
@@ -102,6 +110,7 @@ def test_migrate_to_a_server_keeps_every_answer(
         for key in ("articles", "chunks", "tokens", "vectors", "namespaces"):
             assert stats[key] == stats_before[key], key
         assert not (tmp_path / "empty" / "chroma").exists()  # nothing went to a local store
+        assert [q.text for q in served_app.attributions.find("default", "Valk")] == valk
     finally:
         served_app.close()
     feeds = FeedStore(db_url)
