@@ -32,10 +32,17 @@ Progress = Callable[[int], None]
 
 
 def namespace_for_guild(guild_id: int | str | None) -> str:
-    """Each Discord guild is its own namespace; the CLI's default is 'default'."""
-    if guild_id is None or str(guild_id).strip() == "":
+    """Each Discord guild is its own namespace; the CLI's default (no --guild) is 'default'. An
+    empty id is refused, as an empty path is: `--guild "$UNSET"` must not fall back to the
+    default namespace, which DMs read when NEWSDESK_ALLOW_DMS is on."""
+    if guild_id is None:
         return DEFAULT_NAMESPACE
     gid = str(guild_id).strip()
+    if not gid:
+        raise BadInputError(
+            'an empty guild id (--guild ""; an unset variable?): give the numeric Discord server id, '
+            "or leave --guild out for the default namespace"
+        )
     if not re.fullmatch(r"[A-Za-z0-9_-]{1,40}", gid):
         raise BadInputError(f"invalid guild id {gid!r}: use the numeric Discord server id")
     return f"g{gid}"
@@ -146,7 +153,7 @@ class Engine:
         latest: dict[str, Article] = {}
         for a in batch:  # the same article twice in one batch: the last version wins
             if reason := too_long(a, self.settings.max_article_chars):  # files: checked by the loader
-                report.problems.append(reason)
+                report.problems.append(f"{a.origin}: {reason}" if a.origin else reason)
                 continue
             latest[a.id] = a
         known = self.catalog.content_hashes(namespace, list(latest))
@@ -158,7 +165,7 @@ class Engine:
                 continue
             chunks = self.chunker.chunk(a.id, a.text)
             if not chunks:
-                report.problems.append(f"{a.url or a.title}: no text to index; skipped")
+                report.problems.append(f"{a.origin or a.url or a.title}: no text to index; skipped")
                 continue
             todo.append((a, chunks))
             if old is None:
