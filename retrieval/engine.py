@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
@@ -22,6 +23,7 @@ from retrieval.results import Answer, ArticleInfo, IngestReport, Passage
 from retrieval.settings import Settings
 from retrieval.store.catalog import Catalog, article_from_row, day_number
 from retrieval.store.index import Store
+from retrieval.store.vectors import missing_vectors_note
 from retrieval.web.dedup import StoryIndex
 
 DEFAULT_NAMESPACE = "default"
@@ -87,6 +89,7 @@ class Engine:
         self.answerer = answerer
         self.summarizer = summarizer
         self.stories = stories  # the syndicated-copy index (signatures and URLs of web stories)
+        self._gaps: dict[str, tuple[float, str | None]] = {}  # namespace → (checked, missing vectors)
 
     @property
     def _chunking(self) -> str:
@@ -237,7 +240,20 @@ class Engine:
         passages = self.search(question, namespace, k, since, source, as_of)
         if not passages and not self.catalog.count_articles(namespace):
             return Answer(NOTHING_INDEXED, [], [], mode="none")
-        return self.answerer.answer(question, passages)
+        answer = self.answerer.answer(question, passages)
+        checked, gap = self._gaps.get(namespace, (0.0, None))
+        if time.monotonic() - checked > 30:  # two counts: checked at most every 30 s
+            gap = self.vector_gap(namespace)
+            self._gaps[namespace] = (time.monotonic(), gap)
+        if gap:
+            answer.notes.append(gap)
+        return answer
+
+    def vector_gap(self, namespace: str | None = None) -> str | None:
+        """Why results are degraded when chunks have no vector (and that `reindex` fixes it)."""
+        namespaces = [namespace] if namespace else self.catalog.namespaces()
+        chunks = self.catalog.counts(namespace)["chunks"]
+        return missing_vectors_note(chunks, sum(self.store.vectors.count(ns) for ns in namespaces))
 
     def summarize(
         self,
@@ -319,9 +335,12 @@ class Engine:
     def stats(self, namespace: str | None = None) -> dict[str, Any]:
         counts = self.catalog.counts(namespace)
         namespaces = [namespace] if namespace else self.catalog.namespaces()
+        vectors = sum(self.store.vectors.count(ns) for ns in namespaces)
+        gap = missing_vectors_note(counts["chunks"], vectors)
         return {
             **counts,
-            "vectors": sum(self.store.vectors.count(ns) for ns in namespaces),
+            "vectors": vectors,
+            **({"problem": gap} if gap else {}),
             "namespaces": len(namespaces),
             **self.catalog.usage_totals(),
             "embedding_model": self.embedder.model_id,
@@ -351,6 +370,7 @@ class Engine:
                 total += self._rewrite(batch, ns, progress)
         self.catalog.set_meta("chunking", self._chunking)
         self._index_problem = None
+        self._gaps.clear()
         return total
 
     def _rewrite(self, batch: list[Article], namespace: str, progress: Progress | None) -> int:

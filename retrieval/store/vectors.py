@@ -43,6 +43,26 @@ def collection_name(namespace: str) -> str:
     return f"newsdesk-{safe}"
 
 
+def stored_vectors(client: Any, namespace: str) -> int:
+    """How many vectors a namespace's collection holds (0 when there is none); no model needed."""
+    try:
+        return int(client.get_collection(collection_name(namespace), embedding_function=None).count())
+    except NotFoundError:
+        return 0
+
+
+def missing_vectors_note(chunks: int, vectors: int) -> str | None:
+    """What to tell the user when chunks have no vector (the vector store was deleted, or a
+    reindex was cut short): dense search cannot find them. None when nothing is missing."""
+    if vectors >= chunks:
+        return None
+    return (
+        f"results are degraded: {chunks - vectors} of {chunks} passages have no vector (the vector "
+        "store was deleted or a reindex was cut short), so only keyword search finds them; run "
+        "`newsdesk reindex` to rebuild the vectors"
+    )
+
+
 @dataclass(frozen=True)
 class DenseHit:
     article_id: str
