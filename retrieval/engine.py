@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
@@ -22,6 +23,7 @@ from retrieval.results import Answer, ArticleInfo, IngestReport, Passage
 from retrieval.settings import Settings
 from retrieval.store.catalog import Catalog, article_from_row, day_number
 from retrieval.store.index import Store
+from retrieval.store.vectors import missing_vectors_note
 from retrieval.web.dedup import StoryIndex
 
 DEFAULT_NAMESPACE = "default"
@@ -32,10 +34,17 @@ Progress = Callable[[int], None]
 
 
 def namespace_for_guild(guild_id: int | str | None) -> str:
-    """Each Discord guild is its own namespace; the CLI's default is 'default'."""
-    if guild_id is None or str(guild_id).strip() == "":
+    """Each Discord guild is its own namespace; the CLI's default (no --guild) is 'default'. An
+    empty id is refused, as an empty path is: `--guild "$UNSET"` must not fall back to the
+    default namespace, which DMs read when NEWSDESK_ALLOW_DMS is on."""
+    if guild_id is None:
         return DEFAULT_NAMESPACE
     gid = str(guild_id).strip()
+    if not gid:
+        raise BadInputError(
+            'an empty guild id (--guild ""; an unset variable?): give the numeric Discord server id, '
+            "or leave --guild out for the default namespace"
+        )
     if not re.fullmatch(r"[A-Za-z0-9_-]{1,40}", gid):
         raise BadInputError(f"invalid guild id {gid!r}: use the numeric Discord server id")
     return f"g{gid}"
@@ -80,6 +89,7 @@ class Engine:
         self.answerer = answerer
         self.summarizer = summarizer
         self.stories = stories  # the syndicated-copy index (signatures and URLs of web stories)
+        self._gaps: dict[str, tuple[float, str | None]] = {}  # namespace → (checked, missing vectors)
 
     @property
     def _chunking(self) -> str:
@@ -146,7 +156,7 @@ class Engine:
         latest: dict[str, Article] = {}
         for a in batch:  # the same article twice in one batch: the last version wins
             if reason := too_long(a, self.settings.max_article_chars):  # files: checked by the loader
-                report.problems.append(reason)
+                report.problems.append(f"{a.origin}: {reason}" if a.origin else reason)
                 continue
             latest[a.id] = a
         known = self.catalog.content_hashes(namespace, list(latest))
@@ -158,7 +168,7 @@ class Engine:
                 continue
             chunks = self.chunker.chunk(a.id, a.text)
             if not chunks:
-                report.problems.append(f"{a.url or a.title}: no text to index; skipped")
+                report.problems.append(f"{a.origin or a.url or a.title}: no text to index; skipped")
                 continue
             todo.append((a, chunks))
             if old is None:
@@ -230,7 +240,20 @@ class Engine:
         passages = self.search(question, namespace, k, since, source, as_of)
         if not passages and not self.catalog.count_articles(namespace):
             return Answer(NOTHING_INDEXED, [], [], mode="none")
-        return self.answerer.answer(question, passages)
+        answer = self.answerer.answer(question, passages)
+        checked, gap = self._gaps.get(namespace, (0.0, None))
+        if time.monotonic() - checked > 30:  # two counts: checked at most every 30 s
+            gap = self.vector_gap(namespace)
+            self._gaps[namespace] = (time.monotonic(), gap)
+        if gap:
+            answer.notes.append(gap)
+        return answer
+
+    def vector_gap(self, namespace: str | None = None) -> str | None:
+        """Why results are degraded when chunks have no vector (and that `reindex` fixes it)."""
+        namespaces = [namespace] if namespace else self.catalog.namespaces()
+        chunks = self.catalog.counts(namespace)["chunks"]
+        return missing_vectors_note(chunks, sum(self.store.vectors.count(ns) for ns in namespaces))
 
     def summarize(
         self,
@@ -312,9 +335,12 @@ class Engine:
     def stats(self, namespace: str | None = None) -> dict[str, Any]:
         counts = self.catalog.counts(namespace)
         namespaces = [namespace] if namespace else self.catalog.namespaces()
+        vectors = sum(self.store.vectors.count(ns) for ns in namespaces)
+        gap = missing_vectors_note(counts["chunks"], vectors)
         return {
             **counts,
-            "vectors": sum(self.store.vectors.count(ns) for ns in namespaces),
+            "vectors": vectors,
+            **({"problem": gap} if gap else {}),
             "namespaces": len(namespaces),
             **self.catalog.usage_totals(),
             "embedding_model": self.embedder.model_id,
@@ -344,6 +370,7 @@ class Engine:
                 total += self._rewrite(batch, ns, progress)
         self.catalog.set_meta("chunking", self._chunking)
         self._index_problem = None
+        self._gaps.clear()
         return total
 
     def _rewrite(self, batch: list[Article], namespace: str, progress: Progress | None) -> int:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -24,7 +25,7 @@ class Settings(BaseSettings):
     # Storage
     data_dir: Path = Field(default=Path("./data"), alias="NEWSDESK_DATA_DIR")
     chroma_host: str | None = Field(default=None, alias="CHROMA_HOST")
-    chroma_port: int = Field(default=8000, alias="CHROMA_PORT")
+    chroma_port: int = Field(default=8000, alias="CHROMA_PORT", ge=1, le=65535)
     chroma_ssl: bool = Field(default=False, alias="CHROMA_SSL")
     chroma_auth_token: str | None = Field(default=None, alias="CHROMA_AUTH_TOKEN")
     # Shared state (articles, BM25, feeds, feedback, leases) for several processes: a
@@ -47,16 +48,16 @@ class Settings(BaseSettings):
     # > 0: BM25 in two passes; words in more than this share of all chunks only rank the
     # candidates the rarer words found (0: one exact pass)
     lexical_max_df: float = Field(default=0.0, alias="NEWSDESK_LEXICAL_MAX_DF", ge=0, le=1)
-    max_question_chars: int = Field(default=1000, alias="NEWSDESK_MAX_QUESTION_CHARS")
-    max_article_chars: int = Field(default=2_000_000, alias="NEWSDESK_MAX_ARTICLE_CHARS")
+    max_question_chars: int = Field(default=1000, alias="NEWSDESK_MAX_QUESTION_CHARS", ge=1)
+    max_article_chars: int = Field(default=2_000_000, alias="NEWSDESK_MAX_ARTICLE_CHARS", ge=1)
 
     # Generation (OpenAI-compatible); with no key the answers are extractive
     openai_api_key: str | None = Field(default=None, alias="OPENAI_API_KEY")
     openai_base_url: str | None = Field(default=None, alias="OPENAI_BASE_URL")
     llm_model: str = Field(default="gpt-4o-mini", alias="NEWSDESK_LLM_MODEL")
-    llm_timeout: float = Field(default=60.0, alias="NEWSDESK_LLM_TIMEOUT")
-    llm_context_tokens: int = Field(default=16000, alias="NEWSDESK_LLM_CONTEXT_TOKENS")
-    llm_reply_tokens: int = Field(default=800, alias="NEWSDESK_LLM_REPLY_TOKENS")
+    llm_timeout: float = Field(default=60.0, alias="NEWSDESK_LLM_TIMEOUT", gt=0)
+    llm_context_tokens: int = Field(default=16000, alias="NEWSDESK_LLM_CONTEXT_TOKENS", ge=1)
+    llm_reply_tokens: int = Field(default=800, alias="NEWSDESK_LLM_REPLY_TOKENS", ge=1)
 
     # Discord
     discord_token: str | None = Field(default=None, alias="DISCORD_TOKEN")
@@ -64,19 +65,37 @@ class Settings(BaseSettings):
     discord_gateway_url: str | None = Field(default=None, alias="NEWSDESK_DISCORD_GATEWAY_URL")
     discord_admin_role: str | None = Field(default=None, alias="NEWSDESK_ADMIN_ROLE")
     discord_allow_dms: bool = Field(default=False, alias="NEWSDESK_ALLOW_DMS")
-    ask_cooldown_seconds: float = Field(default=5.0, alias="NEWSDESK_ASK_COOLDOWN")
+    ask_cooldown_seconds: float = Field(default=5.0, alias="NEWSDESK_ASK_COOLDOWN", ge=0)
     discord_shards: str | None = Field(default=None, alias="NEWSDESK_SHARDS")  # "auto" or a number
     discord_shard_ids: str | None = Field(default=None, alias="NEWSDESK_SHARD_IDS")  # "0,1": this process's
     discord_message_content: bool = Field(default=False, alias="NEWSDESK_DISCORD_MESSAGE_CONTENT")
 
     # Web fetching and feeds
     fetch_allow: str = Field(default="", alias="NEWSDESK_FETCH_ALLOW")
-    fetch_max_bytes: int = Field(default=5 * 1024 * 1024, alias="NEWSDESK_FETCH_MAX_BYTES")
-    fetch_timeout: float = Field(default=15.0, alias="NEWSDESK_FETCH_TIMEOUT")
+    fetch_max_bytes: int = Field(default=5 * 1024 * 1024, alias="NEWSDESK_FETCH_MAX_BYTES", ge=1)
+    fetch_timeout: float = Field(default=15.0, alias="NEWSDESK_FETCH_TIMEOUT", gt=0)
     feed_concurrency: int = Field(default=8, alias="NEWSDESK_FEED_CONCURRENCY", ge=1, le=64)
     feeds_poll_in_bot: bool = Field(default=True, alias="NEWSDESK_FEEDS_POLL_IN_BOT")
-    feeds_channel: int | None = Field(default=None, alias="NEWSDESK_FEEDS_CHANNEL")
+    feeds_channel: int | None = Field(default=None, alias="NEWSDESK_FEEDS_CHANNEL", ge=0)
     poller_lease_seconds: float = Field(default=60.0, alias="NEWSDESK_POLLER_LEASE", ge=1, le=3600)
+
+    @model_validator(mode="after")
+    def _relations(self) -> Settings:
+        """Settings that are each in range but do not fit together."""
+        if self.chunk_overlap >= self.chunk_tokens:
+            raise PydanticCustomError(
+                "relation",
+                "NEWSDESK_CHUNK_OVERLAP ({overlap}) must be smaller than NEWSDESK_CHUNK_TOKENS ({tokens})",
+                {"overlap": self.chunk_overlap, "tokens": self.chunk_tokens},
+            )
+        if self.llm_reply_tokens >= self.llm_context_tokens:
+            raise PydanticCustomError(
+                "relation",
+                "NEWSDESK_LLM_REPLY_TOKENS ({reply}) must be smaller than "
+                "NEWSDESK_LLM_CONTEXT_TOKENS ({context})",
+                {"reply": self.llm_reply_tokens, "context": self.llm_context_tokens},
+            )
+        return self
 
     @property
     def sqlite_path(self) -> Path:
@@ -102,6 +121,9 @@ def settings_problems(err: ValidationError) -> list[str]:
     lines = []
     for e in err.errors():
         name = ".".join(str(part) for part in e["loc"]) or "settings"
+        if e["type"] == "relation":  # between settings: the message names both
+            lines.append(e["msg"])
+            continue
         secret = name.endswith(("_TOKEN", "_KEY", "PASSWORD")) or name == "NEWSDESK_DATABASE_URL"
         got = "" if secret or "input" not in e else f" (got {e['input']!r})"
         lines.append(f"{name}: {e['msg']}{got}")

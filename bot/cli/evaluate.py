@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from bot.cli.context import app_of
+from bot.cli.terminal import console as _console
 from bot.cli.terminal import progress_bar, run_or_exit
 from retrieval.app import App
 from retrieval.errors import BadInputError
@@ -29,7 +29,7 @@ def eval_command(
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="only the first N questions")] = None,
 ) -> None:
     """Ingest a benchmark corpus (reusing the index) and answer its questions as of their dates."""
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    err = _console(stderr=True)
 
     def go() -> None:
         if not corpus.exists():
@@ -57,7 +57,7 @@ def eval_command(
             err.print("score.py not found beside the questions: run it yourself on the run file")
             return
         metrics = score(scorer, questions, out, subset=limit is not None)["metrics"]
-        console = Console(highlight=False)
+        console = _console(soft_wrap=False)
         for key in HEADLINE:
             m = metrics.get(key)
             if m:

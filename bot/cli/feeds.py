@@ -19,9 +19,10 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from bot.cli.context import GuildOpt, app_of
-from bot.cli.terminal import run_or_exit
+from bot.cli.terminal import console, run_or_exit
 from retrieval.answer.digest import Digest, build_digest, collect_articles
 from retrieval.app import App
 from retrieval.engine import namespace_for_guild
@@ -49,11 +50,11 @@ fetch_app = typer.Typer(
 
 
 def _out() -> Console:
-    return Console(highlight=False)
+    return console(soft_wrap=False)
 
 
 def _err() -> Console:
-    return Console(stderr=True, highlight=False)
+    return console(stderr=True, soft_wrap=False)
 
 
 def ago(ts: float | None, now: float) -> str:
@@ -125,13 +126,12 @@ def feeds_add(
 def feeds_table(feeds: list[Feed], now: float) -> Table:
     table = Table("#", "feed", "every", "last ok", "next poll", "items", "problem")
     for f in feeds:
-        problem = escape(f.last_error or "")
+        problem = Text(f.last_error or "")
         if f.failures:
-            problem = f"[red]{f.failures} failure(s):[/red] {problem}"
-        label = escape(f.title) + "\n" if f.title else ""
+            problem = Text.assemble((f"{f.failures} failure(s):", "red"), " ", problem)
         table.add_row(
             str(f.id),
-            label + escape(f.url),
+            Text(f"{f.title}\n{f.url}" if f.title else f.url),
             format_every(f.every_seconds),
             ago(f.last_ok, now),
             ago(f.next_poll, now),
@@ -302,7 +302,7 @@ def feeds_poll(
 
     def go() -> int:
         services = app_of(ctx)
-        namespace = namespace_for_guild(guild) if guild else None
+        namespace = namespace_for_guild(guild) if guild is not None else None
         if not services.feeds.list_feeds(namespace):
             _out().print("no feeds followed; add one with `newsdesk feeds add URL`")
             return 0

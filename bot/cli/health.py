@@ -7,6 +7,7 @@ from __future__ import annotations
 import typer
 
 from bot.cli.context import app_of
+from retrieval.store.vectors import missing_vectors_note, stored_vectors
 
 
 def health_command(ctx: typer.Context) -> None:
@@ -22,7 +23,13 @@ def health_command(ctx: typer.Context) -> None:
         services.chroma.heartbeat()
         services.database.execute("SELECT 1").fetchone()
         state = "postgresql" if services.database.dialect == "postgres" else "sqlite"
+        catalog = services.catalog
+        stored = sum(stored_vectors(services.chroma, ns) for ns in catalog.namespaces())
+        gap = missing_vectors_note(catalog.counts()["chunks"], stored)
     except Exception as exc:
         typer.echo(f"unhealthy: {type(exc).__name__}: {exc}".splitlines()[0], err=True)
         raise typer.Exit(1) from None
+    if gap:  # the store answers, but dense search misses passages: not healthy
+        typer.echo(f"unhealthy: {gap}", err=True)
+        raise typer.Exit(1)
     typer.echo(f"ok: {vectors}, {state} state")

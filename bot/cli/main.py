@@ -13,6 +13,7 @@ import typer
 from pydantic import ValidationError
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from bot.cli.context import GuildOpt, app_of
 from bot.cli.evaluate import eval_command
@@ -204,9 +205,9 @@ def sources(
         total = engine.count_articles(ns, query)
         table = Table("id", "published", "source", "title", "chunks")
         for r in rows:
-            table.add_row(
-                r.id, r.published.isoformat() if r.published else "—", r.source, r.title, str(r.n_chunks)
-            )
+            published = r.published.isoformat() if r.published else "—"
+            # cells from articles are text, never markup
+            table.add_row(Text(r.id), published, Text(r.source), Text(r.title), str(r.n_chunks))
         console = _console()
         console.print(table)
         console.print(f"{len(rows)} of {total} article(s)")
@@ -225,7 +226,7 @@ def delete(
 
     def go() -> None:
         info = services.engine.delete(article, namespace_for_guild(guild))
-        _console().print(f"deleted {info.id}: {info.title} ({info.n_chunks} chunks)")
+        _console().print(f"deleted {escape(info.id)}: {escape(info.title)} ({info.n_chunks} chunks)")
 
     run_or_exit(go)
 
@@ -236,9 +237,9 @@ def stats(ctx: typer.Context, guild: GuildOpt = None) -> None:
     services = app_of(ctx)
 
     def go() -> None:
-        data = services.engine.stats(namespace_for_guild(guild) if guild else None)
+        data = services.engine.stats(namespace_for_guild(guild) if guild is not None else None)
         for key, value in data.items():
-            _console().print(f"{key}: {value}")
+            _console().print(f"{key}: {escape(str(value))}")
 
     run_or_exit(go)
 
@@ -250,7 +251,7 @@ def reindex(ctx: typer.Context, guild: GuildOpt = None) -> None:
 
     def go() -> None:
         engine = services.engine
-        ns = namespace_for_guild(guild) if guild else None
+        ns = namespace_for_guild(guild) if guild is not None else None
         total = engine.count_articles(ns) if ns else engine.stats()["articles"]
         with progress_bar(_console(stderr=True)) as bar:
             task = bar.add_task("reindexing", total=total)

@@ -121,5 +121,5 @@ def feedback(
     ctx: typer.Context, guild: Annotated[str | None, typer.Option("--guild", help="One server only.")] = None
 ) -> None:
     """Answers the bot posted and their 👍/👎 counts."""
-    counts = app_of(ctx).feedback.counts(namespace_for_guild(guild) if guild else None)
+    counts = app_of(ctx).feedback.counts(namespace_for_guild(guild) if guild is not None else None)
     typer.echo(f"answers: {counts['answers']}\nup: {counts['up']}\ndown: {counts['down']}")

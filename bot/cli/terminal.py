@@ -25,8 +25,13 @@ from retrieval.results import Answer
 T = TypeVar("T")
 
 
-def console(stderr: bool = False) -> Console:
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+def console(stderr: bool = False, soft_wrap: bool = True) -> Console:
+    """The one console every command prints through. Markup is read only in newsdesk's own
+    format strings: whatever came from outside (titles, sources, URLs, quotes, feed names,
+    problems) goes in as `rich.text.Text` or through `escape`. Emoji codes are never read
+    (`:100:` in "news.jsonl:100: bad line" is a line number, `:fire:` in a quote is text), and
+    nothing is highlighted."""
+    return Console(stderr=stderr, highlight=False, soft_wrap=soft_wrap, emoji=False)
 
 
 class LineProgress(Progress):
@@ -68,7 +73,7 @@ def run_or_exit(fn: Callable[[], T]) -> T:
     try:
         return fn()
     except NewsdeskError as exc:
-        Console(stderr=True, highlight=False, soft_wrap=True).print(f"[red]error:[/red] {escape(str(exc))}")
+        console(stderr=True).print(f"[red]error:[/red] {escape(str(exc))}")
         raise typer.Exit(exc.exit_code) from None
 
 

@@ -25,6 +25,7 @@ import openai
 from openai import AsyncOpenAI
 
 from retrieval.settings import Settings
+from retrieval.text.safety import clean_untrusted
 
 log = logging.getLogger(__name__)
 
@@ -194,7 +195,7 @@ class Chat:
         content = getattr(message, "content", None)
         if not isinstance(content, str):
             raise _Retry("bad_reply")
-        return content
+        return clean_untrusted(content)  # a model's reply is text from outside
 
     async def _stream_once(
         self, messages: Messages, max_tokens: int | None, usage: dict[str, int]
@@ -220,7 +221,7 @@ class Chat:
                         delta = choice.delta.content if choice.delta else None
                         if delta:
                             text += delta
-                            yield text
+                            yield clean_untrusted(text)  # a model's reply is text from outside
                         if choice.finish_reason:
                             finished = True
                     if loop.time() > deadline:

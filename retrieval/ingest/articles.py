@@ -7,9 +7,9 @@ import hashlib
 import re
 import urllib.parse
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from retrieval.ingest.cleaning import strip_controls
+from retrieval.text.safety import clean_line, clean_untrusted
 
 HOST_ALIASES = {
     "edition.cnn.com": "cnn.com",
@@ -90,14 +90,26 @@ def parse_date(value: str | date | datetime | None) -> date | None:
         return None
 
 
+# A date this many days after today is "in the future" (a day's slack for time zones).
+FUTURE_SLACK_DAYS = 1
+
+
+def in_future(day: date | None, today: date | None = None) -> bool:
+    """`day` is after tomorrow: no story is published there (a typo, or a page lying to rank first)."""
+    return day is not None and day > (today or date.today()) + timedelta(days=FUTURE_SLACK_DAYS)
+
+
 def date_field(value: object) -> date | None:
     """An article's `published` as given in a file: None when it is empty; ValueError when it is
-    not a date (stored undated, the story would silently rank as a year old)."""
+    not a date (stored undated, the story would silently rank as a year old) or lies in the
+    future (it would head every digest and pass every `--since`)."""
     if value is None or value == "":
         return None
     found = parse_date(value) if isinstance(value, (str, date)) else None
     if found is None:
         raise ValueError(f"'published' is not a date: {value!r} (use YYYY-MM-DD)")
+    if in_future(found):
+        raise ValueError(f"'published' is in the future: {found} (today is {date.today()})")
     return found
 
 
@@ -112,13 +124,18 @@ class Article:
     authors: list[str] = field(default_factory=list)
     published: date | None = None
     id: str = ""
+    # where it was read ("news.jsonl:12"), for problems about it; not part of the article
+    origin: str = field(default="", compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        # text from the web is shown in terminals and chats: no control characters in any field
-        self.title = " ".join(strip_controls(self.title).split())
-        self.text = strip_controls(self.text)
-        self.source = strip_controls(self.source)
-        self.authors = [strip_controls(a) for a in self.authors]
+        # every field came from outside and is shown in terminals, JSON and chats: cleaned here,
+        # once (no escape sequences, control, bidi or zero-width characters)
+        self.title = clean_line(self.title)
+        self.text = clean_untrusted(self.text)
+        self.url = clean_line(self.url)
+        self.source = clean_line(self.source)
+        self.authors = [a for a in map(clean_line, self.authors) if a]
+        self.id = clean_line(self.id)
         if not self.source and self.url:
             self.source = source_of(self.url)
         if not self.id:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from retrieval.text.safety import clean_untrusted
+
 # A line that starts the page furniture after the story; everything from it on is dropped.
 _TRAILER = re.compile(
     r"^\s*(source link|leave a reply|leave a comment|products you may like|articles you may like"
@@ -22,27 +24,15 @@ _JUNK_LINE = re.compile(
 )
 
 
-# Control characters other than tab and newline (C0, DEL, C1): terminal escape sequences in an
-# article (ESC[2J clears the screen, ESC]0;… sets the window title) must not reach a terminal.
-# Whole escape sequences go (CSI "ESC[…m", OSC "ESC]…BEL"), then any control character left.
-_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]")
-_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-
-
-def strip_controls(text: str) -> str:
-    """`text` without escape sequences and control characters; tabs, newlines and carriage
-    returns are kept."""
-    return _CONTROLS.sub("", _ESCAPES.sub("", text))
-
-
 def _is_headline_like(line: str) -> bool:
     s = line.strip()
     return 0 < len(s) <= 90 and not re.search(r"[.!?\"”’)]$", s)
 
 
 def clean_text(text: str) -> str:
-    """Return the story body: trailers cut, junk lines dropped, a trailing headline list removed."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    """Return the story body: cleaned of what must not reach a terminal or a chat
+    (`clean_untrusted`), trailers cut, junk lines dropped, a trailing headline list removed."""
+    text = clean_untrusted(text.replace("\r\n", "\n").replace("\r", "\n"))
     lines = text.split("\n")
     body_chars = 0
     kept: list[str] = []

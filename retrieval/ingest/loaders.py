@@ -58,25 +58,47 @@ def _decode(raw: bytes, path: Path) -> str | LoadProblem:
         )
 
 
+# A title longer than this is no headline (one citation printed 200 KB): the line is refused.
+MAX_TITLE_CHARS = 500
+
+
+def _text_field(record: dict[str, object], name: str) -> str:
+    """A JSONL field that must be text (a number is taken as written; a list or object refused)."""
+    value = record.get(name)
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise ValueError(f"'{name}' must be text, not {type(value).__name__}")
+    return str(value)
+
+
+def check_title(title: str) -> None:
+    """ValueError for a title no headline has: over MAX_TITLE_CHARS characters."""
+    if len(title) > MAX_TITLE_CHARS:
+        raise ValueError(f"the title is {len(title):,} characters long (at most {MAX_TITLE_CHARS})")
+
+
 def article_from_record(record: dict[str, object]) -> Article:
     """Build an Article from a JSON object with the corpus fields; raises ValueError if unusable."""
     text = record.get("text")
-    if not isinstance(text, str) or not text.strip():
+    body = clean_text(text) if isinstance(text, str) else ""
+    if not body:  # missing, not text, empty, or only invisible characters
         raise ValueError("missing or empty 'text'")
     authors = record.get("authors") or []
     if isinstance(authors, str):
         authors = [authors]
-    if not isinstance(authors, list):
+    if not isinstance(authors, list) or not all(isinstance(a, str) for a in authors):
         raise ValueError("'authors' must be a list of names")
-    title = record.get("title")
+    title = _text_field(record, "title")
+    check_title(title)
     return Article(
-        id=str(record.get("id") or ""),
-        url=str(record.get("url") or ""),
-        title=str(title) if title else "",
-        source=str(record.get("source") or ""),
-        authors=[str(a) for a in authors],
+        id=_text_field(record, "id"),
+        url=_text_field(record, "url"),
+        title=title,
+        source=_text_field(record, "source"),
+        authors=list(authors),
         published=date_field(record.get("published") or record.get("date")),
-        text=clean_text(text),
+        text=body,
     )
 
 
@@ -117,26 +139,34 @@ def _open_jsonl(path: Path) -> BinaryIO:
 
 def load_jsonl(path: Path, max_chars: int | None = None) -> Iterator[Loaded]:
     lineno = 0
+    seen = False
     try:
         with _open_jsonl(path) as fh:
             for lineno, raw in enumerate(fh, start=1):
                 if not raw.strip():
                     continue
+                seen = True
                 try:
                     record = json.loads(raw.decode("utf-8"))
                     if not isinstance(record, dict):
                         raise ValueError("not a JSON object")
-                    yield _within(article_from_record(record), path, max_chars, lineno)
+                    article = article_from_record(record)
+                    article.origin = f"{path}:{lineno}"
+                    yield _within(article, path, max_chars, lineno)
                 except UnicodeDecodeError:
                     yield LoadProblem(str(path), "not UTF-8 text", lineno)
                 except (json.JSONDecodeError, ValueError) as exc:
                     yield LoadProblem(str(path), f"bad line skipped ({exc})", lineno)
     except (OSError, EOFError, zlib.error) as exc:
         yield _unreadable(path, exc, lineno)
+        return
+    if not seen:  # as an empty .txt is
+        yield LoadProblem(str(path), "empty file")
 
 
 def _jsonl_items(path: Path) -> int:
-    """How many items `load_jsonl` yields: one per non-blank line, one more if the file breaks off."""
+    """How many items `load_jsonl` yields: one per non-blank line, one more if the file breaks
+    off, one for a file with no lines (a problem)."""
     count = 0
     try:
         with _open_jsonl(path) as fh:
@@ -144,7 +174,7 @@ def _jsonl_items(path: Path) -> int:
                 count += bool(raw.strip())
     except (OSError, EOFError, zlib.error):
         return count + 1
-    return count
+    return count or 1
 
 
 def load_text(path: Path) -> Iterator[Loaded]:
@@ -172,6 +202,11 @@ def load_text(path: Path) -> Iterator[Loaded]:
         yield LoadProblem(str(path), "no title or text after the front matter")
         return
     title = lines[0].lstrip("#").strip()
+    try:
+        check_title(title)
+    except ValueError as exc:
+        yield LoadProblem(str(path), f"{exc}; nothing read from this file", 1)
+        return
     body = clean_text("\n".join(lines[1:]))
     if not body:
         yield LoadProblem(str(path), "no text after the title line")
@@ -190,6 +225,7 @@ def load_text(path: Path) -> Iterator[Loaded]:
         source=meta.get("source") or dateline_source(body),
         authors=[a.strip() for a in meta.get("authors", "").split(",") if a.strip()],
         published=published,
+        origin=str(path),
     )
 
 
@@ -255,6 +291,7 @@ def load_html(path: Path, url: str = "") -> Iterator[Loaded]:
     if article is None:
         yield LoadProblem(str(path), "no article text found in the page")
     else:
+        article.origin = str(path)
         yield article
 
 
@@ -272,8 +309,11 @@ def article_from_html(html: str, url: str = "") -> Article | None:
     if not body:
         return None
     author = data.get("author") or ""
+    title = str(data.get("title") or body.split("\n", 1)[0][:120])
+    if len(title) > MAX_TITLE_CHARS:  # a page's title is cut, not refused: the story is there
+        title = title[: MAX_TITLE_CHARS - 1].rstrip() + "…"
     return Article(
-        title=str(data.get("title") or body.split("\n", 1)[0][:120]),
+        title=title,
         text=body,
         url=str(data.get("url") or url or ""),
         source=str(data.get("hostname") or ""),
@@ -299,7 +339,10 @@ def input_files(path: Path) -> list[Path]:
 
 def count_items(path: Path) -> int:
     """How many items (articles and problems) `load_path(path)` yields: a progress total."""
-    return sum(_jsonl_items(f) if _suffix(f) in (".jsonl", ".jsonl.gz") else 1 for f in input_files(path))
+    return sum(
+        _jsonl_items(f) if f.is_file() and _suffix(f) in (".jsonl", ".jsonl.gz") else 1
+        for f in input_files(path)
+    )
 
 
 def load_path(path: Path | str, max_chars: int | None = None) -> Iterator[Loaded]:
@@ -319,6 +362,9 @@ def load_path(path: Path | str, max_chars: int | None = None) -> Iterator[Loaded
     if path.is_dir():
         for f in input_files(path):
             yield from load_path(f, max_chars)
+        return
+    if not path.is_file():  # reading a FIFO would wait for a writer forever
+        yield LoadProblem(shown, "not a regular file (a pipe, socket or device); nothing read from it")
         return
     suffix = _suffix(path)
     if suffix in (".jsonl", ".jsonl.gz"):

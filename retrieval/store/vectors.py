@@ -6,15 +6,18 @@ from __future__ import annotations
 import contextlib
 import operator
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import chromadb
 import numpy as np
+from chromadb.errors import NotFoundError
 
 from retrieval.errors import ModelMismatchError
 from retrieval.settings import Settings
+
+T = TypeVar("T")
 
 
 def build_chroma_client(settings: Settings) -> Any:
@@ -38,6 +41,26 @@ def build_chroma_client(settings: Settings) -> Any:
 def collection_name(namespace: str) -> str:
     safe = re.sub(r"[^A-Za-z0-9_-]", "-", namespace)[:50]
     return f"newsdesk-{safe}"
+
+
+def stored_vectors(client: Any, namespace: str) -> int:
+    """How many vectors a namespace's collection holds (0 when there is none); no model needed."""
+    try:
+        return int(client.get_collection(collection_name(namespace), embedding_function=None).count())
+    except NotFoundError:
+        return 0
+
+
+def missing_vectors_note(chunks: int, vectors: int) -> str | None:
+    """What to tell the user when chunks have no vector (the vector store was deleted, or a
+    reindex was cut short): dense search cannot find them. None when nothing is missing."""
+    if vectors >= chunks:
+        return None
+    return (
+        f"results are degraded: {chunks - vectors} of {chunks} passages have no vector (the vector "
+        "store was deleted or a reindex was cut short), so only keyword search finds them; run "
+        "`newsdesk reindex` to rebuild the vectors"
+    )
 
 
 @dataclass(frozen=True)
@@ -79,29 +102,50 @@ class Vectors:
         self._collections[namespace] = col
         return col
 
+    def _on_fresh(self, namespace: str, op: Callable[[Any], T], create: bool = True) -> T | None:
+        """`op(collection)`; None when there is no collection and `create` is off. A handle taken
+        before another process (a `newsdesk reindex`) dropped and rebuilt the collection points
+        at one that no longer exists: the handle is taken again and `op` run once more."""
+        for attempt in range(2):
+            col = self.collection(namespace, create=create)
+            if col is None:
+                return None
+            try:
+                return op(col)
+            except NotFoundError:
+                self._collections.pop(namespace, None)
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
     def drop(self, namespace: str) -> None:
         self._collections.pop(namespace, None)
         with contextlib.suppress(Exception):
             self.client.delete_collection(collection_name(namespace))
 
     def delete_articles(self, namespace: str, article_ids: Sequence[str]) -> None:
-        col = self.collection(namespace, create=False)
-        if col is None or not article_ids:
+        if not article_ids:
             return
-        for i in range(0, len(article_ids), 500):
-            col.delete(where={"article_id": {"$in": list(article_ids[i : i + 500])}})
+
+        def delete(col: Any) -> None:
+            for i in range(0, len(article_ids), 500):
+                col.delete(where={"article_id": {"$in": list(article_ids[i : i + 500])}})
+
+        self._on_fresh(namespace, delete, create=False)
 
     def upsert(
         self, namespace: str, ids: list[str], embeddings: np.ndarray, metadatas: list[dict[str, Any]]
     ) -> None:
-        col = self.collection(namespace)
-        assert col is not None
-        for i in range(0, len(ids), self.max_batch):
-            col.upsert(
-                ids=ids[i : i + self.max_batch],
-                embeddings=embeddings[i : i + self.max_batch],
-                metadatas=metadatas[i : i + self.max_batch],
-            )
+
+        def upsert(col: Any) -> None:
+            for i in range(0, len(ids), self.max_batch):
+                col.upsert(
+                    ids=ids[i : i + self.max_batch],
+                    embeddings=embeddings[i : i + self.max_batch],
+                    metadatas=metadatas[i : i + self.max_batch],
+                )
+
+        self._on_fresh(namespace, upsert)
 
     # `query` first asks for this many times `n` neighbours unfiltered, and filters them itself
     PREFETCH = 4
@@ -118,9 +162,9 @@ class Vectors:
         are the filtered answer (any passing chunk nearer than the n-th is among those fetched).
         When fewer pass (a narrow filter: one outlet, the last day), or the filter uses an
         operator `matches` does not know, Chroma filters."""
-        col = self.collection(namespace, create=False)
-        if col is None:
-            return []
+        return self._on_fresh(namespace, lambda col: self._nearest(col, vector, n, where), create=False) or []
+
+    def _nearest(self, col: Any, vector: np.ndarray, n: int, where: dict[str, Any] | None) -> list[DenseHit]:
         if where is not None and self.PREFETCH and known_filter(where):
             hits = self._query(col, vector, n * self.PREFETCH, None)
             passed = [hit for hit, meta in hits if matches(meta, where)]
@@ -145,8 +189,7 @@ class Vectors:
         return hits
 
     def count(self, namespace: str) -> int:
-        col = self.collection(namespace, create=False)
-        return int(col.count()) if col is not None else 0
+        return self._on_fresh(namespace, lambda col: int(col.count()), create=False) or 0
 
 
 _COMPARE = {

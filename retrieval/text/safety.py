@@ -4,6 +4,11 @@
 instructions…", "@everyone"): the extractive answerer, summaries and digests never quote them,
 and the citation checker takes them as support for nothing. `defuse_mentions` breaks the
 mentions in text a chat client would otherwise ping people with.
+
+`clean_untrusted` is the one gate every string from outside passes where it enters (an article's
+fields, a feed's title and errors, a page, a model's reply): no terminal escape sequences, no
+control characters, no bidi overrides or zero-width characters. What the CLI prints it prints as
+text (bot/cli/terminal.py); the Discord side renders it within its own rules.
 """
 
 from __future__ import annotations
@@ -20,7 +25,30 @@ _INSTRUCTION = re.compile(
     r"|\b(system prompt|you are now|as an ai|new instructions)\b|@(everyone|here)\b",
     re.IGNORECASE,
 )
+# Whole escape sequences go (CSI "ESC[…m", OSC "ESC]…BEL"), then any control character left
+# (C0 other than tab, newline and carriage return; DEL; C1): ESC[2J clears the screen, ESC]0;…
+# sets the window title.
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]")
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Characters that change how text displays without being seen: bidi embeddings, overrides and
+# isolates (U+202E shows "Dock\u202e gnik" as "Dock king"), marks (LRM, RLM, ALM), zero-width
+# space, joiners and non-joiner, word joiner, invisible operators, the BOM / zero-width no-break
+# space, the Mongolian vowel separator, interlinear annotation marks.
+_INVISIBLE = re.compile("[\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]")
+
 _MENTION = re.compile(r"@(?=(everyone|here)\b)|<@(?=[!&]?\d+>)", re.IGNORECASE)
+
+
+def clean_untrusted(text: str) -> str:
+    """`text` from outside (a page, a feed, a file, a model) without escape sequences, control
+    characters (tab, newline and carriage return are kept), bidi controls and zero-width
+    characters. A text of only such characters comes out empty."""
+    return _INVISIBLE.sub("", _CONTROLS.sub("", _ESCAPES.sub("", text)))
+
+
+def clean_line(text: str) -> str:
+    """`clean_untrusted` for a one-line field (a title, a feed's name): whitespace collapsed."""
+    return " ".join(clean_untrusted(text).split())
 
 
 def looks_like_instruction(sentence: str) -> bool:

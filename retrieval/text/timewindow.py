@@ -7,7 +7,7 @@ import re
 from datetime import date, timedelta
 
 from retrieval.errors import BadInputError
-from retrieval.ingest.articles import parse_date
+from retrieval.ingest.articles import in_future, parse_date
 
 _UNITS = {"h": 1 / 24, "d": 1, "w": 7, "m": 30, "y": 365}
 
@@ -33,6 +33,10 @@ def parse_since(value: str | None, today: date | None = None) -> date | None:
         raise BadInputError(f"can't read the time window {value!r}: use 24h, 7d, 2w, 3m or YYYY-MM-DD")
     if today is not None and d > today:
         raise BadInputError(f"the time window starts on {d} but ends on {today}: the start must come first")
+    if today is None and in_future(d):
+        raise BadInputError(
+            f"the time window starts on {d}, after today ({date.today()}): nothing is published there yet"
+        )
     return d
 
 

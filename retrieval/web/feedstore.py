@@ -17,6 +17,7 @@ from pathlib import Path
 
 from retrieval.errors import BadInputError, NotFoundError
 from retrieval.store.database import Database, open_database
+from retrieval.text.safety import clean_line
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS feeds (
@@ -231,11 +232,11 @@ class FeedStore:
                 (
                     etag,
                     last_modified,
-                    title or None,
+                    clean_line(title or "") or None,  # the feed's own <title>: from outside
                     now,
                     now,
                     now + self._jittered(feed.every_seconds),
-                    warning,
+                    clean_line(warning) if warning else None,
                     ingested,
                     feed.id,
                 ),
@@ -248,7 +249,7 @@ class FeedStore:
         with self._tx() as db:
             db.execute(
                 "UPDATE feeds SET last_polled = ?, next_poll = ?, failures = ?, last_error = ? WHERE id = ?",
-                (now, now + delay, failures, error[:500], feed.id),
+                (now, now + delay, failures, clean_line(error)[:500], feed.id),
             )
         return delay
 

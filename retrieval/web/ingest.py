@@ -9,13 +9,14 @@ Article; when the page can't be fetched or holds no story, the feed's own text s
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
-from retrieval.ingest.articles import Article, source_of
+from retrieval.ingest.articles import Article, in_future, parse_date, source_of
 from retrieval.ingest.loaders import article_from_html
 from retrieval.results import IngestReport
 from retrieval.web.dedup import StoryIndex, signature
@@ -42,6 +43,20 @@ class EngineLike(Protocol):
 
 class CatalogLike(Protocol):
     def content_hashes(self, namespace: str, ids: Sequence[str]) -> dict[str, str]: ...
+
+    def article(self, namespace: str, article_id: str) -> Any | None: ...
+
+
+def keep_stored_metadata(article: Article, stored: Any) -> None:
+    """An indexed page fetched again with the same text (another feed lists its URL): it keeps
+    its own title, date and authors, not those of the feed that pointed at it this time (a
+    broken feed must not retitle a story or move its date to today). A changed text is an
+    edit: then the new metadata comes with it."""
+    if stored is None or stored["text"] != article.text:
+        return
+    article.title = stored["title"]
+    article.published = parse_date(stored["published"])
+    article.authors = list(json.loads(stored["authors"] or "[]"))
 
 
 @dataclass
@@ -81,6 +96,17 @@ def feed_entry_article(entry: FeedEntry, published: date | None) -> Article | No
     )
 
 
+def _clamp_future(article: Article, today: date | None) -> str:
+    """A page or feed dated in the future (a typo, or a page lying to rank first) is dated today,
+    with a note saying so; "" when its date is fine."""
+    if not in_future(article.published):
+        return ""
+    day = today or date.today()
+    note = f"its date {article.published} is in the future; dated {day} instead"
+    article.published = day
+    return note
+
+
 async def article_from_url(
     fetcher: Fetcher,
     url: str,
@@ -88,7 +114,7 @@ async def article_from_url(
     default_date: date | None = None,
 ) -> Fetched:
     """Fetch `url` and extract its story; fall back to the feed entry's text when that fails."""
-    reason = ""
+    reason = note = ""
     article: Article | None = None
     try:
         page = await fetcher.fetch(url, kind="page")
@@ -112,15 +138,17 @@ async def article_from_url(
                 article.authors = article.authors or list(entry.authors)
                 article.published = entry.published or article.published
             article.published = article.published or default_date
+            note = _clamp_future(article, default_date)
         elif not reason:
             reason = "no article text found on the page"
     except FetchError as exc:
         reason = exc.reason
     if article is not None:
-        return Fetched(url, article)
+        return Fetched(url, article, note=note)
     if entry is not None:
         fallback = feed_entry_article(entry, default_date)
         if fallback is not None:
+            _clamp_future(fallback, default_date)
             return Fetched(
                 url,
                 fallback,
@@ -169,6 +197,9 @@ class WebIngestor:
                 outcomes.append(out)
                 sig = signature(story_body(a))
                 if a.id in known:  # same URL seen before: an unchanged story or an edit in place
+                    if known[a.id] != a.content_hash:
+                        keep_stored_metadata(a, self.engine.catalog.article(namespace, a.id))
+                        out.title = a.title
                     out.status = "unchanged" if known[a.id] == a.content_hash else "updated"
                     self.stories.remember(namespace, a.id, sig)
                 else:

@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime
 from typing import Literal
 
 from retrieval.ingest.articles import Article
+from retrieval.text.safety import clean_line
 from retrieval.web.feeds import FeedEntry, FeedError, parse_feed
 from retrieval.web.feedstore import Feed, FeedStore
 from retrieval.web.fetch import Fetcher, FetchResult
@@ -119,7 +120,7 @@ class Poller:
             return await self._poll(feed)
         except Exception as exc:  # an engine or database bug must not stop the other feeds
             log.exception("polling %s failed", feed.url)
-            error = f"internal error while polling ({type(exc).__name__}: {exc})"
+            error = clean_line(f"internal error while polling ({type(exc).__name__}: {exc})")
             delay = self.feeds.record_failure(feed, self.clock(), error)
             return FeedPollResult(feed, "failed", error=error, retry_in=delay)
 
@@ -139,7 +140,7 @@ class Poller:
             # a 5 MB feed takes seconds to parse: off the event loop, which the bot shares
             parsed = await asyncio.to_thread(parse_feed, result.content, result.url, result.content_type)
         except (FetchError, FeedError) as exc:
-            error = exc.reason
+            error = clean_line(exc.reason)  # may quote the server's reply
             delay = self.feeds.record_failure(feed, self.clock(), error)
             return FeedPollResult(self.feeds.get(feed.id), "failed", error=error, retry_in=delay)
 
