@@ -104,6 +104,15 @@ def supports(sentence: str, terms: set[str]) -> float:
 
 
 @dataclass
+class Decision:
+    """What the check did with one sentence of the model's text."""
+
+    text: str  # the sentence without its markers
+    kept: bool
+    cited: list[int] = field(default_factory=list)  # its markers after checking
+
+
+@dataclass
 class Checked:
     """The answer after checking, and what was changed."""
 
@@ -113,6 +122,7 @@ class Checked:
     dropped: list[str] = field(default_factory=list)  # sentences removed
     no_answer: bool = False  # the model said the passages do not answer
     sentences_by_number: dict[int, list[str]] = field(default_factory=dict)
+    decisions: list[Decision] = field(default_factory=list)  # one per sentence, in order
 
     @property
     def empty(self) -> bool:
@@ -173,14 +183,17 @@ def check(text: str, passages: Mapping[int, Passage]) -> Checked:
             if _NO_ANSWER.search(body) and not numbers:
                 result.no_answer = True  # kept as a caveat; alone it is no answer
                 lines.setdefault(sent.line, []).append(kept_text)
+                result.decisions.append(Decision(body, True))
                 continue
             best = _best_support(body, terms)
             if best is None:
                 result.dropped.append(body)
+                result.decisions.append(Decision(body, False))
                 continue
             keep = [best]
             kept_text = _add_marker(kept_text, best)
         lines.setdefault(sent.line, []).append(kept_text)
+        result.decisions.append(Decision(body, True, list(keep)))
         for n in keep:
             if n not in result.cited:
                 result.cited.append(n)
