@@ -24,6 +24,8 @@ from typing import Any
 
 from benchmarks.common import percentile
 from retrieval.generate.citations import Checked, Decision, check
+from retrieval.generate.support import Judge
+from retrieval.ingest.embedding import LocalEmbedder
 from retrieval.results import Passage
 
 _MARKER = re.compile(r"\s*\[\d+\]")
@@ -71,12 +73,12 @@ def claim_outcomes(claims: Sequence[dict[str, Any]], decisions: Sequence[Decisio
     return out
 
 
-def run_item(item: dict[str, Any]) -> tuple[dict[str, Any], Checked]:
-    checked = check(item["answer"], passages_of(item))
+def run_item(item: dict[str, Any], judge: Judge) -> tuple[dict[str, Any], Checked]:
+    checked = check(item["answer"], passages_of(item), judge)
     return {"id": item["id"], "claims": claim_outcomes(item["claims"], checked.decisions)}, checked
 
 
-def timing(items: list[dict[str, Any]], rounds: int = 3) -> tuple[float, float]:
+def timing(items: list[dict[str, Any]], judge: Judge, rounds: int = 3) -> tuple[float, float]:
     """(p50, p95) milliseconds of one check of an answer over 5 passages."""
     times: list[float] = []
     for _ in range(rounds):
@@ -84,7 +86,8 @@ def timing(items: list[dict[str, Any]], rounds: int = 3) -> tuple[float, float]:
             nxt = passages_of(items[(k + 1) % len(items)])
             passages = {**passages_of(item), 4: nxt[1], 5: nxt[2]}
             t0 = time.perf_counter()
-            check(item["answer"], passages)
+            judge.forget()  # each answer pays for its own embeddings
+            check(item["answer"], passages, judge)
             times.append((time.perf_counter() - t0) * 1000)
     return percentile(times, 50), percentile(times, 95)
 
@@ -94,17 +97,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("gold", type=Path, help="the benchmark's dev.jsonl")
     parser.add_argument("--out", type=Path, required=True, help="the run file to write")
     parser.add_argument("--timing", action="store_true", help="also time the check (5 passages)")
+    parser.add_argument("--lexical", action="store_true", help="no embedder (the check without MiniLM)")
     args = parser.parse_args(argv)
+    judge = Judge(None if args.lexical else LocalEmbedder())
     items = [json.loads(line) for line in args.gold.read_text(encoding="utf-8").splitlines() if line.strip()]
     missing = 0
     with args.out.open("w", encoding="utf-8") as fh:
         for item in items:
-            row, _ = run_item(item)
+            row, _ = run_item(item, judge)
             missing += len(item["claims"]) - len(row["claims"])
             fh.write(json.dumps(row) + "\n")
     print(f"{len(items)} items written to {args.out}; {missing} claims not matched to a checked sentence")
     if args.timing:
-        p50, p95 = timing(items)
+        p50, p95 = timing(items, judge)
         print(f"check of an answer over 5 passages: p50 {p50:.1f} ms, p95 {p95:.1f} ms")
     return 0
 

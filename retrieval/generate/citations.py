@@ -23,8 +23,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from retrieval.generate.claimcues import read
+from retrieval.generate.support import Judge, View, factual_sentences
 from retrieval.results import Citation, Passage
-from retrieval.text.safety import looks_like_instruction
 from retrieval.text.sentences import Sentence, split_sentences
 from retrieval.text.words import CLAIM_STOPWORDS, stemmer
 
@@ -41,7 +42,6 @@ _NO_ANSWER = re.compile(
 )
 _DISCORD_REF = re.compile(r"<[@#][!&]?\u200b?\d+>")
 _stem = stemmer("light")
-_MONTHS = "january february march april may june july august september october november december"
 
 
 def key_terms(text: str) -> set[str]:
@@ -57,50 +57,9 @@ def key_terms(text: str) -> set[str]:
     return out
 
 
-def entities(text: str) -> tuple[set[str], set[str]]:
-    """Names (capitalised words that are not stopwords) and numbers of `text`, stemmed."""
-    text = _DISCORD_REF.sub(" ", re.sub(r"(?<=\d),(?=\d{3}\b)", "", text))
-    names: set[str] = set()
-    numbers: set[str] = set()
-    for m in _WORD.finditer(text):
-        w = m.group(0)
-        if any(c.isdigit() for c in w):
-            numbers.add(_stem(w))
-        elif w[0].isupper() and w.lower() not in CLAIM_STOPWORDS:
-            names.add(_stem(w))
-    return names, numbers
-
-
 def _factual_sentences(passage: Passage) -> list[Sentence]:
-    """The passage's sentences minus injected instructions: those support no claim."""
-    return [s for s in split_sentences(passage.text) if not looks_like_instruction(s.text)]
-
-
-def passage_terms(passage: Passage) -> set[str]:
-    body = " ".join(s.text for s in _factual_sentences(passage))
-    terms = key_terms(f"{passage.title} {passage.source} {body}")
-    if passage.published:
-        d = passage.published
-        terms |= {str(d.year), str(d.day), _MONTHS.split()[d.month - 1]}
-    return terms
-
-
-def supports(sentence: str, terms: set[str]) -> float:
-    """How well a passage (given by its terms) supports `sentence`: 0 when it does not,
-    else the share of the sentence's key terms found in the passage."""
-    wanted = key_terms(sentence)
-    if not wanted:
-        return 1.0
-    names, numbers = entities(sentence)
-    if not numbers <= terms:
-        return 0.0  # a number the passage does not have
-    if 2 * len(names & terms) < len(names):
-        return 0.0  # most of its names are not in the passage
-    shared = wanted & terms
-    ratio = len(shared) / len(wanted)
-    if len(shared) < min(2, len(wanted)) or ratio < 0.25:
-        return 0.0
-    return ratio
+    """The passage's sentences minus injected instructions and headings: those support no claim."""
+    return factual_sentences(passage)
 
 
 @dataclass
@@ -162,9 +121,11 @@ def _add_marker(text: str, n: int) -> str:
     return f"{text} [{n}]"
 
 
-def check(text: str, passages: Mapping[int, Passage]) -> Checked:
-    """Check `text` against `passages` (number → passage); see the module docstring."""
-    terms = {n: passage_terms(p) for n, p in passages.items()}
+def check(text: str, passages: Mapping[int, Passage], judge: Judge | None = None) -> Checked:
+    """Check `text` against `passages` (number → passage); see the module docstring.
+    `judge` carries the embedder for paraphrases; without one the check is lexical only."""
+    judge = judge or Judge()
+    views = {n: View.of(p) for n, p in passages.items()}
     result = Checked(text="")
     lines: dict[int, list[str]] = {}
     for sent in _split(text.strip()):
@@ -172,7 +133,7 @@ def check(text: str, passages: Mapping[int, Passage]) -> Checked:
         if not body:
             continue
         numbers = list(dict.fromkeys(int(n) for n in _MARKER.findall(sent.text)))
-        keep = [n for n in numbers if n in terms and supports(body, terms[n]) > 0]
+        keep = _supported_markers(judge, body, numbers, views)
         result.removed_markers += len(numbers) - len(keep)
         kept_text = sent.text
         for n in numbers:
@@ -185,7 +146,7 @@ def check(text: str, passages: Mapping[int, Passage]) -> Checked:
                 lines.setdefault(sent.line, []).append(kept_text)
                 result.decisions.append(Decision(body, True))
                 continue
-            best = _best_support(body, terms)
+            best = _best_support(judge, body, views, numbers)
             if best is None:
                 result.dropped.append(body)
                 result.decisions.append(Decision(body, False))
@@ -202,13 +163,31 @@ def check(text: str, passages: Mapping[int, Passage]) -> Checked:
     return result
 
 
-def _best_support(sentence: str, terms: Mapping[int, set[str]]) -> int | None:
-    """The passage that clearly supports an uncited sentence, if one does."""
-    scored = [(supports(sentence, t), -n) for n, t in terms.items()]
-    if not scored:
-        return None
-    score, neg_n = max(scored)
-    return -neg_n if score >= 0.6 else None
+def _supported_markers(judge: Judge, body: str, numbers: list[int], views: Mapping[int, View]) -> list[int]:
+    """The sentence's markers whose passage supports it; when it cites several passages that
+    support it only together (one fact from each), all of those."""
+    cues = read(body)
+    valid = [n for n in numbers if n in views]
+    keep = [n for n in valid if judge.judge(body, cues, views[n]).ok]
+    if keep or len(valid) < 2:
+        return keep
+    joint = View.joined([(n, views[n]) for n in valid])
+    verdict = judge.judge(body, cues, joint)
+    return [n for n in valid if verdict.ok and n in {joint.owner[i] for i in verdict.aligned}]
+
+
+def _best_support(judge: Judge, body: str, views: Mapping[int, View], tried: list[int]) -> int | None:
+    """The passage that supports a sentence whose own markers do not: the one passing the same
+    test with most of its words (no passage passes: None, the sentence is dropped)."""
+    cues = read(body)
+    passing = []
+    for n, view in views.items():
+        if n in tried:
+            continue
+        verdict = judge.judge(body, cues, view)
+        if verdict.ok:
+            passing.append((verdict.coverage, -n))
+    return -max(passing)[1] if passing else None
 
 
 def best_quote(passage: Passage, claims: list[str], max_sentences: int = 2) -> Citation:

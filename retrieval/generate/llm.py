@@ -34,6 +34,7 @@ from retrieval.generate.citations import Checked, check, citations_for
 from retrieval.generate.mapreduce import summarize
 from retrieval.generate.outcome import Events, fallback
 from retrieval.generate.packing import Packed, count_tokens, defang, pack
+from retrieval.generate.support import Judge
 from retrieval.results import Answer, Passage
 from retrieval.settings import Settings
 from retrieval.text.safety import defuse_mentions
@@ -107,8 +108,10 @@ class LLMAnswerer:
         max_sentences: int = 5,
         map_concurrency: int = 2,
         on_usage: UsageSink | None = None,
+        judge: Judge | None = None,
     ) -> None:
         self.chat = chat
+        self.judge = judge or Judge()  # the citation check (with the process's embedder, when given)
         self.on_usage = on_usage  # e.g. Catalog.record_usage, so `stats` can show the totals
         self.encoding = encoding
         self.max_sentences = max_sentences
@@ -121,10 +124,11 @@ class LLMAnswerer:
         settings: Settings,
         encoding: tiktoken.Encoding | None = None,
         on_usage: UsageSink | None = None,
+        judge: Judge | None = None,
         **chat_options: Any,
     ) -> LLMAnswerer:
         chat = Chat.from_settings(client, settings, **chat_options)
-        return cls(chat, encoding or load_encoding(), on_usage=on_usage)
+        return cls(chat, encoding or load_encoding(), on_usage=on_usage, judge=judge)
 
     # -- answers -----------------------------------------------------------------------
 
@@ -252,7 +256,8 @@ class LLMAnswerer:
         """The checked answer from a reply, or the extractive one with a note."""
         if isinstance(reply, Failure):
             return fallback(extractive, reply.note, reply.usage)
-        checked = check(reply.text, numbered)
+        self.judge.forget()
+        checked = check(reply.text, numbered, self.judge)
         if checked.empty:
             why = (
                 "The model found no answer in these passages"

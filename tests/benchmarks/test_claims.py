@@ -50,7 +50,7 @@ def test_each_claim_gets_what_the_check_did_with_it(tmp_path: Path) -> None:
     gold = tmp_path / "dev.jsonl"
     gold.write_text(json.dumps(item()) + "\n", encoding="utf-8")
     out = tmp_path / "run.jsonl"
-    assert main([str(gold), "--out", str(out)]) == 0
+    assert main([str(gold), "--out", str(out), "--lexical"]) == 0
     [row] = [json.loads(line) for line in out.read_text().splitlines()]
     assert row == {
         "id": "t01",
