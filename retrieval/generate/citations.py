@@ -184,7 +184,7 @@ def _best_support(judge: Judge, body: str, views: Mapping[int, View], tried: lis
     for n, view in views.items():
         if n in tried:
             continue
-        verdict = judge.judge(body, cues, view)
+        verdict = judge.judge(body, cues, view, semantic=False)
         if verdict.ok:
             passing.append((verdict.coverage, -n))
     return -max(passing)[1] if passing else None

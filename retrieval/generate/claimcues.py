@@ -171,7 +171,7 @@ def read(text: str) -> Cues:
             cues.quantities.add(f"{num} {nxt}" if nxt in _UNITS else num)
             continue
         if (
-            low in _NEGATIONS
+            (low in _NEGATIONS and not (low == "nor" and "neither" in text.lower()))
             or st in _NEGATING_VERBS
             or (low == "hold" and i + 1 < len(tokens) and tokens[i + 1] == "off")
         ):
@@ -186,6 +186,7 @@ def read(text: str) -> Cues:
             cues.dates.add(low)
         if _is_name(tokens, i):
             cues.names.add(st)
+
         if low not in CLAIM_STOPWORDS and (len(st) > 2) and low not in _NEGATIONS:
             cues.terms.add(st)
     cues.speakers = {_stem(w) for w in _speakers(tokens, stems)}

@@ -36,6 +36,7 @@ from retrieval.text.sentences import Sentence, split_sentences
 
 MIN_COVERAGE = 0.6
 MIN_COVERAGE_SIMILAR = 0.3  # … when the embedder finds them close in meaning
+LONG_CLAIM = 14  # content words: a sentence this long may be aligned to three sentences
 MIN_SIMILARITY = 0.65  # cosine of MiniLM vectors for a paraphrase
 _END = re.compile(r"[.!?\"'”’)]\s*$")
 _MONTHS = [
@@ -126,7 +127,8 @@ class Judge:
                 self._vectors[text] = vec
         return float(np.dot(self._vectors[a], self._vectors[b]))
 
-    def judge(self, claim: str, cues: Cues, view: View) -> Verdict:
+    def judge(self, claim: str, cues: Cues, view: View, semantic: bool = True) -> Verdict:
+        """`semantic=False`: words only (no embedder call), for a search over other passages."""
         if not cues.terms:
             return Verdict(False, 0.0, "no content words")
         aligned = align(cues, view)
@@ -138,32 +140,45 @@ class Judge:
         why = mismatch(cues, union, before, view.dates) or polarity(cues, view.cues[aligned[0]], union)
         if not why and coverage < MIN_COVERAGE:
             text = " ".join(view.sentences[i].text for i in aligned)
-            similar = coverage >= MIN_COVERAGE_SIMILAR and self.similarity(claim, text) >= MIN_SIMILARITY
+            similar = (
+                semantic
+                and coverage >= MIN_COVERAGE_SIMILAR
+                and self.similarity(claim, text) >= MIN_SIMILARITY
+            )
             why = "" if similar else "too few of its words"
         return Verdict(not why, coverage, why, aligned)
 
 
 def align(cues: Cues, view: View) -> list[int]:
-    """The best sentence, and a second one about the same thing when it adds words."""
-    shared = [
-        len(cues.terms & c.terms) + 2 * len(cues.names & c.names) + 2 * len(cues.quantities & c.quantities)
-        for c in view.cues
-    ]
+    """The best sentence, then up to one more (two more for a long sentence, which packs more
+    facts) about the same thing (next to it, starting with "he"/"they", or naming the same
+    name) that adds words, numbers or names the first ones lack."""
+    shared = [_weight(cues, c, Cues()) for c in view.cues]
     if not shared or max(shared) == 0:
         return []
-    best = shared.index(max(shared))
-    have = cues.terms & view.cues[best].terms
-    partner, gain = -1, 0
-    for j, c in enumerate(view.cues):
-        if j == best:
-            continue
-        related = abs(j - best) == 1 or c.pronoun_start or bool(c.names & view.cues[best].names)
-        add = len((cues.terms & c.terms) - have) + 2 * len(
-            (cues.quantities & c.quantities) - view.cues[best].quantities
-        )
-        if related and add > gain:
-            partner, gain = j, add
-    return [best, partner] if partner >= 0 else [best]  # the best first
+    aligned = [shared.index(max(shared))]
+    have = view.cues[aligned[0]]
+    for _ in range(1 if len(cues.terms) < LONG_CLAIM else 2):
+        partner, gain = -1, 0
+        for j, c in enumerate(view.cues):
+            related = any(abs(j - i) == 1 for i in aligned) or c.pronoun_start or bool(c.names & have.names)
+            add = _weight(cues, c, have)
+            if j not in aligned and related and add > gain:
+                partner, gain = j, add
+        if partner < 0:
+            break
+        aligned.append(partner)
+        have = merge([have, view.cues[partner]])
+    return aligned  # the best first
+
+
+def _weight(claim: Cues, sentence: Cues, have: Cues) -> int:
+    """What `sentence` adds to `have` of the claim's words, names (x2) and numbers (x2)."""
+    return (
+        len((claim.terms & sentence.terms) - have.terms)
+        + 2 * len((claim.names & sentence.names) - have.names)
+        + 2 * len((claim.quantities & sentence.quantities) - have.quantities)
+    )
 
 
 def merge(parts: Sequence[Cues]) -> Cues:
