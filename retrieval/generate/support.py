@@ -36,6 +36,8 @@ from retrieval.text.sentences import Sentence, split_sentences
 
 MIN_COVERAGE = 0.6
 MIN_COVERAGE_SIMILAR = 0.3  # … when the embedder finds them close in meaning
+MIN_SAID = 0.4  # share of its words other than names found in the aligned sentences
+RESTATED = 0.75  # share of a claim's other words in a sentence it restates
 LONG_CLAIM = 14  # content words: a sentence this long may be aligned to three sentences
 MIN_SIMILARITY = 0.65  # cosine of MiniLM vectors for a paraphrase
 _END = re.compile(r"[.!?\"'”’)]\s*$")
@@ -137,7 +139,12 @@ class Judge:
         union = merge([view.cues[i] for i in aligned])
         coverage = len(cues.terms & union.terms) / len(cues.terms)
         before = context(view, aligned)
-        why = mismatch(cues, union, before, view.dates) or polarity(cues, view.cues[aligned[0]], union)
+        why = mismatch(cues, union, view.cues[aligned[0]], before, view.dates) or polarity(
+            cues, view.cues[aligned[0]], union
+        )
+        said = cues.terms - cues.names  # what it says of the names
+        if not why and len(said) >= 2 and len(said & union.terms) < MIN_SAID * len(said):
+            why = "names without what it says of them"
         if not why and coverage < MIN_COVERAGE:
             text = " ".join(view.sentences[i].text for i in aligned)
             similar = (
@@ -224,7 +231,25 @@ def _name_found(name: str, known: set[str]) -> bool:
     return name in known or any(len(k) >= 4 and (name.startswith(k) or k.startswith(name)) for k in known)
 
 
-def mismatch(claim: Cues, union: Cues, before: Cues, dates: set[str]) -> str:
+def _swapped_name(claim: Cues, best: Cues) -> bool:
+    """The claim restates its best sentence (nearly all its other words are there) but puts a
+    name where that sentence has another one."""
+    other = claim.terms - claim.names
+    if not other or len(other & best.terms) < RESTATED * len(other):
+        return False
+    return bool(claim.names - _found(claim.names, best)) and bool(best.names - _found(best.names, claim))
+
+
+def _said_by(subjects: set[str], speakers: set[str]) -> bool:
+    return not speakers or "*" in speakers or bool(subjects & speakers)
+
+
+def _found(names: set[str], sentence: Cues) -> set[str]:
+    known = sentence.names | sentence.terms | sentence.initials
+    return {n for n in names if _name_found(n, known)}
+
+
+def mismatch(claim: Cues, union: Cues, best: Cues, before: Cues, dates: set[str]) -> str:
     """Why the aligned sentences do not state what the claim states ("" when they do)."""
     if not all(_quantity_found(q, union.quantities) for q in claim.quantities):
         return "a number they do not state"
@@ -233,9 +258,10 @@ def mismatch(claim: Cues, union: Cues, before: Cues, dates: set[str]) -> str:
     known = union.names | before.names | union.terms | union.initials
     if not all(_name_found(n, known) for n in claim.names):
         return "a name they do not mention"
-    speakers = union.speakers or before.speakers
-    if claim.subjects and speakers and "*" not in speakers and not claim.subjects & speakers:
+    if claim.subjects and not _said_by(claim.subjects, best.speakers or before.speakers or union.speakers):
         return "said by someone else"
+    if _swapped_name(claim, best):
+        return "another name in its place"  # "held in Calder" where the sentence says "in Haldor"
     if claim.absolutes - union.absolutes:
         return "adds an absolute"
     return ""
