@@ -4,14 +4,15 @@ Sentences of a passage that address a model or a chat ("ignore your instructions
 "@everyone"; `retrieval/text/safety.py`) are treated as injected text: they support no claim
 and are never quoted.
 
-The model's text is split into sentences and each `[n]` marker is judged:
+The model's text is split into sentences and each `[n]` marker is judged sentence by sentence
+(`support.py`: the sentence against the one or two sentences of passage n that best match it):
 
 - a marker pointing to no passage is removed;
-- a marker whose passage does not support its sentence (too little overlap of key terms,
-  or a name or number the passage never mentions) is removed;
-- a sentence left with no marker is kept only when one passage clearly supports it (the
-  marker is then added) or when it is the model saying the passages do not answer;
-  otherwise it is dropped.
+- a marker whose passage does not support its sentence is removed (a sentence citing several
+  passages may take one fact from each: judged against them together when none suffices alone);
+- a sentence left with no marker is re-cited only to a passage that passes the same test (no
+  laundering), or kept when it is the model saying the passages do not answer; otherwise it is
+  dropped and counted (`Checked.dropped`).
 
 Quotes shown to users are exact article text: for each cited passage, the sentence(s) of
 that passage that best support the answer sentences citing it, with article offsets.

@@ -118,3 +118,13 @@ async def test_a_wrong_marker_is_replaced_by_the_passage_that_supports_the_sente
     )
     assert answer.text == f"{SUPPORTED} Kestria hosts around 54,000 Arvenian military personnel [3]."
     assert answer.notes == []
+
+
+async def test_summaries_use_the_same_check(server: FakeOpenAI) -> None:
+    conf = make_settings(server.base_url)
+    llm = LLMAnswerer.from_settings(build_client(conf), conf, attempts=1)
+    server.queue(Reply.text(f"{SUPPORTED} He also announced that Port Ansel would be handed to Tarva [3]."))
+    found = passages()
+    summary = await llm.summarize(found, make_extractive(found), topic="the drills", live=False).result()
+    assert summary.text == SUPPORTED
+    assert summary.notes == [REMOVED]
