@@ -70,6 +70,8 @@ class Decision:
     text: str  # the sentence without its markers
     kept: bool
     cited: list[int] = field(default_factory=list)  # its markers after checking
+    line: int = 0  # the line of the model's text it is on
+    shown: str = ""  # as shown when kept: the text with its markers
 
 
 @dataclass
@@ -128,7 +130,6 @@ def check(text: str, passages: Mapping[int, Passage], judge: Judge | None = None
     judge = judge or Judge()
     views = {n: View.of(p) for n, p in passages.items()}
     result = Checked(text="")
-    lines: dict[int, list[str]] = {}
     for sent in _split(text.strip()):
         body = _without_markers(sent.text)
         if not body:
@@ -136,32 +137,55 @@ def check(text: str, passages: Mapping[int, Passage], judge: Judge | None = None
         numbers = list(dict.fromkeys(int(n) for n in _MARKER.findall(sent.text)))
         keep = _supported_markers(judge, body, numbers, views)
         result.removed_markers += len(numbers) - len(keep)
-        kept_text = sent.text
-        for n in numbers:
-            if n not in keep:
-                kept_text = kept_text.replace(f"[{n}]", "")
-        kept_text = re.sub(r"\s+([.,;:!?])", r"\1", re.sub(r"  +", " ", kept_text)).strip()
         if not keep:
             if _NO_ANSWER.search(body) and not numbers:
                 result.no_answer = True  # kept as a caveat; alone it is no answer
-                lines.setdefault(sent.line, []).append(kept_text)
-                result.decisions.append(Decision(body, True))
+                result.decisions.append(Decision(body, True, [], sent.line, _with_markers(sent.text, [])))
                 continue
             best = _best_support(judge, body, views, numbers)
             if best is None:
                 result.dropped.append(body)
-                result.decisions.append(Decision(body, False))
+                result.decisions.append(Decision(body, False, [], sent.line))
                 continue
             keep = [best]
-            kept_text = _add_marker(kept_text, best)
-        lines.setdefault(sent.line, []).append(kept_text)
-        result.decisions.append(Decision(body, True, list(keep)))
-        for n in keep:
-            if n not in result.cited:
-                result.cited.append(n)
-            result.sentences_by_number.setdefault(n, []).append(body)
-    result.text = "\n".join(" ".join(parts) for _, parts in sorted(lines.items()))
-    return result
+        result.decisions.append(Decision(body, True, keep, sent.line, _with_markers(sent.text, keep)))
+    return assemble(result)
+
+
+def assemble(checked: Checked) -> Checked:
+    """Rebuild the text, the passages cited and the sentences citing each from the decisions
+    (after `check`, and again after model verification changes some)."""
+    lines: dict[int, list[str]] = {}
+    checked.cited, checked.sentences_by_number = [], {}
+    for d in checked.decisions:
+        if not d.kept:
+            continue
+        lines.setdefault(d.line, []).append(d.shown)
+        for n in d.cited:
+            if n not in checked.cited:
+                checked.cited.append(n)
+            checked.sentences_by_number.setdefault(n, []).append(d.text)
+    checked.text = "\n".join(" ".join(parts) for _, parts in sorted(lines.items()))
+    return checked
+
+
+def _with_markers(text: str, keep: list[int]) -> str:
+    """`text` keeping only the markers in `keep`; one it did not have is added at its end."""
+    numbers = [int(n) for n in _MARKER.findall(text)]
+    for n in numbers:
+        if n not in keep:
+            text = text.replace(f"[{n}]", "")
+    text = re.sub(r"\s+([.,;:!?])", r"\1", re.sub(r"  +", " ", text)).strip()
+    for n in keep:
+        if n not in numbers:
+            text = _add_marker(text, n)
+    return text
+
+
+def recite(decision: Decision, numbers: list[int]) -> None:
+    """Give a kept sentence other markers (model verification's verdict)."""
+    decision.shown = _with_markers(decision.shown, numbers)
+    decision.cited = list(numbers)
 
 
 def _supported_markers(judge: Judge, body: str, numbers: list[int], views: Mapping[int, View]) -> list[int]:

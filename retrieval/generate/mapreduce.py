@@ -43,7 +43,7 @@ class Answerer(Protocol):
 
     def messages(self, template: str, fill: Mapping[str, str]) -> Messages: ...
 
-    def finish(
+    async def finish(
         self, reply: Reply | Failure, numbered: Mapping[int, Passage], extractive: Answer, notes: list[str]
     ) -> Answer: ...
 
@@ -98,7 +98,7 @@ async def summarize(
         else:
             result = event
     extra = [f"{failed} of {len(groups)} parts could not be summarised."] if failed else []
-    answer = llm.finish(result, numbered, extractive, extra)
+    answer = await llm.finish(result, numbered, extractive, extra)
     yield with_usage(answer, usage)
 
 
