@@ -7,7 +7,8 @@ Each item's passages become `Passage`s numbered as in the item, its answer goes 
 `retrieval.generate.citations.check` exactly as a model's reply does, and what happened to each
 answer sentence (kept or removed, with which markers) is written in the format the benchmark's
 README documents. `--timing` also measures the check's cost on answers of 5 passages (the
-item's 3 and 2 of the next item's): the p50 and p95 milliseconds per answer.
+item's 3 and 2 of the next item's): the p50 and p95 milliseconds per answer; `--verify-tokens`
+the size of model verification's extra request per answer.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import statistics
 import sys
 import time
 from collections.abc import Sequence
@@ -22,11 +24,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import prompts
 from benchmarks.common import percentile
 from retrieval.generate.citations import Checked, Decision, check
 from retrieval.generate.support import Judge
+from retrieval.generate.verify import claims_of, render
 from retrieval.ingest.embedding import LocalEmbedder
 from retrieval.results import Passage
+from retrieval.text.tokens import load_encoding
 
 _MARKER = re.compile(r"\s*\[\d+\]")
 
@@ -92,11 +97,32 @@ def timing(items: list[dict[str, Any]], judge: Judge, rounds: int = 3) -> tuple[
     return percentile(times, 50), percentile(times, 95)
 
 
+def verify_tokens(items: list[dict[str, Any]], judge: Judge) -> tuple[float, float, float]:
+    """Model verification's request per answer (`NEWSDESK_VERIFY=model`): mean and p95 prompt
+    tokens (tiktoken cl100k, +7 for the chat format), and the mean tokens of an all-supported
+    JSON reply."""
+    encoding = load_encoding()
+    asked: list[float] = []
+    replies: list[float] = []
+    for item in items:
+        passages = passages_of(item)
+        checked = check(item["answer"], passages, judge)
+        claims = claims_of(checked, passages, judge)
+        if not claims:
+            continue
+        prompt = prompts.render("verify", claims=render(claims))
+        asked.append(len(encoding.encode(prompt)) + 7)
+        verdicts = [{"claim": c.id, "supported": True, "passage": c.decision.cited[0]} for c in claims]
+        replies.append(len(encoding.encode(json.dumps({"verdicts": verdicts}))))
+    return statistics.mean(asked), percentile(asked, 95), statistics.mean(replies)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("gold", type=Path, help="the benchmark's dev.jsonl")
     parser.add_argument("--out", type=Path, required=True, help="the run file to write")
     parser.add_argument("--timing", action="store_true", help="also time the check (5 passages)")
+    parser.add_argument("--verify-tokens", action="store_true", help="tokens of model verification")
     parser.add_argument("--lexical", action="store_true", help="no embedder (the check without MiniLM)")
     args = parser.parse_args(argv)
     judge = Judge(None if args.lexical else LocalEmbedder())
@@ -111,6 +137,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.timing:
         p50, p95 = timing(items, judge)
         print(f"check of an answer over 5 passages: p50 {p50:.1f} ms, p95 {p95:.1f} ms")
+    if args.verify_tokens:
+        mean, p95_tokens, reply = verify_tokens(items, judge)
+        print(
+            f"verification request: prompt {mean:.0f} tokens mean, {p95_tokens:.0f} p95; reply ~{reply:.0f}"
+        )
     return 0
 
 
