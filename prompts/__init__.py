@@ -22,6 +22,7 @@ NAMES = (
     "summary_map",
     "summary_reduce",
     "rewrite",
+    "verify",
 )
 
 

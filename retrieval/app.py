@@ -34,6 +34,7 @@ from retrieval.attribution.store import AttributionStore
 from retrieval.engine import Engine
 from retrieval.generate.chat import build_client
 from retrieval.generate.llm import LLMAnswerer
+from retrieval.generate.support import Judge
 from retrieval.ingest.chunking import Chunker
 from retrieval.ingest.embedding import Embedder, LocalEmbedder, OpenAIEmbedder
 from retrieval.settings import Settings
@@ -167,7 +168,10 @@ class App:
         if self._llm_client is None:
             self._llm_client = build_client(self.settings)
             self._llm = LLMAnswerer.from_settings(
-                self._llm_client, self.settings, on_usage=self.catalog.record_usage
+                self._llm_client,
+                self.settings,
+                on_usage=self.catalog.record_usage,
+                judge=Judge(self.embedder),  # the embedder the engine already loaded
             )
         return self._llm
 

@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     llm_timeout: float = Field(default=60.0, alias="NEWSDESK_LLM_TIMEOUT", gt=0)
     llm_context_tokens: int = Field(default=16000, alias="NEWSDESK_LLM_CONTEXT_TOKENS", ge=1)
     llm_reply_tokens: int = Field(default=800, alias="NEWSDESK_LLM_REPLY_TOKENS", ge=1)
+    # after the offline citation check: "model" asks the model to verify the kept sentences
+    # (one extra request per answer), "offline" does not; unset = "model" when a model is set
+    verify: Literal["offline", "model"] | None = Field(default=None, alias="NEWSDESK_VERIFY")
 
     # Discord
     discord_token: str | None = Field(default=None, alias="DISCORD_TOKEN")
@@ -113,6 +116,11 @@ class Settings(BaseSettings):
     @property
     def llm_enabled(self) -> bool:
         return bool(self.openai_api_key)
+
+    @property
+    def verify_with_model(self) -> bool:
+        """Whether a generated answer's kept sentences are verified by the model too."""
+        return self.llm_enabled and self.verify != "offline"
 
 
 def settings_problems(err: ValidationError) -> list[str]:

@@ -4,14 +4,15 @@ Sentences of a passage that address a model or a chat ("ignore your instructions
 "@everyone"; `retrieval/text/safety.py`) are treated as injected text: they support no claim
 and are never quoted.
 
-The model's text is split into sentences and each `[n]` marker is judged:
+The model's text is split into sentences and each `[n]` marker is judged sentence by sentence
+(`support.py`: the sentence against the one or two sentences of passage n that best match it):
 
 - a marker pointing to no passage is removed;
-- a marker whose passage does not support its sentence (too little overlap of key terms,
-  or a name or number the passage never mentions) is removed;
-- a sentence left with no marker is kept only when one passage clearly supports it (the
-  marker is then added) or when it is the model saying the passages do not answer;
-  otherwise it is dropped.
+- a marker whose passage does not support its sentence is removed (a sentence citing several
+  passages may take one fact from each: judged against them together when none suffices alone);
+- a sentence left with no marker is re-cited only to a passage that passes the same test (no
+  laundering), or kept when it is the model saying the passages do not answer; otherwise it is
+  dropped and counted (`Checked.dropped`).
 
 Quotes shown to users are exact article text: for each cited passage, the sentence(s) of
 that passage that best support the answer sentences citing it, with article offsets.
@@ -23,8 +24,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from retrieval.generate.claimcues import read
+from retrieval.generate.support import Judge, View, factual_sentences
 from retrieval.results import Citation, Passage
-from retrieval.text.safety import looks_like_instruction
 from retrieval.text.sentences import Sentence, split_sentences
 from retrieval.text.words import CLAIM_STOPWORDS, stemmer
 
@@ -41,7 +43,6 @@ _NO_ANSWER = re.compile(
 )
 _DISCORD_REF = re.compile(r"<[@#][!&]?\u200b?\d+>")
 _stem = stemmer("light")
-_MONTHS = "january february march april may june july august september october november december"
 
 
 def key_terms(text: str) -> set[str]:
@@ -57,50 +58,20 @@ def key_terms(text: str) -> set[str]:
     return out
 
 
-def entities(text: str) -> tuple[set[str], set[str]]:
-    """Names (capitalised words that are not stopwords) and numbers of `text`, stemmed."""
-    text = _DISCORD_REF.sub(" ", re.sub(r"(?<=\d),(?=\d{3}\b)", "", text))
-    names: set[str] = set()
-    numbers: set[str] = set()
-    for m in _WORD.finditer(text):
-        w = m.group(0)
-        if any(c.isdigit() for c in w):
-            numbers.add(_stem(w))
-        elif w[0].isupper() and w.lower() not in CLAIM_STOPWORDS:
-            names.add(_stem(w))
-    return names, numbers
-
-
 def _factual_sentences(passage: Passage) -> list[Sentence]:
-    """The passage's sentences minus injected instructions: those support no claim."""
-    return [s for s in split_sentences(passage.text) if not looks_like_instruction(s.text)]
+    """The passage's sentences minus injected instructions and headings: those support no claim."""
+    return factual_sentences(passage)
 
 
-def passage_terms(passage: Passage) -> set[str]:
-    body = " ".join(s.text for s in _factual_sentences(passage))
-    terms = key_terms(f"{passage.title} {passage.source} {body}")
-    if passage.published:
-        d = passage.published
-        terms |= {str(d.year), str(d.day), _MONTHS.split()[d.month - 1]}
-    return terms
+@dataclass
+class Decision:
+    """What the check did with one sentence of the model's text."""
 
-
-def supports(sentence: str, terms: set[str]) -> float:
-    """How well a passage (given by its terms) supports `sentence`: 0 when it does not,
-    else the share of the sentence's key terms found in the passage."""
-    wanted = key_terms(sentence)
-    if not wanted:
-        return 1.0
-    names, numbers = entities(sentence)
-    if not numbers <= terms:
-        return 0.0  # a number the passage does not have
-    if 2 * len(names & terms) < len(names):
-        return 0.0  # most of its names are not in the passage
-    shared = wanted & terms
-    ratio = len(shared) / len(wanted)
-    if len(shared) < min(2, len(wanted)) or ratio < 0.25:
-        return 0.0
-    return ratio
+    text: str  # the sentence without its markers
+    kept: bool
+    cited: list[int] = field(default_factory=list)  # its markers after checking
+    line: int = 0  # the line of the model's text it is on
+    shown: str = ""  # as shown when kept: the text with its markers
 
 
 @dataclass
@@ -113,6 +84,7 @@ class Checked:
     dropped: list[str] = field(default_factory=list)  # sentences removed
     no_answer: bool = False  # the model said the passages do not answer
     sentences_by_number: dict[int, list[str]] = field(default_factory=dict)
+    decisions: list[Decision] = field(default_factory=list)  # one per sentence, in order
 
     @property
     def empty(self) -> bool:
@@ -152,50 +124,95 @@ def _add_marker(text: str, n: int) -> str:
     return f"{text} [{n}]"
 
 
-def check(text: str, passages: Mapping[int, Passage]) -> Checked:
-    """Check `text` against `passages` (number → passage); see the module docstring."""
-    terms = {n: passage_terms(p) for n, p in passages.items()}
+def check(text: str, passages: Mapping[int, Passage], judge: Judge | None = None) -> Checked:
+    """Check `text` against `passages` (number → passage); see the module docstring.
+    `judge` carries the embedder for paraphrases; without one the check is lexical only."""
+    judge = judge or Judge()
+    views = {n: View.of(p) for n, p in passages.items()}
     result = Checked(text="")
-    lines: dict[int, list[str]] = {}
     for sent in _split(text.strip()):
         body = _without_markers(sent.text)
         if not body:
             continue
         numbers = list(dict.fromkeys(int(n) for n in _MARKER.findall(sent.text)))
-        keep = [n for n in numbers if n in terms and supports(body, terms[n]) > 0]
+        keep = _supported_markers(judge, body, numbers, views)
         result.removed_markers += len(numbers) - len(keep)
-        kept_text = sent.text
-        for n in numbers:
-            if n not in keep:
-                kept_text = kept_text.replace(f"[{n}]", "")
-        kept_text = re.sub(r"\s+([.,;:!?])", r"\1", re.sub(r"  +", " ", kept_text)).strip()
         if not keep:
             if _NO_ANSWER.search(body) and not numbers:
                 result.no_answer = True  # kept as a caveat; alone it is no answer
-                lines.setdefault(sent.line, []).append(kept_text)
+                result.decisions.append(Decision(body, True, [], sent.line, _with_markers(sent.text, [])))
                 continue
-            best = _best_support(body, terms)
+            best = _best_support(judge, body, views, numbers)
             if best is None:
                 result.dropped.append(body)
+                result.decisions.append(Decision(body, False, [], sent.line))
                 continue
             keep = [best]
-            kept_text = _add_marker(kept_text, best)
-        lines.setdefault(sent.line, []).append(kept_text)
-        for n in keep:
-            if n not in result.cited:
-                result.cited.append(n)
-            result.sentences_by_number.setdefault(n, []).append(body)
-    result.text = "\n".join(" ".join(parts) for _, parts in sorted(lines.items()))
-    return result
+        result.decisions.append(Decision(body, True, keep, sent.line, _with_markers(sent.text, keep)))
+    return assemble(result)
 
 
-def _best_support(sentence: str, terms: Mapping[int, set[str]]) -> int | None:
-    """The passage that clearly supports an uncited sentence, if one does."""
-    scored = [(supports(sentence, t), -n) for n, t in terms.items()]
-    if not scored:
-        return None
-    score, neg_n = max(scored)
-    return -neg_n if score >= 0.6 else None
+def assemble(checked: Checked) -> Checked:
+    """Rebuild the text, the passages cited and the sentences citing each from the decisions
+    (after `check`, and again after model verification changes some)."""
+    lines: dict[int, list[str]] = {}
+    checked.cited, checked.sentences_by_number = [], {}
+    for d in checked.decisions:
+        if not d.kept:
+            continue
+        lines.setdefault(d.line, []).append(d.shown)
+        for n in d.cited:
+            if n not in checked.cited:
+                checked.cited.append(n)
+            checked.sentences_by_number.setdefault(n, []).append(d.text)
+    checked.text = "\n".join(" ".join(parts) for _, parts in sorted(lines.items()))
+    return checked
+
+
+def _with_markers(text: str, keep: list[int]) -> str:
+    """`text` keeping only the markers in `keep`; one it did not have is added at its end."""
+    numbers = [int(n) for n in _MARKER.findall(text)]
+    for n in numbers:
+        if n not in keep:
+            text = text.replace(f"[{n}]", "")
+    text = re.sub(r"\s+([.,;:!?])", r"\1", re.sub(r"  +", " ", text)).strip()
+    for n in keep:
+        if n not in numbers:
+            text = _add_marker(text, n)
+    return text
+
+
+def recite(decision: Decision, numbers: list[int]) -> None:
+    """Give a kept sentence other markers (model verification's verdict)."""
+    decision.shown = _with_markers(decision.shown, numbers)
+    decision.cited = list(numbers)
+
+
+def _supported_markers(judge: Judge, body: str, numbers: list[int], views: Mapping[int, View]) -> list[int]:
+    """The sentence's markers whose passage supports it; when it cites several passages that
+    support it only together (one fact from each), all of those."""
+    cues = read(body)
+    valid = [n for n in numbers if n in views]
+    keep = [n for n in valid if judge.judge(body, cues, views[n]).ok]
+    if keep or len(valid) < 2:
+        return keep
+    joint = View.joined([(n, views[n]) for n in valid])
+    verdict = judge.judge(body, cues, joint)
+    return [n for n in valid if verdict.ok and n in {joint.owner[i] for i in verdict.aligned}]
+
+
+def _best_support(judge: Judge, body: str, views: Mapping[int, View], tried: list[int]) -> int | None:
+    """The passage that supports a sentence whose own markers do not: the one passing the same
+    test with most of its words (no passage passes: None, the sentence is dropped)."""
+    cues = read(body)
+    passing = []
+    for n, view in views.items():
+        if n in tried:
+            continue
+        verdict = judge.judge(body, cues, view, semantic=False)
+        if verdict.ok:
+            passing.append((verdict.coverage, -n))
+    return -max(passing)[1] if passing else None
 
 
 def best_quote(passage: Passage, claims: list[str], max_sentences: int = 2) -> Citation:

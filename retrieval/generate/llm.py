@@ -29,11 +29,13 @@ import tiktoken
 from openai import AsyncOpenAI
 
 import prompts
-from retrieval.generate.chat import Chat, Failure, Messages, Reply, build_client
+from retrieval.generate.chat import Chat, Failure, Messages, Reply, add_usage, build_client
 from retrieval.generate.citations import Checked, check, citations_for
 from retrieval.generate.mapreduce import summarize
 from retrieval.generate.outcome import Events, fallback
 from retrieval.generate.packing import Packed, count_tokens, defang, pack
+from retrieval.generate.support import Judge
+from retrieval.generate.verify import verify
 from retrieval.results import Answer, Passage
 from retrieval.settings import Settings
 from retrieval.text.safety import defuse_mentions
@@ -107,8 +109,12 @@ class LLMAnswerer:
         max_sentences: int = 5,
         map_concurrency: int = 2,
         on_usage: UsageSink | None = None,
+        judge: Judge | None = None,
+        verify: bool = False,
     ) -> None:
         self.chat = chat
+        self.judge = judge or Judge()  # the citation check (with the process's embedder, when given)
+        self.verify = verify  # one more request per answer: the model verifies the kept sentences
         self.on_usage = on_usage  # e.g. Catalog.record_usage, so `stats` can show the totals
         self.encoding = encoding
         self.max_sentences = max_sentences
@@ -121,10 +127,17 @@ class LLMAnswerer:
         settings: Settings,
         encoding: tiktoken.Encoding | None = None,
         on_usage: UsageSink | None = None,
+        judge: Judge | None = None,
         **chat_options: Any,
     ) -> LLMAnswerer:
         chat = Chat.from_settings(client, settings, **chat_options)
-        return cls(chat, encoding or load_encoding(), on_usage=on_usage)
+        return cls(
+            chat,
+            encoding or load_encoding(),
+            on_usage=on_usage,
+            judge=judge,
+            verify=settings.verify_with_model,
+        )
 
     # -- answers -----------------------------------------------------------------------
 
@@ -209,10 +222,10 @@ class LLMAnswerer:
                 f"Only {len(packed.passages)} of {len(passages)} passages fit in the model's context."
             )
         numbered = dict(zip(packed.numbers, packed.passages, strict=True))
-        answer = self.finish(result, numbered, extractive, notes)
+        answer = await self.finish(result, numbered, extractive, notes)
         log.info("%s mode=%s usage=%s", template, answer.mode, answer.usage)
-        if self.on_usage is not None and answer.usage:
-            self.on_usage(template, answer.usage)
+        if self.on_usage is not None and result.usage:
+            self.on_usage(template, result.usage)  # verification's own tokens are recorded apart
         yield answer
 
     def prepare(
@@ -246,27 +259,36 @@ class LLMAnswerer:
         """Our count of a request's prompt tokens (OpenAI's chat format: ~4 per message)."""
         return sum(count_tokens(self.encoding, m["content"]) + MESSAGE_OVERHEAD for m in messages) + 3
 
-    def finish(
+    async def finish(
         self, reply: Reply | Failure, numbered: Mapping[int, Passage], extractive: Answer, notes: list[str]
     ) -> Answer:
-        """The checked answer from a reply, or the extractive one with a note."""
+        """The checked (and, when configured, model-verified) answer from a reply, or the
+        extractive one with a note."""
         if isinstance(reply, Failure):
             return fallback(extractive, reply.note, reply.usage)
-        checked = check(reply.text, numbered)
+        self.judge.forget()
+        checked = check(reply.text, numbered, self.judge)
+        usage = dict(reply.usage)
+        if self.verify and not checked.empty:
+            verified = await verify(self.chat, checked, numbered, self.judge)
+            checked = verified.checked
+            add_usage(usage, verified.usage)
+            if self.on_usage is not None and verified.usage:
+                self.on_usage("verify", verified.usage)
         if checked.empty:
             why = (
                 "The model found no answer in these passages"
                 if checked.no_answer
                 else "The generated answer could not be tied to its sources"
             )
-            return fallback(extractive, why, reply.usage)
+            return fallback(extractive, why, usage)
         return Answer(
             text=defuse_mentions(checked.text),
             citations=citations_for(checked, numbered),
             passages=list(numbered.values()),
             mode="llm",
             notes=notes + check_notes(checked),
-            usage=dict(reply.usage),
+            usage=usage,
         )
 
 

@@ -19,6 +19,7 @@ from retrieval.generate.chat import Chat, Failure, Messages, Reply, add_usage
 from retrieval.generate.citations import check
 from retrieval.generate.outcome import Events, fallback, with_usage
 from retrieval.generate.packing import count_tokens, defang, format_passage, pack
+from retrieval.generate.support import Judge
 from retrieval.results import Answer, Passage
 from retrieval.text.safety import defuse_mentions
 
@@ -32,6 +33,7 @@ class Answerer(Protocol):
     chat: Chat
     encoding: tiktoken.Encoding
     map_concurrency: int
+    judge: Judge
 
     def passage_budget(self, template: str, fill: Mapping[str, str], slot: str = "passages") -> int: ...
 
@@ -41,7 +43,7 @@ class Answerer(Protocol):
 
     def messages(self, template: str, fill: Mapping[str, str]) -> Messages: ...
 
-    def finish(
+    async def finish(
         self, reply: Reply | Failure, numbered: Mapping[int, Passage], extractive: Answer, notes: list[str]
     ) -> Answer: ...
 
@@ -96,7 +98,7 @@ async def summarize(
         else:
             result = event
     extra = [f"{failed} of {len(groups)} parts could not be summarised."] if failed else []
-    answer = llm.finish(result, numbered, extractive, extra)
+    answer = await llm.finish(result, numbered, extractive, extra)
     yield with_usage(answer, usage)
 
 
@@ -135,7 +137,7 @@ async def _map(
         add_usage(usage, reply.usage)
         if isinstance(reply, Failure):
             return reply
-        checked = check(reply.text, dict(group))
+        checked = check(reply.text, dict(group), llm.judge)
         return "" if checked.empty else checked.text
 
     return list(await asyncio.gather(*(one(i, g) for i, g in enumerate(groups))))

@@ -49,10 +49,13 @@ class MetaAndUsage:
         with self.lock:
             row = self.db.execute(
                 "SELECT COUNT(*) AS n, COALESCE(SUM(prompt_tokens), 0) AS p,"
-                " COALESCE(SUM(completion_tokens), 0) AS c FROM llm_usage"
+                " COALESCE(SUM(completion_tokens), 0) AS c,"
+                " COALESCE(SUM(CASE WHEN kind = 'verify' THEN prompt_tokens + completion_tokens END), 0) AS v"
+                " FROM llm_usage"
             ).fetchone()
         return {
             "llm_requests": int(row["n"]),
             "llm_prompt_tokens": int(row["p"]),
             "llm_completion_tokens": int(row["c"]),
+            "llm_verify_tokens": int(row["v"]),  # of those, spent verifying citations
         }

@@ -42,7 +42,9 @@ async def model() -> AsyncIterator[FakeOpenAI]:
 @pytest.fixture
 def llm_settings(bot_settings: Settings, model: FakeOpenAI) -> Settings:
     """The bot's settings with the loopback model configured."""
-    return bot_settings.model_copy(update={"openai_api_key": "k", "openai_base_url": model.base_url})
+    return bot_settings.model_copy(
+        update={"openai_api_key": "k", "openai_base_url": model.base_url, "verify": "offline"}
+    )
 
 
 @pytest.fixture

@@ -48,7 +48,7 @@ async def server() -> AsyncIterator[FakeOpenAI]:
 
 def llm_for(server: FakeOpenAI, settings: Settings, **overrides: Any) -> LLMAnswerer:
     conf = settings.model_copy(
-        update={"openai_api_key": "k", "openai_base_url": server.base_url, **overrides}
+        update={"openai_api_key": "k", "openai_base_url": server.base_url, "verify": "offline", **overrides}
     )
     return LLMAnswerer.from_settings(build_client(conf), conf, sleep=no_sleep)
 
@@ -140,6 +140,7 @@ def cli_with_model(
     assert runner.invoke(app, ["ingest", str(SAMPLE_NEWS)]).exit_code == 0
     with ThreadedFakeOpenAI() as server:
         monkeypatch.setenv("OPENAI_API_KEY", "k")
+        monkeypatch.setenv("NEWSDESK_VERIFY", "offline")
         monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
         yield runner, server
 

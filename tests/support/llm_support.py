@@ -92,6 +92,7 @@ def make_settings(base_url: str, **overrides: object) -> Settings:
         "llm_timeout": 5.0,
         "llm_context_tokens": 4000,
         "llm_reply_tokens": 300,
+        "verify": "offline",  # tests of model verification ask for it
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -1,0 +1,266 @@
+"""What a sentence states, read lexically: the cues the citation check compares between a
+generated sentence and the article sentences it is aligned to (`support.py`).
+
+- content terms (Snowball-stemmed, stop words out);
+- names (capitalised words that are not sentence-initial function words);
+- quantities: every number (digits or number words, "1,200" = "1200", "ten" = "10") with the
+  unit word after it when there is one ("two weeks" ≠ "two months", "20%" = "20 percent");
+- polarity: negation words ("not", "never", "no", "without", "cannot", "hold off") and outcome
+  words that have an opposite ("won"/"lost", "approved"/"rejected", "rose"/"fell");
+- hedges ("may", "could", "reportedly", "plans to", "on average", "some") and absolutes ("all",
+  "every", "none", "completely"), which a sentence must not add or drop;
+- speakers: the names next to a speech verb ("X said", "said X", "according to X").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from retrieval.text.words import CLAIM_STOPWORDS, HONORIFICS, stemmer
+
+_stem = stemmer("snowball")
+_DISCORD_REF = re.compile(r"<[@#][!&]?\u200b?\d+>")  # a mention is no number
+_TOKEN = re.compile(r"\$?\d[\d,]*(?:\.\d+)?%?|[A-Za-zÀ-ÿ]+(?:[-'’][A-Za-zÀ-ÿ]+)*")
+_NUMBER_WORDS = {
+    w: str(i)
+    for i, w in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
+        ]
+    )
+}
+_NUMBER_WORDS.update(
+    {
+        "thirty": "30",
+        "forty": "40",
+        "fifty": "50",
+        "sixty": "60",
+        "seventy": "70",
+        "eighty": "80",
+        "ninety": "90",
+    }
+)
+_NUMBER_WORDS.update({"hundred": "100", "dozen": "12"})
+_UNITS = {
+    "second", "minute", "hour", "day", "week", "month", "year", "decade", "centuri", "percent",
+    "point", "mile", "feet", "foot", "inch", "meter", "metr", "kilometr", "pound", "kilogram", "ton",
+    "barrel", "dollar", "euro", "million", "billion", "trillion", "cent", "degre", "time", "peopl",
+}  # fmt: skip
+_NEGATIONS = {"not", "no", "never", "n't", "cannot", "none", "nobody", "nothing", "neither", "nor", "without"}
+_NEGATIONS |= {"unable", "unaffected", "ban", "banned", "bans", "lack", "lacks"}
+_NEGATING_VERBS = {
+    "refus",
+    "fail",
+    "declin",
+    "deni",
+    "halt",
+    "abandon",
+    "stop",
+}  # stems: "refused to", "failed to"
+# outcome words with an opposite: a sentence saying one where its source says the other is reversed
+_OPPOSITES = [
+    ("win", "lose"), ("won", "lost"), ("approv", "reject"), ("accept", "reject"), ("rise", "fall"),
+    ("rose", "fell"), ("increas", "decreas"), ("rais", "cut"), ("gain", "loss"), ("higher", "lower"),
+    ("above", "below"), ("surpass", "short"), ("exceed", "short"), ("convict", "acquit"),
+    ("guilti", "innoc"), ("allow", "ban"), ("permit", "ban"), ("support", "oppos"), ("open", "close"),
+    ("start", "end"), ("resum", "paus"), ("more", "less"), ("before", "after"), ("first", "last"),
+    ("suspect", "clear"), ("intertwin", "separ"), ("hike", "hold"), ("confirm", "deni"),
+]  # fmt: skip
+# hedges a source sentence may carry, which a claim must keep (in some form)
+_HEDGES = {
+    "may", "might", "could", "possibly", "potentially", "perhaps", "reportedly", "allegedly",
+    "apparently", "likely", "probably", "expected", "expects", "plans", "planned", "projected",
+    "projects", "predicted", "suggest", "suggests", "suggested", "some", "average", "half", "hopes",
+}  # fmt: skip
+# words that keep a claim hedged, beyond those
+_CLAIM_HEDGES = _HEDGES | {
+    "expect", "project", "sees", "forecast", "forecasts", "estimated", "estimates", "plan", "wants",
+    "about", "around", "nearly", "almost", "roughly", "approximately", "several", "partly", "would",
+    "if", "can", "unclear", "declined", "refused", "fears", "risk", "suspected", "believe", "believes",
+}  # fmt: skip
+# words that make a claim absolute, by class: a claim may use one only where its source does
+_ABSOLUTES = {
+    "all": "all", "every": "all", "everyone": "all", "everything": "all", "each": "all",
+    "whole": "all", "entire": "all", "entirely": "all", "completely": "all", "totally": "all",
+    "always": "all", "any": "all", "none": "none", "nobody": "none",
+}  # fmt: skip
+_SPEECH = {
+    "said", "say", "says", "told", "tell", "wrote", "write", "writes", "writing", "ad", "added",
+    "argu", "argued", "call", "called", "describ", "described", "project", "projected", "confirm",
+    "confirmed", "announc", "announced", "state", "stated", "warn", "warned", "note", "noted",
+    "explain", "explained", "insist", "insisted", "tweet", "tweeted", "accord", "according",
+}  # fmt: skip
+_SPEECH_STEMS = {_stem(w) for w in _SPEECH}
+_FUNCTION_CAPS = {w.capitalize() for w in CLAIM_STOPWORDS} | {"The", "A", "An", "In", "On", "At", "As", "But"}
+_WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+_MONTHS = {
+    "january", "february", "march", "april", "june", "july", "august", "september",
+    "october", "november", "december",
+}  # fmt: skip
+
+
+@dataclass
+class Cues:
+    """The lexical cues of one sentence (see the module docstring)."""
+
+    terms: set[str] = field(default_factory=set)
+    names: set[str] = field(default_factory=set)  # lower-case name words
+    quantities: set[str] = field(default_factory=set)  # "20", "2 week", "10 percent"
+    dates: set[str] = field(default_factory=set)  # weekday and month names
+    negated: int = 0  # negation words
+    outcomes: set[str] = field(default_factory=set)  # stems with an opposite
+    hedges: set[str] = field(default_factory=set)
+    absolutes: set[str] = field(default_factory=set)
+    speakers: set[str] = field(default_factory=set)  # name words next to a speech verb
+    subjects: set[str] = field(default_factory=set)  # who speaks: "Valk" in "Valk said", "said Valk"
+    initials: set[str] = field(default_factory=set)  # "ftc" for "Federal Trade Commission"
+    pronoun_start: bool = False  # "He said…", "They…": refers back to an earlier sentence
+
+
+_OPPOSITE_OF = {a: b for a, b in _OPPOSITES} | {b: a for a, b in _OPPOSITES}
+_PRONOUNS = {"he", "she", "they", "it", "his", "her", "their", "its", "this", "that", "these", "those"}
+
+
+def _number(token: str) -> str | None:
+    t = token.lower().lstrip("$").replace(",", "")
+    if "-" in t:  # "fifty-nine"
+        tens, _, unit = t.partition("-")
+        if tens in _NUMBER_WORDS and unit in _NUMBER_WORDS and int(_NUMBER_WORDS[unit]) < 10:
+            return str(int(_NUMBER_WORDS[tens]) + int(_NUMBER_WORDS[unit]))
+    if t.endswith("%"):
+        t = t[:-1]
+    if re.fullmatch(r"\d+(?:\.\d+)?", t):
+        return t[:-2] if t.endswith(".0") else t
+    return _NUMBER_WORDS.get(t)
+
+
+def read(text: str) -> Cues:
+    """The cues of `text` (one sentence, markers already removed)."""
+    cues = Cues()
+    text = _DISCORD_REF.sub(" ", text).replace("’", "'").replace("n't", " n't")
+    tokens = [re.sub(r"'s$", "", t) for t in _TOKEN.findall(text)]
+    stems = [_stem(t.lower().replace("’", "'")) for t in tokens]
+    if tokens:
+        cues.pronoun_start = tokens[0].lower() in _PRONOUNS
+    for i, (tok, st) in enumerate(zip(tokens, stems, strict=True)):
+        low = tok.lower()
+        num = _number(tok)
+        if num is not None:
+            nxt = "percent" if tok.endswith("%") else (stems[i + 1] if i + 1 < len(stems) else "")
+            cues.quantities.add(f"{num} {nxt}" if nxt in _UNITS else num)
+            continue
+        if (
+            (low in _NEGATIONS and not (low == "nor" and "neither" in text.lower()))
+            or st in _NEGATING_VERBS
+            or (low == "hold" and i + 1 < len(tokens) and tokens[i + 1] == "off")
+        ):
+            cues.negated += 1
+        if st in _OPPOSITE_OF or low in _OPPOSITE_OF:
+            cues.outcomes.add(st if st in _OPPOSITE_OF else low)
+        if low in _CLAIM_HEDGES:
+            cues.hedges.add(low)
+        if low in _ABSOLUTES and not (low == "any" and cues.negated):  # "not … any" is no absolute
+            cues.absolutes.add(_ABSOLUTES[low])
+        if low in _WEEKDAYS or low in _MONTHS:
+            cues.dates.add(low)
+        if _is_name(tokens, i):
+            cues.names.add(st)
+
+        if low not in CLAIM_STOPWORDS and (len(st) > 2) and low not in _NEGATIONS:
+            cues.terms.add(st)
+    cues.speakers = {_stem(w) for w in _speakers(tokens, stems)}
+    cues.subjects = {_stem(w) for w in _subjects(tokens, stems)}
+    cues.initials = acronyms(tokens)
+    return cues
+
+
+def _is_name(tokens: list[str], i: int) -> bool:
+    """A capitalised word that is not a function word, a title or a date; at the start of the
+    sentence only when the next word is capitalised too ("Rishi Sunak", not "Fears")."""
+    tok = tokens[i]
+    low = tok.lower()
+    if not tok[0].isupper() or tok in _FUNCTION_CAPS or low in HONORIFICS or low in _WEEKDAYS | _MONTHS:
+        return False
+    return i > 0 or (len(tokens) > 1 and tokens[1][:1].isupper())
+
+
+def acronyms(tokens: list[str]) -> set[str]:
+    """Initials of runs of capitalised words ("Federal Trade Commission" → "ftc")."""
+    out: set[str] = set()
+    run: list[str] = []
+    for tok in [*tokens, "."]:
+        if tok[:1].isupper():
+            run.append(tok[0].lower())
+        elif tok.lower() in ("of", "for", "and") and run:
+            continue
+        else:
+            if len(run) >= 2:
+                out.add("".join(run))
+            run = []
+    return out
+
+
+def hedged(cues: Cues) -> bool:
+    """Whether a source sentence carries a hedge a claim must keep."""
+    return bool(cues.hedges & _HEDGES)
+
+
+def _is_cap(tok: str) -> bool:
+    low = tok.lower()
+    return tok[:1].isupper() and tok not in _FUNCTION_CAPS and low not in HONORIFICS | _WEEKDAYS | _MONTHS
+
+
+def _subjects(tokens: list[str], stems: list[str]) -> set[str]:
+    """The speaker of each speech verb: the run of names just before it (within six words:
+    "Valk, the general, said"), else the name right after it ("said Valk")."""
+    out: set[str] = set()
+    for i, st in enumerate(stems):
+        if st not in _SPEECH_STEMS:
+            continue
+        run = [tokens[j] for j in range(max(0, i - 6), i) if _is_cap(tokens[j])]
+        if not run and i + 1 < len(tokens) and _is_cap(tokens[i + 1]):
+            run.append(tokens[i + 1])
+        out |= {t.lower() for t in run}
+    return out
+
+
+def _speakers(tokens: list[str], stems: list[str]) -> set[str]:
+    """Name words up to twelve words before or three after a speech verb ("Valk said", "said
+    Valk", "according to Valk"); "*" when a pronoun says it ("she said": named elsewhere)."""
+    out: set[str] = set()
+    for i, st in enumerate(stems):
+        if st not in _SPEECH_STEMS:
+            continue
+        if any(tokens[j].lower() in _PRONOUNS for j in (i - 1, i + 1) if 0 <= j < len(tokens)):
+            out.add("*")
+        for j in range(max(0, i - 12), min(len(tokens), i + 4)):
+            tok = tokens[j]
+            if j != i and tok[0].isupper() and tok not in _FUNCTION_CAPS and tok.lower() not in HONORIFICS:
+                out.add(tok.lower())
+    return out
+
+
+def opposite(outcome: str) -> str:
+    """The outcome word's opposite stem ("won" → "lost")."""
+    return _OPPOSITE_OF.get(outcome, "")

@@ -1,0 +1,279 @@
+"""Does a passage support a generated sentence? Judged on the passage's one or two best sentences.
+
+A sentence is aligned to the one sentence of the passage that shares most of its content words,
+plus a second one when that adds some and is about the same thing (the next sentence, or one
+naming the same person or place); the title, the outlet, headings and lines addressed to a model
+never count. It is supported only when, against those sentences alone:
+
+- it has content words, and enough of them are there (or a few are and the local MiniLM embedder,
+  when given, finds the sentences close in meaning: a paraphrase);
+- every number, amount and date it states is there, with the same unit ("two weeks" ≠ "two months");
+- every name it uses is there (or in the sentence before, when the aligned one says "he" or "they");
+- its speaker, in "X said …", is the one who says it there (or in the quote the sentence continues);
+- it is not negated where they are not, or the other way round, and no outcome is reversed
+  ("won" where they say "lost");
+- it keeps their hedge ("may", "plans to", "on average", "some") and adds no absolute
+  ("all", "every", "none", "completely") they do not have.
+
+What it cannot see: a role swapped between two names that are both in the aligned sentences
+(who did what to whom), a cause or a time link between two facts both present, and support that
+needs the reader's knowledge. Measured on the claims benchmark: `python -m benchmarks.claims`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from retrieval.generate.claimcues import Cues, hedged, opposite, read
+from retrieval.ingest.embedding import Embedder
+from retrieval.results import Passage
+from retrieval.text.safety import looks_like_instruction
+from retrieval.text.sentences import Sentence, split_sentences
+
+MIN_COVERAGE = 0.6
+MIN_COVERAGE_SIMILAR = 0.3  # … when the embedder finds them close in meaning
+MIN_SAID = 0.4  # share of its words other than names found in the aligned sentences
+RESTATED = 0.75  # share of a claim's other words in a sentence it restates
+LONG_CLAIM = 14  # content words: a sentence this long may be aligned to three sentences
+MIN_SIMILARITY = 0.65  # cosine of MiniLM vectors for a paraphrase
+_END = re.compile(r"[.!?\"'”’)]\s*$")
+_MONTHS = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
+_DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+def factual_sentences(passage: Passage) -> list[Sentence]:
+    """The passage's sentences that may support a claim: no lines addressed to a model, no
+    headings or furniture (a short line without a full stop)."""
+    out = []
+    for s in split_sentences(passage.text):
+        if looks_like_instruction(s.text):
+            continue
+        if not _END.search(s.text) and len(s.text.split()) < 10:
+            continue  # "Kestria Concerned", "Video Ad Feedback": a heading, not a statement
+        out.append(s)
+    return out
+
+
+@dataclass
+class View:
+    """A passage read sentence by sentence, once per check."""
+
+    sentences: list[Sentence]
+    cues: list[Cues]
+    dates: set[str]
+    owner: list[int] = field(default_factory=list)  # a joined view: each sentence's passage number
+
+    @classmethod
+    def of(cls, passage: Passage) -> View:
+        sentences = factual_sentences(passage)
+        cues = [read(s.text) for s in sentences]
+        dates = set().union(*(c.dates for c in cues)) if cues else set()
+        if passage.published:
+            dates |= {_MONTHS[passage.published.month - 1], _DAYS[passage.published.weekday()]}
+        return cls(sentences, cues, dates)
+
+    @classmethod
+    def joined(cls, views: Sequence[tuple[int, View]]) -> View:
+        """Several passages read as one (a sentence citing [1][2] may take a fact from each)."""
+        out = cls([], [], set())
+        for n, view in views:
+            out.sentences += view.sentences
+            out.cues += view.cues
+            out.dates |= view.dates
+            out.owner += [n] * len(view.sentences)
+        return out
+
+
+@dataclass
+class Verdict:
+    ok: bool
+    coverage: float  # share of the claim's content words in the aligned sentences
+    why: str = ""  # what failed, when not ok
+    aligned: list[int] = field(default_factory=list)  # sentence indices in the view
+
+
+class Judge:
+    """Sentence-level support; `embedder` (the process's MiniLM) helps with paraphrases."""
+
+    def __init__(self, embedder: Embedder | None = None) -> None:
+        self.embedder = embedder
+        self._vectors: dict[str, np.ndarray] = {}
+
+    def forget(self) -> None:
+        """Drop the vectors kept from earlier sentences (one check's worth is kept)."""
+        self._vectors.clear()
+
+    def similarity(self, a: str, b: str) -> float:
+        if self.embedder is None:
+            return 0.0
+        missing = [t for t in (a, b) if t not in self._vectors]
+        if missing:
+            for text, vec in zip(missing, self.embedder.embed(missing), strict=True):
+                self._vectors[text] = vec
+        return float(np.dot(self._vectors[a], self._vectors[b]))
+
+    def judge(self, claim: str, cues: Cues, view: View, semantic: bool = True) -> Verdict:
+        """`semantic=False`: words only (no embedder call), for a search over other passages."""
+        if not cues.terms:
+            return Verdict(False, 0.0, "no content words")
+        aligned = align(cues, view)
+        if not aligned:
+            return Verdict(False, 0.0, "no sentence shares its words")
+        union = merge([view.cues[i] for i in aligned])
+        coverage = len(cues.terms & union.terms) / len(cues.terms)
+        before = context(view, aligned)
+        why = mismatch(cues, union, view.cues[aligned[0]], before, view.dates) or polarity(
+            cues, view.cues[aligned[0]], union
+        )
+        said = cues.terms - cues.names  # what it says of the names
+        if not why and len(said) >= 2 and len(said & union.terms) < MIN_SAID * len(said):
+            why = "names without what it says of them"
+        if not why and coverage < MIN_COVERAGE:
+            text = " ".join(view.sentences[i].text for i in aligned)
+            similar = (
+                semantic
+                and coverage >= MIN_COVERAGE_SIMILAR
+                and self.similarity(claim, text) >= MIN_SIMILARITY
+            )
+            why = "" if similar else "too few of its words"
+        return Verdict(not why, coverage, why, aligned)
+
+
+def align(cues: Cues, view: View) -> list[int]:
+    """The best sentence, then up to one more (two more for a long sentence, which packs more
+    facts) about the same thing (next to it, starting with "he"/"they", or naming the same
+    name) that adds words, numbers or names the first ones lack."""
+    shared = [_weight(cues, c, Cues()) for c in view.cues]
+    if not shared or max(shared) == 0:
+        return []
+    aligned = [shared.index(max(shared))]
+    have = view.cues[aligned[0]]
+    for _ in range(1 if len(cues.terms) < LONG_CLAIM else 2):
+        partner, gain = -1, 0
+        for j, c in enumerate(view.cues):
+            related = any(abs(j - i) == 1 for i in aligned) or c.pronoun_start or bool(c.names & have.names)
+            add = _weight(cues, c, have)
+            if j not in aligned and related and add > gain:
+                partner, gain = j, add
+        if partner < 0:
+            break
+        aligned.append(partner)
+        have = merge([have, view.cues[partner]])
+    return aligned  # the best first
+
+
+def _weight(claim: Cues, sentence: Cues, have: Cues) -> int:
+    """What `sentence` adds to `have` of the claim's words, names (x2) and numbers (x2)."""
+    return (
+        len((claim.terms & sentence.terms) - have.terms)
+        + 2 * len((claim.names & sentence.names) - have.names)
+        + 2 * len((claim.quantities & sentence.quantities) - have.quantities)
+    )
+
+
+def merge(parts: Sequence[Cues]) -> Cues:
+    out = Cues()
+    for c in parts:
+        out.terms |= c.terms
+        out.names |= c.names
+        out.quantities |= c.quantities
+        out.dates |= c.dates
+        out.negated += c.negated
+        out.outcomes |= c.outcomes
+        out.hedges |= c.hedges
+        out.absolutes |= c.absolutes
+        out.speakers |= c.speakers
+        out.initials |= c.initials
+    return out
+
+
+def context(view: View, aligned: list[int]) -> Cues:
+    """Names and speakers the aligned sentences lean on: the sentences before them, for a
+    sentence that starts with "he"/"they" or a quote that continues without its speaker."""
+    out = Cues()
+    for i in aligned:
+        for j in range(i - 1, max(-1, i - 3), -1):
+            if view.cues[j + 1].speakers and not view.cues[j + 1].pronoun_start and j + 1 != i:
+                break
+            out.names |= view.cues[j].names
+            out.speakers |= view.cues[j].speakers
+            if view.cues[j].speakers:
+                break
+    return out
+
+
+def _quantity_found(q: str, have: set[str]) -> bool:
+    if q in have:
+        return True
+    number = q.split()[0]
+    return number in have  # "$56bn": the amount without its unit word
+
+
+def _name_found(name: str, known: set[str]) -> bool:
+    """The name, or a form of it ("Europe" for "European"), among `known` words."""
+    return name in known or any(len(k) >= 4 and (name.startswith(k) or k.startswith(name)) for k in known)
+
+
+def _swapped_name(claim: Cues, best: Cues) -> bool:
+    """The claim restates its best sentence (nearly all its other words are there) but puts a
+    name where that sentence has another one."""
+    other = claim.terms - claim.names
+    if not other or len(other & best.terms) < RESTATED * len(other):
+        return False
+    return bool(claim.names - _found(claim.names, best)) and bool(best.names - _found(best.names, claim))
+
+
+def _said_by(subjects: set[str], speakers: set[str]) -> bool:
+    return not speakers or "*" in speakers or bool(subjects & speakers)
+
+
+def _found(names: set[str], sentence: Cues) -> set[str]:
+    known = sentence.names | sentence.terms | sentence.initials
+    return {n for n in names if _name_found(n, known)}
+
+
+def mismatch(claim: Cues, union: Cues, best: Cues, before: Cues, dates: set[str]) -> str:
+    """Why the aligned sentences do not state what the claim states ("" when they do)."""
+    if not all(_quantity_found(q, union.quantities) for q in claim.quantities):
+        return "a number they do not state"
+    if not claim.dates <= dates:
+        return "a date they do not state"
+    known = union.names | before.names | union.terms | union.initials
+    if not all(_name_found(n, known) for n in claim.names):
+        return "a name they do not mention"
+    if claim.subjects and not _said_by(claim.subjects, best.speakers or before.speakers or union.speakers):
+        return "said by someone else"
+    if _swapped_name(claim, best):
+        return "another name in its place"  # "held in Calder" where the sentence says "in Haldor"
+    if claim.absolutes - union.absolutes:
+        return "adds an absolute"
+    return ""
+
+
+def polarity(claim: Cues, best: Cues, union: Cues) -> str:
+    """Negation, outcome and hedge, against the sentence the claim is aligned to best (negation:
+    or against both aligned sentences)."""
+    if claim.negated % 2 not in (best.negated % 2, union.negated % 2):
+        return "negation differs"
+    if any(opposite(o) in best.outcomes and o not in best.outcomes for o in claim.outcomes):
+        return "the outcome is reversed"
+    if hedged(best) and not claim.hedges:
+        return "drops a hedge"
+    return ""
