@@ -61,6 +61,7 @@ def eval_command(
         for key in HEADLINE:
             m = metrics.get(key)
             if m:
-                console.print(f"{key:20s} {m['value']:.3f}  (n={m['n']})")
+                value = "n/a" if m["value"] is None else f"{m['value']:.3f}"  # no gold article asked
+                console.print(f"{key:20s} {value}  (n={m['n']})")
 
     run_or_exit(go)
