@@ -35,6 +35,23 @@ _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # space, joiners and non-joiner, word joiner, invisible operators, the BOM / zero-width no-break
 # space, the Mongolian vowel separator, interlinear annotation marks.
 _INVISIBLE = re.compile("[\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]")
+# a zero-width joiner inside an emoji sequence (🙋🏼‍♀️, 👨‍👩‍👧) is part of the character shown: kept
+_PICTOGRAPH = "\u2600-\u27bf\U0001f000-\U0001faff"
+_BEFORE_JOINER = re.compile(f"[{_PICTOGRAPH}\ufe0f]")
+_AFTER_JOINER = re.compile(f"[{_PICTOGRAPH}]")
+
+
+def _invisible(m: re.Match[str]) -> str:
+    """'' for an invisible character, but the joiner between two pictographs stays."""
+    text, i = m.string, m.start()
+    joins = (
+        m.group() == "\u200d"
+        and i > 0
+        and _BEFORE_JOINER.fullmatch(text[i - 1])
+        and _AFTER_JOINER.fullmatch(text[i + 1 : i + 2])
+    )
+    return m.group() if joins else ""
+
 
 _MENTION = re.compile(r"@(?=(everyone|here)\b)|<@(?=[!&]?\d+>)", re.IGNORECASE)
 
@@ -42,8 +59,9 @@ _MENTION = re.compile(r"@(?=(everyone|here)\b)|<@(?=[!&]?\d+>)", re.IGNORECASE)
 def clean_untrusted(text: str) -> str:
     """`text` from outside (a page, a feed, a file, a model) without escape sequences, control
     characters (tab, newline and carriage return are kept), bidi controls and zero-width
-    characters. A text of only such characters comes out empty."""
-    return _INVISIBLE.sub("", _CONTROLS.sub("", _ESCAPES.sub("", text)))
+    characters (but the joiner inside an emoji sequence). A text of only such characters comes
+    out empty."""
+    return _INVISIBLE.sub(_invisible, _CONTROLS.sub("", _ESCAPES.sub("", text)))
 
 
 def clean_line(text: str) -> str:
