@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import chromadb
 import numpy as np
+from chromadb.api.shared_system_client import SharedSystemClient
 from chromadb.errors import NotFoundError
 
 from retrieval.errors import ModelMismatchError
@@ -34,8 +35,15 @@ def build_chroma_client(settings: Settings) -> Any:
             headers=headers,
             settings=chroma_settings,
         )
-    settings.chroma_path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+    path = settings.chroma_path
+    path.mkdir(parents=True, exist_ok=True)
+    try:
+        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+    except Exception:
+        # chromadb keeps the half-built client of this path and hands it out again, broken:
+        # forget it, so that a later try (after `reindex` set a damaged store aside) starts anew
+        SharedSystemClient._identifier_to_system.pop(str(path), None)
+        raise
 
 
 def collection_name(namespace: str) -> str:
