@@ -21,10 +21,10 @@ NEWSDESK = str(Path(sys.executable).parent / "newsdesk")
 QUESTION = "What did Mayor Okonkwo say about the ferry schedule?"
 
 
-def newsdesk(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def newsdesk(data_dir: Path, *args: str, **more: str) -> subprocess.CompletedProcess[str]:
     """The installed console script (PYTHONPATH kept: this checkout's code) on `data_dir`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSDESK_", "OPENAI_", "CHROMA_"))}
-    env["NEWSDESK_DATA_DIR"] = str(data_dir)
+    env |= {"NEWSDESK_DATA_DIR": str(data_dir), **more}
     return subprocess.run(
         [NEWSDESK, *args], capture_output=True, text=True, env=env, timeout=300, check=False
     )
@@ -109,6 +109,9 @@ def test_a_data_dir_that_is_a_file_says_so(tmp_path: Path) -> None:
     )
     line = error_line(newsdesk(not_a_dir / "sub", "sources"))
     assert line.startswith(f"error: the data dir {not_a_dir / 'sub'} is a file, not a folder")
+    for command in (("bot",), ("bot", "feedback")):  # the bot stops at start, before Discord
+        r = newsdesk(not_a_dir, *command, DISCORD_TOKEN="not-used")
+        assert error_line(r).startswith(f"error: the data dir {not_a_dir} is a file, not a folder")
 
 
 def test_a_truncated_state_database_says_it_is_damaged_and_what_can_be_done(
