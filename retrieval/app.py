@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from functools import cached_property
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -32,6 +33,7 @@ from retrieval.answer.summary import Summarizer
 from retrieval.answering import Answering
 from retrieval.attribution.store import AttributionStore
 from retrieval.engine import Engine
+from retrieval.errors import DamagedVectorsError
 from retrieval.generate.chat import build_client
 from retrieval.generate.llm import LLMAnswerer
 from retrieval.generate.support import Judge
@@ -40,12 +42,13 @@ from retrieval.ingest.embedding import Embedder, LocalEmbedder, OpenAIEmbedder
 from retrieval.settings import Settings
 from retrieval.store.backend import open_catalog
 from retrieval.store.catalog import Catalog
-from retrieval.store.database import Database, open_database
+from retrieval.store.database import Database
 from retrieval.store.feedback import FeedbackStore
 from retrieval.store.index import Store
 from retrieval.store.lease import Lease
 from retrieval.store.lexicon import Fts5Tokenizer
-from retrieval.store.vectors import Vectors, build_chroma_client
+from retrieval.store.opening import open_state_database, open_vector_client, set_aside_vectors
+from retrieval.store.vectors import Vectors
 from retrieval.text.tokens import load_encoding
 from retrieval.web.dedup import StoryIndex
 from retrieval.web.feedstore import FeedStore
@@ -84,9 +87,7 @@ class App:
     @cached_property
     def database(self) -> Database:
         """The one connection to the state database: SQLite in the data dir, or PostgreSQL."""
-        if not self.settings.database_url:
-            self.settings.data_dir.mkdir(parents=True, exist_ok=True)
-        return open_database(self.settings.state_db)
+        return open_state_database(self.settings)
 
     @cached_property
     def catalog(self) -> Catalog:
@@ -118,7 +119,21 @@ class App:
 
     @cached_property
     def chroma(self) -> Any:
-        return self._given_chroma or build_chroma_client(self.settings)
+        """The Chroma client (a server, or the store in the data dir); a damaged or unusable data
+        dir is a StoreError naming the path and the way out (retrieval/store/opening.py)."""
+        return self._given_chroma or open_vector_client(self.settings)
+
+    def reopen_damaged_vectors(self) -> Path | None:
+        """For `newsdesk reindex`: when the embedded vector store's files are damaged, set them
+        aside (`chroma.damaged-<time>`, returned) and open a fresh store in their place, to be
+        filled from the article texts in the state database. None when the store opened."""
+        try:
+            self.chroma  # noqa: B018 - opened here, to see whether it can be
+            return None
+        except DamagedVectorsError:
+            moved = set_aside_vectors(self.settings)
+        self.chroma  # noqa: B018
+        return moved
 
     @cached_property
     def embedder(self) -> Embedder:

@@ -17,3 +17,13 @@ class ModelMismatchError(NewsdeskError):
 
 class NotFoundError(NewsdeskError):
     """An article or namespace that does not exist."""
+
+
+class StoreError(NewsdeskError):
+    """The data dir, the state database or the vector store cannot be opened (not writable, not a
+    folder, damaged); the message names the path and the way out (retrieval/store/opening.py)."""
+
+
+class DamagedVectorsError(StoreError):
+    """The embedded vector store's files are damaged: `newsdesk reindex` sets them aside and
+    rebuilds the vectors from the article texts in the state database."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import typer
 
 from bot.cli.context import app_of
+from retrieval.errors import NewsdeskError
 from retrieval.store.vectors import missing_vectors_note, stored_vectors
 
 
@@ -26,6 +27,9 @@ def health_command(ctx: typer.Context) -> None:
         catalog = services.catalog
         stored = sum(stored_vectors(services.chroma, ns) for ns in catalog.namespaces())
         gap = missing_vectors_note(catalog.counts()["chunks"], stored)
+    except NewsdeskError as exc:  # a damaged or unusable data dir: the message names the way out
+        typer.echo(f"unhealthy: {exc}", err=True)
+        raise typer.Exit(1) from None
     except Exception as exc:
         typer.echo(f"unhealthy: {type(exc).__name__}: {exc}".splitlines()[0], err=True)
         raise typer.Exit(1) from None

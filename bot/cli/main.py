@@ -250,6 +250,11 @@ def reindex(ctx: typer.Context, guild: GuildOpt = None) -> None:
     services = app_of(ctx)
 
     def go() -> None:
+        moved = services.reopen_damaged_vectors()
+        if moved:
+            _console(stderr=True).print(
+                f"the vector store was damaged: moved it to {escape(str(moved))}; rebuilding the vectors"
+            )
         engine = services.engine
         ns = namespace_for_guild(guild) if guild is not None else None
         total = engine.count_articles(ns) if ns else engine.stats()["articles"]

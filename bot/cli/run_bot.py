@@ -13,6 +13,7 @@ import discord
 import typer
 
 from bot.cli.context import app_of
+from bot.cli.terminal import run_or_exit
 from bot.discord.app import build_bot, point_client_at, shard_options, sync_commands
 from retrieval.app import App
 from retrieval.engine import namespace_for_guild
@@ -89,8 +90,8 @@ def bot(ctx: typer.Context) -> None:
         logging.getLogger(name).setLevel(logging.INFO)
         for handler in logging.getLogger("discord").handlers:
             logging.getLogger(name).addHandler(handler)
-    try:
-        asyncio.run(run_bot(services, token))
+    try:  # a data dir that cannot be used stops it at start with one line (run_or_exit)
+        run_or_exit(lambda: asyncio.run(run_bot(services, token)))
     except discord.LoginFailure:
         typer.echo("error: Discord refused the token (DISCORD_TOKEN): reset it and try again", err=True)
         raise typer.Exit(1) from None
@@ -110,7 +111,7 @@ def sync(
     services = app_of(ctx)
     token = _token_or_exit(services.settings)
     try:
-        asyncio.run(run_bot(services, token, sync_guild=guild, sync_only=True))
+        run_or_exit(lambda: asyncio.run(run_bot(services, token, sync_guild=guild, sync_only=True)))
     except discord.LoginFailure:
         typer.echo("error: Discord refused the token (DISCORD_TOKEN): reset it and try again", err=True)
         raise typer.Exit(1) from None
@@ -121,5 +122,8 @@ def feedback(
     ctx: typer.Context, guild: Annotated[str | None, typer.Option("--guild", help="One server only.")] = None
 ) -> None:
     """Answers the bot posted and their 👍/👎 counts."""
-    counts = app_of(ctx).feedback.counts(namespace_for_guild(guild) if guild is not None else None)
+    services = app_of(ctx)
+    counts = run_or_exit(
+        lambda: services.feedback.counts(namespace_for_guild(guild) if guild is not None else None)
+    )
     typer.echo(f"answers: {counts['answers']}\nup: {counts['up']}\ndown: {counts['down']}")

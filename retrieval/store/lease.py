@@ -39,6 +39,23 @@ def process_id(extra: str = "") -> str:
     return f"{socket.gethostname()}:{os.getpid()}" + (f":{extra}" if extra else "")
 
 
+def process_gone(holder: str) -> bool:
+    """True when `holder` (a `process_id`) names a process on this host that no longer runs (it
+    was killed, or crashed): what it held need not wait for its expiry. A process on another host
+    cannot be seen from here, so it is never taken for gone."""
+    host, _, rest = holder.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)  # no signal is sent: only whether the process exists
+    except ProcessLookupError:
+        return True
+    except OSError:  # it exists, but belongs to another user
+        return False
+    return False
+
+
 class Lease:
     def __init__(
         self,

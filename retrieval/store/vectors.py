@@ -4,14 +4,18 @@ passed in (Chroma's own embedding function would try to download a model)."""
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import operator
+import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 import chromadb
 import numpy as np
+from chromadb.api.shared_system_client import SharedSystemClient
 from chromadb.errors import NotFoundError
 
 from retrieval.errors import ModelMismatchError
@@ -34,8 +38,30 @@ def build_chroma_client(settings: Settings) -> Any:
             headers=headers,
             settings=chroma_settings,
         )
-    settings.chroma_path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+    path = settings.chroma_path
+    path.mkdir(parents=True, exist_ok=True)
+    with exclusive(path):
+        try:
+            return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+        except Exception:
+            # chromadb keeps the half-built client of this path and hands it out again, broken:
+            # forget it, so that a later try (after `reindex` set a damaged store aside) starts anew
+            SharedSystemClient._identifier_to_system.pop(str(path), None)
+            raise
+
+
+@contextlib.contextmanager
+def exclusive(folder: Path) -> Iterator[None]:
+    """One process at a time in here, per folder (an flock on the folder itself, released when
+    the process dies). Opening an embedded Chroma store creates its tables on first start, and
+    two processes doing that at once fail ("table collections already exists", "database is
+    locked"), so the store is opened under this lock: the first creates, the others then open."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def collection_name(namespace: str) -> str:

@@ -11,6 +11,7 @@ Own tables, same database as the engine: story_sigs, story_bands, story_urls, an
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import threading
 import time
@@ -23,7 +24,9 @@ import numpy as np
 
 from retrieval.ingest.articles import normalize_url
 from retrieval.store.database import Database, open_database
-from retrieval.store.lease import process_id
+from retrieval.store.lease import process_gone, process_id
+
+log = logging.getLogger(__name__)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS story_sigs (
@@ -115,7 +118,8 @@ class StoryIndex:
     story in flight can `wait_settled` and look again: if that story's ingest failed, the copy
     is no longer a duplicate and is stored itself. The ingest `renew`s its claims as it goes;
     a claim not renewed for `claim_ttl` seconds is from a process that died mid-ingest and no
-    longer counts.
+    longer counts; nor does a claim whose process is gone (same host, process not running: it
+    was killed mid-ingest), at once.
     """
 
     def __init__(
@@ -195,6 +199,7 @@ class StoryIndex:
             if db.dialect == "postgres":
                 db.execute("SELECT pg_advisory_xact_lock(?)", (CLAIM_LOCK,))
             db.execute("DELETE FROM story_claims WHERE claimed_at < ?", (now - self.claim_ttl,))
+            self._drop_claims_of_gone_processes()
             in_flight = {
                 str(r[0])
                 for r in db.execute("SELECT article_id FROM story_claims WHERE namespace = ?", (namespace,))
@@ -235,23 +240,52 @@ class StoryIndex:
                 [(now, namespace, aid, self.owner) for aid in article_ids],
             )
 
-    def in_flight(self, namespace: str, article_id: str) -> bool:
-        """Claimed (by any process), renewed within `claim_ttl`, and not settled yet."""
+    def _drop_claims_of_gone_processes(self) -> None:
+        """Claims of processes on this host that no longer run (killed mid-ingest) hold no one."""
+        with self.db.transaction() as db:
+            for (owner,) in db.execute("SELECT DISTINCT owner FROM story_claims").fetchall():
+                if process_gone(str(owner)):
+                    log.warning("dropping the story claims of %s: that process is gone", owner)
+                    db.execute("DELETE FROM story_claims WHERE owner = ?", (owner,))
+
+    def claim_of(self, namespace: str, article_id: str) -> tuple[str, float] | None:
+        """(owner, claimed_at) of the story's live claim: claimed (by any process), renewed within
+        `claim_ttl`, not settled yet, and its process not gone. None when it is not in flight."""
         with self.lock:
             row = self.db.execute(
-                "SELECT 1 FROM story_claims WHERE namespace = ? AND article_id = ? AND claimed_at >= ?",
+                "SELECT owner, claimed_at FROM story_claims"
+                " WHERE namespace = ? AND article_id = ? AND claimed_at >= ?",
                 (namespace, article_id, self.clock() - self.claim_ttl),
             ).fetchone()
-        return row is not None
+            if row is not None and process_gone(str(row[0])):
+                self._drop_claims_of_gone_processes()
+                return None
+        return (str(row[0]), float(row[1])) if row else None
+
+    def in_flight(self, namespace: str, article_id: str) -> bool:
+        return self.claim_of(namespace, article_id) is not None
 
     def wait_settled(self, namespace: str, article_id: str) -> None:
         """Block until the story is no longer in flight (at once if it is not): woken by this
-        process's `settle`, and looking every `poll` seconds for another process's.
+        process's `settle`, and looking every `poll` seconds for another process's. Waiting is
+        logged (a warning: on the command line's stderr, in the bot's log) with the process
+        that holds the story and for how long its claim can still hold it.
 
         Call it holding no claims of your own: a claim is settled by the ingest that made it,
         in a `finally`, so a caller that settled first never waits on itself or in a cycle.
         """
         with self._settled:
+            claim = self.claim_of(namespace, article_id)
+            if claim is not None:
+                owner, claimed_at = claim
+                log.warning(
+                    "waiting for story %s: %s is still storing it (claimed %.0f s ago; a claim not "
+                    "renewed for %.0f s lapses, and lapses at once if that process is gone)",
+                    article_id,
+                    owner,
+                    max(0.0, self.clock() - claimed_at),
+                    self.claim_ttl,
+                )
             while self.in_flight(namespace, article_id):
                 self._settled.wait(self.poll)
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import socket
 import sqlite3
+import subprocess
+import sys
 import threading
 
 import psycopg
@@ -12,7 +15,7 @@ from bot.discord.app import shard_options
 from retrieval.errors import BadInputError
 from retrieval.settings import Settings
 from retrieval.store.database import open_database
-from retrieval.store.lease import Lease
+from retrieval.store.lease import Lease, process_gone, process_id
 from tests.conftest import Clock
 
 
@@ -116,3 +119,13 @@ def test_a_transaction_inside_another_is_part_of_it(database: str) -> None:
         assert sorted(r[0] for r in db.execute("SELECT name FROM leases")) == ["inner", "outer"]
     finally:
         db.close()
+
+
+def test_process_gone_only_for_a_process_on_this_host_that_no_longer_runs() -> None:
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()  # reaped: no process has its pid now
+    assert process_gone(f"{socket.gethostname()}:{ended.pid}:abc")
+    assert not process_gone(process_id("abc"))  # this process
+    assert not process_gone(f"{socket.gethostname()}:1")  # running (init)
+    assert not process_gone(f"elsewhere.example:{ended.pid}:abc")  # another host: cannot tell
+    assert not process_gone("a")  # not a process id
