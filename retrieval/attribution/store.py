@@ -64,6 +64,7 @@ class Quote:
     text: str  # the content, parts joined by " … "
     content: tuple[tuple[int, int], ...]
     cue: str
+    extent: tuple[int, int]  # from the first to the last offset of its source, cue and content
 
 
 class AttributionStore:
@@ -106,6 +107,14 @@ class AttributionStore:
             (namespace, like, like, limit),
         ).fetchall()
         return [r["speaker"] for r in rows]
+
+    def extents(self, namespace: str, article_id: str) -> list[tuple[str, int, int]]:
+        """Every attribution of one article as (speaker, first offset, last offset)."""
+        rows = self.db.execute(
+            "SELECT * FROM attributions WHERE namespace = ? AND article_id = ? ORDER BY position",
+            (namespace, article_id),
+        ).fetchall()
+        return [(str(r["speaker"]), *_extent(dict(r))) for r in rows]
 
     def find(
         self,
@@ -158,6 +167,14 @@ def _mentions(text: str, topic: str) -> bool:
     return bool(_stems(topic) & _stems(text))
 
 
+def _extent(row: dict[str, object]) -> tuple[int, int]:
+    parts = [(int(a), int(b)) for a, b in json.loads(str(row["content"]))]
+    parts.append((int(str(row["cue_start"])), int(str(row["cue_end"]))))
+    if row["source_start"] is not None:
+        parts.append((int(str(row["source_start"])), int(str(row["source_end"]))))
+    return min(a for a, _ in parts), max(b for _, b in parts)
+
+
 def _quote(r: object) -> Quote:
     row: dict[str, object] = dict(r)  # type: ignore[call-overload]
     text = str(row["text"])
@@ -173,6 +190,7 @@ def _quote(r: object) -> Quote:
         text=" … ".join(text[a:b] for a, b in parts),
         content=parts,
         cue=text[int(str(row["cue_start"])) : int(str(row["cue_end"]))],
+        extent=_extent(row),
     )
 
 
