@@ -69,6 +69,7 @@ class AttributedAnswerer:
         article_weight: float = 0.5,
         recency_weight: float = 0.1,
         direct_weight: float = 0.05,
+        shortlist: int = 40,
     ) -> None:
         self.attributions = attributions
         self.catalog = catalog
@@ -80,6 +81,7 @@ class AttributedAnswerer:
         # the newest statement gains this, one a month older half of it
         self.recency_weight = recency_weight
         self.direct_weight = direct_weight  # a direct quote over a paraphrase, all else equal
+        self.shortlist = shortlist  # statements outside the retrieved articles read in full, at most
 
     def answer(
         self, question: str, namespace: str, passages: list[Passage], filters: SearchFilters
@@ -92,6 +94,7 @@ class AttributedAnswerer:
         found = self.attributions.find(namespace, asked.who, since=filters.since, as_of=filters.until)
         if filters.source:
             found = [q for q in found if q.source == filters.source]
+        found = self._shortlist(asked, found, passages)
         texts: dict[str, str] = {}
         for q in found:
             if q.article_id not in texts:
@@ -101,6 +104,25 @@ class AttributedAnswerer:
         if not statements:
             return None
         return self._write(asked, statements, passages, namespace)
+
+    def _shortlist(self, asked: SpeakerQuestion, found: list[Quote], passages: list[Passage]) -> list[Quote]:
+        """The statements worth reading in their articles: all of those in the articles the
+        search retrieved, and the `shortlist` others whose own words or article title name most
+        of the topic (the newest first among equals), so a much-quoted name stays quick."""
+        retrieved = {p.article_id for p in passages}
+        others = [q for q in found if q.article_id not in retrieved]
+        if len(others) > self.shortlist:
+            weights = self._weights(asked)
+            total = sum(weights.values()) or 1.0
+
+            def cover(q: Quote) -> float:
+                stems = set(self.terms.of(f"{q.title} {q.text}"))
+                return sum(v for t, v in weights.items() if t in stems) / total
+
+            ranked = sorted(enumerate(others), key=lambda x: (-cover(x[1]), x[0]))  # found: newest first
+            keep = {id(q) for _, q in ranked[: self.shortlist]}
+            others = [q for q in others if id(q) in keep]
+        return [q for q in found if q.article_id in retrieved] + others
 
     def _weights(self, asked: SpeakerQuestion) -> dict[str, float]:
         words = query_terms(asked.topic)

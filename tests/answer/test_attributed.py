@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from retrieval.answer.attributed import speaker_question
+from retrieval.answer.attributed import AttributedAnswerer, speaker_question
 from retrieval.answer.search import SearchFilters
 from retrieval.engine import Engine
 from retrieval.results import Answer
@@ -99,3 +99,15 @@ def test_speaker_questions() -> None:
     assert asked is not None and (asked.who, asked.topic) == ("Valk", "")
     assert speaker_question("what did the article say about the ferry?") is None
     assert speaker_question("how many seals were counted?") is None
+
+
+def test_only_a_shortlist_is_read_outside_the_retrieved_articles(engine: Engine) -> None:
+    engine.ingest_paths([HARBOUR])
+    assert engine.attributed is not None
+    narrow = AttributedAnswerer(engine.attributed.attributions, engine.catalog, shortlist=1)
+    question = "what did Ferrand say about the wall?"
+    unretrieved = narrow.answer(question, "default", [], SearchFilters())
+    assert unretrieved is not None and unretrieved.text.count("[1]") == 1
+    assert "‘the east wall will not last another decade,’" in unretrieved.text
+    retrieved = narrow.answer(question, "default", engine.search(question), SearchFilters())
+    assert retrieved is not None and "“Every month we wait, the silt gets deeper,”" in retrieved.text
