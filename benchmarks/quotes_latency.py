@@ -2,16 +2,18 @@
 extraction's share of ingest time.
 
     .venv/bin/python -m benchmarks.quotes_latency [--chunks 10000] [--queries 200] [--keep DIR]
-        [--articles 150]
+        [--articles 150] [--asks 50]
 
 The index is ask_latency's (real chunk texts of the 2023 benchmark corpus, repeated with new ids
 when more are needed, random unit vectors); writing it runs the real attribution extraction, so
 the attributions table holds what ingest would store. Timed: `AttributionStore.find`, what
 `newsdesk quotes` and `/quotes` run, for the index's most quoted speakers asked by surname and by
 full name, half of them with a topic; and the speaker autocomplete (`speakers`, 2-letter
-prefixes). Size: the SQLite file, and the same file with the attributions table and its indexes
-dropped (both VACUUMed). Extraction's share: extract() on `--articles` corpus articles against
-the embedder on their chunks (what ingest spends its time on), one process, warm.
+prefixes); with --asks, `ask` end to end on speaker questions ("what did SURNAME say about
+TOPIC?", "what has FULL NAME said?"). Size: the SQLite file, and the same file with the
+attributions table and its indexes dropped (both VACUUMed). Extraction's share: extract() on
+`--articles` corpus articles against the embedder on their chunks (what ingest spends its time
+on), one process, warm.
 """
 
 from __future__ import annotations
@@ -29,10 +31,11 @@ from typing import Any
 import numpy as np
 
 from benchmarks.ask_latency import build
-from benchmarks.common import BENCH, percentile, read_corpus
+from benchmarks.common import BENCH, percentile, read_corpus, time_asks
 from retrieval.app import App
 from retrieval.attribution.speakers import extract
 from retrieval.attribution.store import AttributionStore
+from retrieval.engine import Engine
 from retrieval.ingest.loaders import article_from_record
 from retrieval.settings import Settings
 
@@ -68,6 +71,22 @@ def time_quotes(index: AttributionStore, queries: int) -> None:
     print(
         f"speaker autocomplete (speakers, 2 letters): p50 {percentile(times, 50):.1f} ms, "
         f"p95 {percentile(times, 95):.1f} ms over {len(times)} prefixes"
+    )
+
+
+def time_speaker_asks(engine: Engine, index: AttributionStore, questions: int) -> None:
+    """`ask` end to end on speaker questions, answered from the attributions first."""
+    people = [s for s in index.speakers("default", "", 500) if len(s.split()) >= 2]
+    topics = ["the election", "the economy", "the war", "prices", "the court ruling"]
+    asked = [
+        f"what did {p.split()[-1]} say about {topics[i % len(topics)]}?" if i % 2 else f"what has {p} said?"
+        for i, p in enumerate(people[:questions])
+    ]
+    times = time_asks(engine, asked)
+    spoken = sum(1 for q in asked[:20] if engine.ask(q).mode == "extractive")
+    print(
+        f"ask, speaker questions: p50 {percentile(times, 50):.1f} ms, p95 {percentile(times, 95):.1f} ms "
+        f"over {len(times)} questions ({spoken} of the first 20 answered)"
     )
 
 
@@ -113,6 +132,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--chunks", type=int, default=10_000)
     ap.add_argument("--queries", type=int, default=200)
+    ap.add_argument("--asks", type=int, default=0, help="also time `ask` on this many speaker questions")
     ap.add_argument("--articles", type=int, default=150, help="articles for extraction's share")
     ap.add_argument("--corpus", type=Path, default=BENCH / "realtimeqa-2023" / "corpus.jsonl.gz")
     ap.add_argument("--keep", type=Path, help="build the index once under this folder and reuse it")
@@ -131,6 +151,8 @@ def main() -> None:
         articles = engine.catalog.count_articles("default")
         print(f"index: {written} chunks, {articles} articles (ready in {time.perf_counter() - t0:.0f} s)")
         time_quotes(app.attributions, a.queries)
+        if a.asks:
+            time_speaker_asks(engine, app.attributions, a.asks)
         if a.articles:
             extraction_share(app, a.corpus, a.articles)
         app.close()
