@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from retrieval.attribution.speakers import Attribution, extract, split_title
 from retrieval.ingest.articles import Article
@@ -108,6 +109,18 @@ class AttributionStore:
         ).fetchall()
         return [r["speaker"] for r in rows]
 
+    def _texts(self, namespace: str, ids: list[str]) -> dict[str, str]:
+        """Each article's text once (a statement's row would repeat it)."""
+        texts: dict[str, str] = {}
+        for i in range(0, len(ids), 500):
+            part = ids[i : i + 500]
+            marks = ",".join("?" * len(part))
+            for r in self.db.execute(
+                f"SELECT id, text FROM articles WHERE namespace = ? AND id IN ({marks})", (namespace, *part)
+            ).fetchall():
+                texts[str(r["id"])] = str(r["text"])
+        return texts
+
     def extents(self, namespace: str, article_id: str) -> list[tuple[str, int, int]]:
         """Every attribution of one article as (speaker, first offset, last offset)."""
         rows = self.db.execute(
@@ -132,19 +145,22 @@ class AttributionStore:
         key = speaker_key(" ".join(name))
         if not key:
             return []
-        where = "a.namespace = ? AND (a.speaker_key = ?"
-        args: list[object] = [namespace, key]
+        # one query per key column: "speaker_key = ? OR surname = ?" would use neither index
+        lookups = [("speaker_key", key)]
         if len(name) == 1:
-            where += " OR a.surname = ?"
-            args.append(key.strip(".").removesuffix("’s"))
-        where += ")"
-        rows = self.db.execute(
-            "SELECT a.*, r.title, r.url, r.source, r.published, r.published_day, r.text"
-            " FROM attributions a JOIN articles r ON r.namespace = a.namespace AND r.id = a.article_id"
-            f" WHERE {where}",
-            args,
-        ).fetchall()
-        out = [_quote(r) for r in rows if _in_window(r["published_day"], since, as_of)]
+            lookups.append(("surname", key.strip(".").removesuffix("’s")))
+        rows: dict[tuple[str, int], dict[str, Any]] = {}
+        for column, value in lookups:
+            for r in self.db.execute(
+                "SELECT a.*, r.title, r.url, r.source, r.published, r.published_day"
+                " FROM attributions a JOIN articles r ON r.namespace = a.namespace AND r.id = a.article_id"
+                f" WHERE a.namespace = ? AND a.{column} = ?",
+                (namespace, value),
+            ).fetchall():
+                if _in_window(r["published_day"], since, as_of):
+                    rows[(str(r["article_id"]), int(r["position"]))] = dict(r)
+        texts = self._texts(namespace, sorted({aid for aid, _ in rows}))
+        out = [_quote(r, texts[str(r["article_id"])]) for r in rows.values()]
         if topic:
             out = [q for q in out if _mentions(q.text, topic)]
         out.sort(key=lambda q: (q.published or "", q.article_id), reverse=True)
@@ -175,9 +191,7 @@ def _extent(row: dict[str, object]) -> tuple[int, int]:
     return min(a for a, _ in parts), max(b for _, b in parts)
 
 
-def _quote(r: object) -> Quote:
-    row: dict[str, object] = dict(r)  # type: ignore[call-overload]
-    text = str(row["text"])
+def _quote(row: dict[str, Any], text: str) -> Quote:
     parts = tuple((int(a), int(b)) for a, b in json.loads(str(row["content"])))
     return Quote(
         article_id=str(row["article_id"]),
