@@ -100,14 +100,22 @@ class AttributionStore:
     def speakers(self, namespace: str, prefix: str = "", limit: int = 25) -> list[str]:
         """Speakers named in the index (people first, most quoted first) matching `prefix`
         at the start of the name or of the surname."""
-        like = speaker_key(prefix) + "%"
-        rows = self.db.execute(
-            "SELECT speaker, COUNT(*) AS n, MAX(person) AS p FROM attributions"
-            " WHERE namespace = ? AND speaker <> '' AND (speaker_key LIKE ? OR surname LIKE ?)"
-            " GROUP BY speaker ORDER BY p DESC, n DESC, speaker LIMIT ?",
-            (namespace, like, like, limit),
-        ).fetchall()
-        return [r["speaker"] for r in rows]
+        key = speaker_key(prefix)
+        found: dict[str, tuple[int, int]] = {}  # speaker → (person, statements)
+        # a key range per indexed column (LIKE and OR would scan the namespace); every row of one
+        # speaker has the same key and surname, so a speaker found by both counts the same
+        ranges = [("speaker_key", key), ("surname", key)] if key else [("speaker_key", "")]
+        for column, low in ranges:
+            bound = f" AND {column} >= ? AND {column} < ?" if low else ""
+            args = (namespace, low, low[:-1] + chr(ord(low[-1]) + 1)) if low else (namespace,)
+            for r in self.db.execute(
+                "SELECT speaker, COUNT(*) AS n, MAX(person) AS p FROM attributions"
+                f" WHERE namespace = ?{bound} AND speaker <> '' GROUP BY speaker",
+                args,
+            ).fetchall():
+                found[str(r["speaker"])] = (int(r["p"]), int(r["n"]))
+        ranked = sorted(found.items(), key=lambda x: (-x[1][0], -x[1][1], x[0]))
+        return [name for name, _ in ranked[:limit]]
 
     def _texts(self, namespace: str, ids: list[str]) -> dict[str, str]:
         """Each article's text once (a statement's row would repeat it)."""
