@@ -115,9 +115,9 @@ class AttributedAnswerer:
             weights = self._weights(asked)
             total = sum(weights.values()) or 1.0
 
-            def cover(q: Quote) -> float:
-                stems = set(self.terms.of(f"{q.title} {q.text}"))
-                return sum(v for t, v in weights.items() if t in stems) / total
+            def cover(q: Quote) -> float:  # stems as substrings: quick, for a shortlist only
+                words = f"{q.title} {q.text}".lower()
+                return sum(v for t, v in weights.items() if t in words) / total
 
             ranked = sorted(enumerate(others), key=lambda x: (-cover(x[1]), x[0]))  # found: newest first
             keep = {id(q) for _, q in ranked[: self.shortlist]}
@@ -150,16 +150,14 @@ class AttributedAnswerer:
         days = [d for q in found if (d := parse_date(q.published))]
         newest = max(days, default=None)
         scored: list[_Statement] = []
-        others: dict[str, tuple[list[Sentence], list[tuple[str, int, int]]]] = {}
+        others: dict[str, list[tuple[str, int, int]]] = {}
         for q in found:
             text = texts.get(q.article_id, "")
             if not text:
                 continue
             if q.article_id not in others:
-                extents = self.attributions.extents(namespace, q.article_id)
-                others[q.article_id] = (split_sentences(text), extents)
-            sentences, extents = others[q.article_id]
-            sentence = shown_sentence(text, sentences, q, extents)
+                others[q.article_id] = self.attributions.extents(namespace, q.article_id)
+            sentence = shown_sentence(text, q, others[q.article_id])
             stems = set(self.terms.of(sentence.text))
             rel = sum(v for t, v in weights.items() if t in stems) / total if total else 0.0
             rank = article_rank.get(q.article_id)
@@ -241,13 +239,14 @@ def _label(s: _Statement, ambiguous: bool) -> str:
     return ""
 
 
-def shown_sentence(
-    text: str, sentences: list[Sentence], quote: Quote, others: list[tuple[str, int, int]]
-) -> Sentence:
+def shown_sentence(text: str, quote: Quote, others: list[tuple[str, int, int]]) -> Sentence:
     """The sentence(s) holding the statement; only the statement itself (its source, cue and
-    content) when those sentences also hold a statement by someone else outside it."""
+    content) when those sentences also hold a statement by someone else outside it. Only the
+    statement's paragraph(s) are split into sentences."""
     start, end = quote.extent
-    holding = [s for s in sentences if s.start < end and s.end > start]
+    para_end = text.find("\n", end)
+    paragraphs = split_sentences(text, text.rfind("\n", 0, start) + 1, para_end if para_end >= 0 else None)
+    holding = [s for s in paragraphs if s.start < end and s.end > start]
     if holding:
         a, b = min(start, holding[0].start), max(end, holding[-1].end)
         foreign = any(
