@@ -70,6 +70,7 @@ class AttributedAnswerer:
         recency_weight: float = 0.1,
         direct_weight: float = 0.05,
         shortlist: int = 40,
+        newest: int = 300,
     ) -> None:
         self.attributions = attributions
         self.catalog = catalog
@@ -82,6 +83,9 @@ class AttributedAnswerer:
         self.recency_weight = recency_weight
         self.direct_weight = direct_weight  # a direct quote over a paraphrase, all else equal
         self.shortlist = shortlist  # statements outside the retrieved articles read in full, at most
+        # of a much-quoted name, only the newest `newest` statements (and those in the retrieved
+        # articles) are considered
+        self.newest = newest
 
     def answer(
         self, question: str, namespace: str, passages: list[Passage], filters: SearchFilters
@@ -91,7 +95,14 @@ class AttributedAnswerer:
         asked = speaker_question(question)
         if asked is None:
             return None
-        found = self.attributions.find(namespace, asked.who, since=filters.since, as_of=filters.until)
+        found = self.attributions.find(
+            namespace,
+            asked.who,
+            since=filters.since,
+            as_of=filters.until,
+            newest=self.newest,
+            articles={p.article_id for p in passages},
+        )
         if filters.source:
             found = [q for q in found if q.source == filters.source]
         found = self._shortlist(asked, found, passages)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -144,10 +144,13 @@ class AttributionStore:
         topic: str | None = None,
         since: date | None = None,
         as_of: date | None = None,
+        newest: int | None = None,
+        articles: Collection[str] = (),
     ) -> list[Quote]:
         """`who`'s attributions, newest story first: a full name (with or without a title)
         finds that person, a lone surname everyone of that surname (their full names tell
-        them apart), anything else the source as written."""
+        them apart), anything else the source as written. `newest`: only that many of the
+        newest, and all of those in `articles`."""
         words = who.split()
         _titles, name = split_title(words) if words else ([], [])
         key = speaker_key(" ".join(name))
@@ -167,6 +170,9 @@ class AttributionStore:
             ).fetchall():
                 if _in_window(r["published_day"], since, as_of):
                     rows[(str(r["article_id"]), int(r["position"]))] = dict(r)
+        if newest is not None and len(rows) > newest:
+            order = sorted(rows, key=lambda k: (rows[k]["published"] or "", k[0]), reverse=True)
+            rows = {k: rows[k] for n, k in enumerate(order) if n < newest or k[0] in articles}
         texts = self._texts(namespace, sorted({aid for aid, _ in rows}))
         out = [_quote(r, texts[str(r["article_id"])]) for r in rows.values()]
         if topic:

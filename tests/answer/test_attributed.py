@@ -111,3 +111,13 @@ def test_only_a_shortlist_is_read_outside_the_retrieved_articles(engine: Engine)
     assert "‘the east wall will not last another decade,’" in unretrieved.text
     retrieved = narrow.answer(question, "default", engine.search(question), SearchFilters())
     assert retrieved is not None and "“Every month we wait, the silt gets deeper,”" in retrieved.text
+
+
+def test_a_much_quoted_name_is_bounded_to_its_newest_statements(engine: Engine) -> None:
+    engine.ingest_paths([HARBOUR])
+    index = engine.store.attributions
+    assert index is not None
+    (aid,) = {q.article_id for q in index.find("default", "Ferrand")}
+    assert len(index.find("default", "Ferrand")) == 4
+    assert len(index.find("default", "Ferrand", newest=1)) == 1
+    assert len(index.find("default", "Ferrand", newest=1, articles={aid})) == 4
