@@ -27,6 +27,7 @@ import httpx
 import openai
 from openai import AsyncOpenAI
 
+from retrieval.answer.attributed import AttributedAnswerer
 from retrieval.answer.extractive import ExtractiveAnswerer
 from retrieval.answer.search import Searcher
 from retrieval.answer.summary import Summarizer
@@ -157,6 +158,7 @@ class App:
             ExtractiveAnswerer(doc_frequency=catalog.doc_frequency),
             Summarizer(),
             self.stories,
+            AttributedAnswerer(self.attributions, catalog, doc_frequency=catalog.doc_frequency),
         )
         engine.check_chunking()
         return engine

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from retrieval.answer.attributed import AttributedAnswerer
 from retrieval.answer.extractive import ExtractiveAnswerer
 from retrieval.answer.search import Searcher, SearchFilters, passage_from
 from retrieval.answer.summary import NOTHING_TO_SUMMARIZE, Summarizer
@@ -80,6 +81,7 @@ class Engine:
         answerer: ExtractiveAnswerer,
         summarizer: Summarizer,
         stories: StoryIndex,
+        attributed: AttributedAnswerer | None = None,
     ):
         self.settings = settings
         self.store = store
@@ -89,6 +91,7 @@ class Engine:
         self.answerer = answerer
         self.summarizer = summarizer
         self.stories = stories  # the syndicated-copy index (signatures and URLs of web stories)
+        self.attributed = attributed  # "what did X say": X's attributions first (answer/attributed.py)
         self._gaps: dict[str, tuple[float, str | None]] = {}  # namespace → (checked, missing vectors)
 
     @property
@@ -240,7 +243,9 @@ class Engine:
         passages = self.search(question, namespace, k, since, source, as_of)
         if not passages and not self.catalog.count_articles(namespace):
             return Answer(NOTHING_INDEXED, [], [], mode="none")
-        answer = self.answerer.answer(question, passages)
+        filters = SearchFilters(since, as_of, source_host(source) if source else None)
+        spoken = self.attributed.answer(question, namespace, passages, filters) if self.attributed else None
+        answer = spoken or self.answerer.answer(question, passages)
         checked, gap = self._gaps.get(namespace, (0.0, None))
         if time.monotonic() - checked > 30:  # two counts: checked at most every 30 s
             gap = self.vector_gap(namespace)

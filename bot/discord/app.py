@@ -35,6 +35,7 @@ EXTENSIONS = (
     "bot.discord.cogs.ask",
     "bot.discord.cogs.summary",
     "bot.discord.cogs.sources",
+    "bot.discord.cogs.quotes",
     "bot.discord.cogs.ingest",
     "bot.discord.cogs.threads",
     "bot.discord.cogs.help",

@@ -32,6 +32,7 @@ _SPEAKER_Q = re.compile(
     r"(?:\s+(?:about|on|regarding|concerning|of|to|over|in))?\s*(?P<topic>.*?)\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
+SPEAKER_QUESTION = _SPEAKER_Q
 NOTHING_FOUND = "I couldn't find anything about that in the indexed news."
 
 
@@ -47,6 +48,7 @@ _NOT_SPEAKERS = frozenset(
     """article articles report reports story stories piece news paper papers coverage press media
     study survey poll data it they he she you we i people everyone anyone someone""".split()  # noqa: SIM905
 )
+NOT_SPEAKERS = _NOT_SPEAKERS
 
 
 def parse_question(question: str) -> Question:
@@ -324,9 +326,11 @@ def build_answer(
     mode: str = "extractive",
     bullets: bool = False,
     full_names: bool = True,
+    labels: list[str] | None = None,
 ) -> Answer:
     """Number the passages used in order of appearance and write 'sentence [n]' lines, each
-    short name followed by the report's full form of it when that is certain ("[Jon Rahm]")."""
+    short name followed by the report's full form of it when that is certain ("[Jon Rahm]");
+    `labels[i]` (a speaker's name) goes before the i-th line, as it is shown, not quoted."""
     numbers: dict[int, int] = {}
     for x in picked:
         numbers.setdefault(x.passage, len(numbers) + 1)
@@ -357,10 +361,11 @@ def build_answer(
         if aid not in forms:
             forms[aid] = report_forms(passages[pi].title, [p.text for p in passages if p.article_id == aid])
     lines: list[str] = []
-    for x in picked:
-        shown = x.sentence.text
+    for i, x in enumerate(picked):
+        shown = " ".join(x.sentence.text.split()) if labels else x.sentence.text
         if full_names:  # each name in full once, where the answer first names it short
             shown = with_full_names(shown, forms[passages[x.passage].article_id], " ".join(lines))
-        lines.append(f"{shown} [{numbers[x.passage]}]")
+        label = labels[i] if labels else ""
+        lines.append(f"{label}{shown} [{numbers[x.passage]}]")
     text = "\n".join(f"• {line}" for line in lines) if bullets else " ".join(lines)
     return Answer(text, citations, passages, mode=mode)

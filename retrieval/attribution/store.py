@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from retrieval.attribution.speakers import Attribution, extract, split_title
 from retrieval.ingest.articles import Article
@@ -64,6 +65,7 @@ class Quote:
     text: str  # the content, parts joined by " … "
     content: tuple[tuple[int, int], ...]
     cue: str
+    extent: tuple[int, int]  # from the first to the last offset of its source, cue and content
 
 
 class AttributionStore:
@@ -98,14 +100,42 @@ class AttributionStore:
     def speakers(self, namespace: str, prefix: str = "", limit: int = 25) -> list[str]:
         """Speakers named in the index (people first, most quoted first) matching `prefix`
         at the start of the name or of the surname."""
-        like = speaker_key(prefix) + "%"
+        key = speaker_key(prefix)
+        found: dict[str, tuple[int, int]] = {}  # speaker → (person, statements)
+        # a key range per indexed column (LIKE and OR would scan the namespace); every row of one
+        # speaker has the same key and surname, so a speaker found by both counts the same
+        ranges = [("speaker_key", key), ("surname", key)] if key else [("speaker_key", "")]
+        for column, low in ranges:
+            bound = f" AND {column} >= ? AND {column} < ?" if low else ""
+            args = (namespace, low, low[:-1] + chr(ord(low[-1]) + 1)) if low else (namespace,)
+            for r in self.db.execute(
+                "SELECT speaker, COUNT(*) AS n, MAX(person) AS p FROM attributions"
+                f" WHERE namespace = ?{bound} AND speaker <> '' GROUP BY speaker",
+                args,
+            ).fetchall():
+                found[str(r["speaker"])] = (int(r["p"]), int(r["n"]))
+        ranked = sorted(found.items(), key=lambda x: (-x[1][0], -x[1][1], x[0]))
+        return [name for name, _ in ranked[:limit]]
+
+    def _texts(self, namespace: str, ids: list[str]) -> dict[str, str]:
+        """Each article's text once (a statement's row would repeat it)."""
+        texts: dict[str, str] = {}
+        for i in range(0, len(ids), 500):
+            part = ids[i : i + 500]
+            marks = ",".join("?" * len(part))
+            for r in self.db.execute(
+                f"SELECT id, text FROM articles WHERE namespace = ? AND id IN ({marks})", (namespace, *part)
+            ).fetchall():
+                texts[str(r["id"])] = str(r["text"])
+        return texts
+
+    def extents(self, namespace: str, article_id: str) -> list[tuple[str, int, int]]:
+        """Every attribution of one article as (speaker, first offset, last offset)."""
         rows = self.db.execute(
-            "SELECT speaker, COUNT(*) AS n, MAX(person) AS p FROM attributions"
-            " WHERE namespace = ? AND speaker <> '' AND (speaker_key LIKE ? OR surname LIKE ?)"
-            " GROUP BY speaker ORDER BY p DESC, n DESC, speaker LIMIT ?",
-            (namespace, like, like, limit),
+            "SELECT * FROM attributions WHERE namespace = ? AND article_id = ? ORDER BY position",
+            (namespace, article_id),
         ).fetchall()
-        return [r["speaker"] for r in rows]
+        return [(str(r["speaker"]), *_extent(dict(r))) for r in rows]
 
     def find(
         self,
@@ -114,28 +144,37 @@ class AttributionStore:
         topic: str | None = None,
         since: date | None = None,
         as_of: date | None = None,
+        newest: int | None = None,
+        articles: Collection[str] = (),
     ) -> list[Quote]:
         """`who`'s attributions, newest story first: a full name (with or without a title)
         finds that person, a lone surname everyone of that surname (their full names tell
-        them apart), anything else the source as written."""
+        them apart), anything else the source as written. `newest`: only that many of the
+        newest, and all of those in `articles`."""
         words = who.split()
         _titles, name = split_title(words) if words else ([], [])
         key = speaker_key(" ".join(name))
         if not key:
             return []
-        where = "a.namespace = ? AND (a.speaker_key = ?"
-        args: list[object] = [namespace, key]
+        # one query per key column: "speaker_key = ? OR surname = ?" would use neither index
+        lookups = [("speaker_key", key)]
         if len(name) == 1:
-            where += " OR a.surname = ?"
-            args.append(key.strip(".").removesuffix("’s"))
-        where += ")"
-        rows = self.db.execute(
-            "SELECT a.*, r.title, r.url, r.source, r.published, r.published_day, r.text"
-            " FROM attributions a JOIN articles r ON r.namespace = a.namespace AND r.id = a.article_id"
-            f" WHERE {where}",
-            args,
-        ).fetchall()
-        out = [_quote(r) for r in rows if _in_window(r["published_day"], since, as_of)]
+            lookups.append(("surname", key.strip(".").removesuffix("’s")))
+        rows: dict[tuple[str, int], dict[str, Any]] = {}
+        for column, value in lookups:
+            for r in self.db.execute(
+                "SELECT a.*, r.title, r.url, r.source, r.published, r.published_day"
+                " FROM attributions a JOIN articles r ON r.namespace = a.namespace AND r.id = a.article_id"
+                f" WHERE a.namespace = ? AND a.{column} = ?",
+                (namespace, value),
+            ).fetchall():
+                if _in_window(r["published_day"], since, as_of):
+                    rows[(str(r["article_id"]), int(r["position"]))] = dict(r)
+        if newest is not None and len(rows) > newest:
+            order = sorted(rows, key=lambda k: (rows[k]["published"] or "", k[0]), reverse=True)
+            rows = {k: rows[k] for n, k in enumerate(order) if n < newest or k[0] in articles}
+        texts = self._texts(namespace, sorted({aid for aid, _ in rows}))
+        out = [_quote(r, texts[str(r["article_id"])]) for r in rows.values()]
         if topic:
             out = [q for q in out if _mentions(q.text, topic)]
         out.sort(key=lambda q: (q.published or "", q.article_id), reverse=True)
@@ -158,9 +197,15 @@ def _mentions(text: str, topic: str) -> bool:
     return bool(_stems(topic) & _stems(text))
 
 
-def _quote(r: object) -> Quote:
-    row: dict[str, object] = dict(r)  # type: ignore[call-overload]
-    text = str(row["text"])
+def _extent(row: dict[str, object]) -> tuple[int, int]:
+    parts = [(int(a), int(b)) for a, b in json.loads(str(row["content"]))]
+    parts.append((int(str(row["cue_start"])), int(str(row["cue_end"]))))
+    if row["source_start"] is not None:
+        parts.append((int(str(row["source_start"])), int(str(row["source_end"]))))
+    return min(a for a, _ in parts), max(b for _, b in parts)
+
+
+def _quote(row: dict[str, Any], text: str) -> Quote:
     parts = tuple((int(a), int(b)) for a, b in json.loads(str(row["content"])))
     return Quote(
         article_id=str(row["article_id"]),
@@ -173,6 +218,7 @@ def _quote(r: object) -> Quote:
         text=" … ".join(text[a:b] for a, b in parts),
         content=parts,
         cue=text[int(str(row["cue_start"])) : int(str(row["cue_end"]))],
+        extent=_extent(row),
     )
 
 

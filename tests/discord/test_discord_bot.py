@@ -53,6 +53,7 @@ async def test_login_identify_and_sync_payload(world: World) -> None:
         "help",
         "ingest",
         "newsdesk",
+        "quotes",
         "sources",
         "summary",
     ]

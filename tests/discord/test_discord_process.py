@@ -71,8 +71,8 @@ async def test_newsdesk_bot_process_syncs_and_answers(
     out, err = await asyncio.wait_for(sync.communicate(), 180)
     assert sync.returncode == 0, err.decode()
     assert out.decode() == (
-        f"synced 9 commands to server {guild.id}: "
-        "ask, digest, feeds, forget, help, ingest, newsdesk, sources, summary\n"
+        f"synced 10 commands to server {guild.id}: "
+        "ask, digest, feeds, forget, help, ingest, newsdesk, quotes, sources, summary\n"
     )
     assert sorted(c["name"] for c in fake.commands[str(guild.id)]) == [
         "ask",
@@ -82,6 +82,7 @@ async def test_newsdesk_bot_process_syncs_and_answers(
         "help",
         "ingest",
         "newsdesk",
+        "quotes",
         "sources",
         "summary",
     ]

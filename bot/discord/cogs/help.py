@@ -19,6 +19,7 @@ COMMANDS = (
     ("/ask question [source] [since]", "Answer from the indexed news, with numbered citations."),
     ("/summary [topic] [url] [since]", "A cited summary of an article, a topic or a period."),
     ("/sources [query]", "What is indexed here, newest first."),
+    ("/quotes speaker [topic] [since]", "What someone said, quoted, newest story first."),
     ("/ingest url | file", "Add an article from a web page or an attached file (admins)."),
     ("/forget article", "Remove an article (admins)."),
     ("/feeds add url [every] [channel] · list · remove", "Follow RSS/Atom feeds in this server (admins)."),
