@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterable
 
 from retrieval.text.terms import Terms
-from retrieval.text.words import QUERY_STOPWORDS
+from retrieval.text.words import MONTHS, QUERY_STOPWORDS, WEEKDAYS
 
 _NUMERIC_QUESTION = re.compile(
     r"\bhow (?:many|much|old|long|far|big|tall|often|high|large)\b"
@@ -41,29 +41,7 @@ _TOKEN = re.compile(r"\d[\d,.]*\d|[A-Za-z0-9][A-Za-z0-9'’-]*")
 _SITE_SUFFIX = re.compile(r"\s+\|\s.*$")
 _CAPITALISED = re.compile(r"(?<![\w’'])([A-Z][\w’'.&-]*)")
 # capitalised, but a date rather than the name a "which/who" question asks for
-CALENDAR = frozenset(
-    [
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-    ]
-)
+CALENDAR = frozenset(WEEKDAYS + MONTHS)
 
 
 def expects_number(question: str) -> bool:

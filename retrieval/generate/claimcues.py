@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from retrieval.text.words import CLAIM_STOPWORDS, HONORIFICS, stemmer
+from retrieval.text.words import CLAIM_STOPWORDS, HONORIFICS, MONTHS, WEEKDAYS, stemmer
 
 _stem = stemmer("snowball")
 _DISCORD_REF = re.compile(r"<[@#][!&]?\u200b?\d+>")  # a mention is no number
@@ -113,11 +113,8 @@ _SPEECH = {
 }  # fmt: skip
 _SPEECH_STEMS = {_stem(w) for w in _SPEECH}
 _FUNCTION_CAPS = {w.capitalize() for w in CLAIM_STOPWORDS} | {"The", "A", "An", "In", "On", "At", "As", "But"}
-_WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
-_MONTHS = {
-    "january", "february", "march", "april", "june", "july", "august", "september",
-    "october", "november", "december",
-}  # fmt: skip
+_WEEKDAYS = frozenset(WEEKDAYS)
+_MONTHS = frozenset(MONTHS) - {"may"}  # "may" is a hedge here far more often than the month
 
 
 @dataclass

@@ -33,6 +33,7 @@ from retrieval.ingest.embedding import Embedder
 from retrieval.results import Passage
 from retrieval.text.safety import looks_like_instruction
 from retrieval.text.sentences import Sentence, split_sentences
+from retrieval.text.words import MONTHS, WEEKDAYS
 
 MIN_COVERAGE = 0.6
 MIN_COVERAGE_SIMILAR = 0.3  # … when the embedder finds them close in meaning
@@ -41,21 +42,6 @@ RESTATED = 0.75  # share of a claim's other words in a sentence it restates
 LONG_CLAIM = 14  # content words: a sentence this long may be aligned to three sentences
 MIN_SIMILARITY = 0.65  # cosine of MiniLM vectors for a paraphrase
 _END = re.compile(r"[.!?\"'”’)]\s*$")
-_MONTHS = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-]
-_DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
 
 def factual_sentences(passage: Passage) -> list[Sentence]:
@@ -86,7 +72,7 @@ class View:
         cues = [read(s.text) for s in sentences]
         dates = set().union(*(c.dates for c in cues)) if cues else set()
         if passage.published:
-            dates |= {_MONTHS[passage.published.month - 1], _DAYS[passage.published.weekday()]}
+            dates |= {MONTHS[passage.published.month - 1], WEEKDAYS[passage.published.weekday()]}
         return cls(sentences, cues, dates)
 
     @classmethod

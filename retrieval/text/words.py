@@ -133,3 +133,11 @@ def _light_stem(word: str) -> str:
         if len(w) > len(suffix) + 3 and w.endswith(suffix) and not w.endswith("ss"):
             return w[: -len(suffix)]
     return w
+
+
+# day and month names, in calendar order (index = weekday() and month - 1)
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+MONTHS = (
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december",
+)  # fmt: skip
