@@ -220,7 +220,9 @@ class App:
         built = self.__dict__
         if "tokenizer" in built:
             self.tokenizer.close()
-        if "database" in built:
+        if "catalog" in built:
+            self.catalog.close()  # the PostgreSQL catalog's tokenizer, then the database
+        elif "database" in built:
             self.database.close()
 
     def __enter__(self) -> App:
