@@ -13,14 +13,12 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner, Result
+from typer.testing import Result
 
-from bot.cli.main import app
-from retrieval.app import App
 from retrieval.engine import Engine
 from retrieval.ingest.articles import Article
 from retrieval.ingest.embedding import LocalEmbedder
-from retrieval.settings import Settings
+from tests.support.cli import cli_with_model
 
 Cli = Callable[..., Result]
 NEWSDESK = str(Path(sys.executable).parent / "newsdesk")
@@ -31,13 +29,7 @@ STORY = "The harbour board approved the new ferry timetable on Tuesday after a l
 def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedder: LocalEmbedder) -> Cli:
     monkeypatch.setenv("NEWSDESK_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("COLUMNS", "250")
-    runner = CliRunner()
-
-    def run(*args: str) -> Result:
-        with App(Settings(), embedder=embedder) as services:
-            return runner.invoke(app, list(args), obj=services, catch_exceptions=False)
-
-    return run
+    return cli_with_model(embedder)
 
 
 def run_newsdesk(

@@ -8,16 +8,14 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner, Result
+from typer.testing import Result
 
-from bot.cli.main import app
-from retrieval.app import App
 from retrieval.engine import source_host
 from retrieval.errors import BadInputError
 from retrieval.ingest.embedding import LocalEmbedder
-from retrieval.settings import Settings
 from retrieval.text.timewindow import parse_since
 from tests.conftest import SAMPLE_NEWS
+from tests.support.cli import cli_with_model
 
 Cli = Callable[..., Result]
 
@@ -26,13 +24,7 @@ Cli = Callable[..., Result]
 def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedder: LocalEmbedder) -> Cli:
     monkeypatch.setenv("NEWSDESK_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("COLUMNS", "250")
-    runner = CliRunner()
-
-    def run(*args: str) -> Result:
-        with App(Settings(), embedder=embedder) as services:  # one model for every command
-            return runner.invoke(app, list(args), obj=services, catch_exceptions=False)
-
-    return run
+    return cli_with_model(embedder)
 
 
 def error_line(r: Result) -> tuple[int, str]:

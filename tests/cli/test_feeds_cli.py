@@ -13,10 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner, Result
 
 import bot.cli.feeds
-from bot.cli.main import app
 from retrieval.app import App
 from retrieval.errors import BadInputError
 from retrieval.ingest.articles import Article
@@ -25,6 +23,7 @@ from retrieval.settings import Settings
 from retrieval.store.lease import FEED_POLLER, Lease
 from retrieval.web.dedup import StoryIndex
 from retrieval.web.feedstore import FeedStore
+from tests.support.cli import cli_with_model
 from tests.support.feed_samples import HTML_NOT_A_FEED, MALFORMED_XML, article_page
 from tests.support.http_server import LoopbackSite, site_in_thread
 from tests.web.test_feeds import COUNCIL, publish_news
@@ -41,13 +40,7 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, site: LoopbackSite, emb
     monkeypatch.setenv("NEWSDESK_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("NEWSDESK_FETCH_ALLOW", site.host)
     monkeypatch.setenv("COLUMNS", "250")
-    runner = CliRunner()
-
-    def run(*args: str) -> Result:
-        with App(Settings(), embedder=embedder) as services:  # one model for every command
-            return runner.invoke(app, list(args), obj=services, catch_exceptions=False)
-
-    return run
+    return cli_with_model(embedder)
 
 
 def test_feeds_lifecycle_digest_and_fetch(cli: Any, site: LoopbackSite) -> None:

@@ -9,12 +9,10 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner, Result
+from typer.testing import Result
 
-from bot.cli.main import app
-from retrieval.app import App
 from retrieval.ingest.embedding import LocalEmbedder
-from retrieval.settings import Settings
+from tests.support.cli import cli_with_model
 from tests.support.feed_samples import Item, article_page, rss20
 from tests.support.http_server import LoopbackSite, site_in_thread
 
@@ -36,13 +34,7 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, site: LoopbackSite, emb
     monkeypatch.setenv("NEWSDESK_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("NEWSDESK_FETCH_ALLOW", site.host)
     monkeypatch.setenv("COLUMNS", "250")
-    runner = CliRunner()
-
-    def run(*args: str) -> Result:
-        with App(Settings(), embedder=embedder) as services:
-            return runner.invoke(app, list(args), obj=services, catch_exceptions=False)
-
-    return run
+    return cli_with_model(embedder)
 
 
 def row_of(r: Result, needle: str) -> list[str]:
