@@ -1,8 +1,7 @@
 """Generated answers and summaries from retrieved passages, checked against them, with an
 extractive fallback.
 
-    client = build_client(settings)              # once, at start-up
-    llm = LLMAnswerer.from_settings(client, settings)
+    llm = app.llm                                # built once by retrieval/app.py (None: no model)
     extractive = engine.ask(question)            # passages + the no-LLM answer
     answer = await llm.answer(question, extractive.passages, extractive)
 
@@ -29,7 +28,7 @@ import tiktoken
 from openai import AsyncOpenAI
 
 import prompts
-from retrieval.generate.chat import Chat, Failure, Messages, Reply, add_usage, build_client
+from retrieval.generate.chat import Chat, Failure, Messages, Reply, add_usage
 from retrieval.generate.citations import Checked, check, citations_for
 from retrieval.generate.mapreduce import summarize
 from retrieval.generate.outcome import Events, fallback
@@ -41,7 +40,7 @@ from retrieval.settings import Settings
 from retrieval.text.safety import defuse_mentions
 from retrieval.text.tokens import load_encoding
 
-__all__ = ["AnswerStream", "LLMAnswerer", "Turn", "build_client"]
+__all__ = ["AnswerStream", "LLMAnswerer", "Turn"]
 
 log = logging.getLogger(__name__)
 
