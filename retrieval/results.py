@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
+from retrieval.text.fragments import url_at_quote
+
 
 @dataclass
 class Passage:
@@ -40,6 +42,11 @@ class Citation:
     chunk_id: str
     spans: list[tuple[int, int]] = field(default_factory=list)  # offsets of quote parts in the article
 
+    @property
+    def url_at_quote(self) -> str:
+        """The link that opens the article at the quote (a text fragment), else the plain URL."""
+        return url_at_quote(self.url, self.quote)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "n": self.n,
@@ -47,6 +54,7 @@ class Citation:
             "source": self.source,
             "published": self.published.isoformat() if self.published else None,
             "url": self.url,
+            "url_at_quote": self.url_at_quote,
             "quote": self.quote,
             "article_id": self.article_id,
             "spans": [list(s) for s in self.spans],

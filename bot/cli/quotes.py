@@ -5,7 +5,6 @@ quotes marked. A lone surname shared by several people lists each under their fu
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from itertools import groupby
 from typing import Annotated
 
@@ -41,7 +40,7 @@ def quotes_command(
             namespace_for_guild(guild), speaker, topic, parse_since(since, end), end
         )
         if as_json:
-            print(json.dumps({"speaker": speaker, "quotes": [asdict(q) for q in found]}, indent=2))
+            print(json.dumps({"speaker": speaker, "quotes": [q.to_json() for q in found]}, indent=2))
             return
         _print(speaker, found)
 
@@ -67,3 +66,5 @@ def _print(speaker: str, found: list[Quote]) -> None:
             mark = "“direct”" if q.direct else "reported"
             who = f"{q.speaker}: " if len(people) > 1 else ""
             console.print(f"  - {escape(f'[{mark}]')} {escape(who)}{escape(q.text)}")
+            if q.url_at_quote != q.url:
+                console.print(f"    {escape(q.url_at_quote)}", style="dim", highlight=False)

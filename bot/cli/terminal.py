@@ -91,6 +91,6 @@ def print_answer(console: Console, answer: Answer, show_quotes: bool = True) -> 
             f"[bold][{c.n}][/bold] {escape(c.title)} — {escape(c.source or 'unknown source')}, {date}"
         )
         if c.url:
-            console.print(f"    {escape(c.url)}", style="blue", highlight=False)
+            console.print(f"    {escape(c.url_at_quote)}", style="blue", highlight=False)
         if show_quotes:
             console.print(f"    “{escape(c.quote)}”", style="dim", highlight=False)

@@ -103,6 +103,11 @@ def link(label: str, url: str) -> str:
     return f"[{text}](<{target}>)" if target else text
 
 
+def citation_url(c: Citation) -> str:
+    """The link that opens the article at the quote when Discord can take it, else the article."""
+    return c.url_at_quote if link_url(c.url_at_quote) else c.url
+
+
 def day(d: date | None) -> str:
     return d.isoformat() if d else "undated"
 
@@ -110,7 +115,8 @@ def day(d: date | None) -> str:
 def citation_line(c: Citation) -> str:
     """`[n] Title — source, date`, the title linking to the article."""
     title = clip(c.title.strip() or c.url or "untitled", 150)
-    return f"[{c.n}] {link(title, c.url)} — {safe(c.source or 'unknown source')}, {day(c.published)}"
+    source = safe(c.source or "unknown source")
+    return f"[{c.n}] {link(title, citation_url(c))} — {source}, {day(c.published)}"
 
 
 def _lines_to_values(lines: Sequence[str], limit: int = FIELD_VALUE_MAX) -> list[str]:
@@ -197,7 +203,7 @@ def quote_messages(citations: Sequence[Citation]) -> list[Message]:
         quote = "\n".join(f"> {line}" for line in split_text(safe(c.quote), 3900)[0].splitlines())
         e = discord.Embed(
             title=clip(f"[{c.n}] {safe(c.title or 'untitled')}", TITLE_MAX),
-            description=clip(quote, 3900) + f"\n{link('Read the article', c.url)}",
+            description=clip(quote, 3900) + f"\n{link('Read the article', citation_url(c))}",
             colour=FOUND,
         )
         e.set_footer(text=clip(f"{c.source or 'unknown source'} · {day(c.published)}", 200))

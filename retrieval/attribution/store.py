@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
 from retrieval.attribution.speakers import Attribution, extract, split_title
 from retrieval.ingest.articles import Article
 from retrieval.store.database import Database
+from retrieval.text.fragments import url_at_quote
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS attributions (
@@ -66,6 +67,14 @@ class Quote:
     content: tuple[tuple[int, int], ...]
     cue: str
     extent: tuple[int, int]  # from the first to the last offset of its source, cue and content
+
+    @property
+    def url_at_quote(self) -> str:
+        """The link that opens the article at this statement (a text fragment), else the URL."""
+        return url_at_quote(self.url, self.text)
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "url_at_quote": self.url_at_quote}
 
 
 class AttributionStore:

@@ -88,7 +88,8 @@ def test_every_command_prints_hostile_fields_as_text(cli: Cli, site: LoopbackSit
     assert r.stdout.endswith(
         "Sources\n"
         f"[1] {CLEAN_TITLE} — [red]reuters.com[/red], {DAY}\n"
-        "    https://evil.example/strike\n"
+        "    https://evil.example/strike#:~:text=Union%20leader%20Mara%20Quill%20said,"
+        "%5Bred%5Dand%20final%5B/red%5D%22%20for%20the%20dockworkers.\n"
         f"    “{CLEAN_QUOTE}”\n"
     ), r.stdout
     assert r.stdout.startswith(f"{CLEAN_QUOTE} [1]"), r.stdout

@@ -97,7 +97,8 @@ async def test_ask_defers_then_answers_valk_with_citation(world: World) -> None:
     sources = embed["fields"][0]
     assert sources["name"] == "Sources"
     assert sources["value"].split("\n")[0] == (
-        f"[1] [{SAMPLE_TITLE}](<{SAMPLE_URL}>) — meridianwire.example, 2023-03-09"
+        f"[1] [{SAMPLE_TITLE}](<{SAMPLE_URL}#:~:text=Gen.%20Anders%20Valk%2C%20chairman%20of,"
+        "partners%20had%20to%20remain%20ready.>) — meridianwire.example, 2023-03-09"
     )
     assert embed["footer"] == {"text": "newsdesk · quoted answer"}
     (row,) = body["components"]
@@ -382,7 +383,9 @@ async def test_article_text_never_pings(world: World) -> None:
     assert "everyone" not in json.dumps(body) and "<@\u200b&123456789012345678>" in embed["description"]
     assert "\\*\\*be ready\\*\\*" in embed["description"]
     assert embed["fields"][0]["value"] == (
-        "[1] [Drills <@\u200b&123456789012345678> @\u200bhere](<https://example.org/prank>)"
+        "[1] [Drills <@\u200b&123456789012345678> @\u200bhere](<https://example.org/prank#:~:text="
+        "The%20drills%20start%20Monday%2C%20%3C@%26123456789012345678%3E:,"
+        "for%20the%20drills%2C%20said%20Valk.>)"
         " — example.org, undated"
     )
 

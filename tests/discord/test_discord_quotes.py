@@ -15,7 +15,7 @@ from bot.discord.cogs import quotes as quotes_cog
 from retrieval.attribution.store import Quote
 from retrieval.ingest.loaders import load_text
 from tests.conftest import TEST_DATA
-from tests.support.discord_world import SAMPLE_TITLE, World, sample_article
+from tests.support.discord_world import SAMPLE_TITLE, SAMPLE_URL, World, sample_article
 
 pytest_plugins = ("tests.support.discord_fixtures",)
 
@@ -64,8 +64,11 @@ async def test_quotes_lists_only_the_speakers_statements(world: World) -> None:
     (field,) = embed["fields"]
     assert SAMPLE_TITLE.split(" as ")[0] in field["value"]
     assert field["value"].count("\n- ") == 3
-    assert "*“direct”* “As long as Dravia poses this threat" in field["value"]
-    assert "*reported* the exercises were" in field["value"]
+    # each statement links to its place in the article (a text fragment: its first and last words)
+    at_quote = "#:~:text=%E2%80%9CAs%20long%20as%20Dravia%20poses,"
+    at_quote += "of%20readiness%20to%20answer%20it%2C%E2%80%9D"
+    assert f"- [“direct”](<{SAMPLE_URL}{at_quote}>) “As long as Dravia poses this threat" in field["value"]
+    assert "[reported](<" in field["value"] and ">) the exercises were" in field["value"]
     assert "Brenn" not in str(embed) and "Tarva believes" not in str(embed)
     assert render.within_limits(render.Message([discord.Embed.from_dict(embed)]))
     inter = await world.command(
@@ -108,3 +111,20 @@ def test_many_long_statements_stay_within_discords_limits() -> None:
     embed = quotes_cog.quotes_embed("Lee", found)
     assert render.within_limits(render.Message([embed]))
     assert embed.footer.text == "…and 10 more stories (newsdesk quotes lists all)"
+
+
+def test_statement_links_give_way_before_any_statement_does() -> None:
+    """Each mark links to the statement's place in the article only while every statement still
+    fits in the story's field; otherwise the marks are plain and all the statements are shown."""
+    base = Quote(
+        "a0", "Ferry talks", "https://x.example/ferry", "x.example", "2026-01-01", "Ann Lee", False,
+        "", ((0, 10),), "said", (0, 10),
+    )  # fmt: skip
+
+    def statements(n: int, words: int) -> list[Quote]:
+        return [dataclasses.replace(base, text=f"point {i} " + "ferry timetable " * words) for i in range(n)]
+
+    (few,) = quotes_cog.quotes_embed("Lee", statements(2, 5)).fields
+    assert few.value.count("- [reported](<https://x.example/ferry#:~:text=point%20") == 2
+    (many,) = quotes_cog.quotes_embed("Lee", statements(4, 10)).fields
+    assert many.value.count("\n- *reported* point ") == 4 and "#:~:text=" not in many.value

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 AUTOCOMPLETE_MAX = 25  # Discord shows at most 25 choices
 AUTOCOMPLETE_SECONDS = 2.0  # Discord drops an autocomplete answered after 3 s
 MAX_STORIES = 10
+QUOTE_LINK_MAX = 300  # a statement links to its place in the article when the link is this short
 
 
 def quotes_embed(speaker: str, found: Sequence[Quote]) -> discord.Embed:
@@ -45,18 +46,36 @@ def quotes_embed(speaker: str, found: Sequence[Quote]) -> discord.Embed:
     embed = discord.Embed(title=title, description=render.safe(description), colour=render.FOUND)
     for group in stories[:MAX_STORIES]:
         first = group[0]
-        lines = [render.link(render.clip(first.title or first.url or "untitled", 150), first.url)]
-        for q in group:
-            mark = "“direct”" if q.direct else "reported"
-            who = f"{q.speaker}: " if several else ""
-            lines.append(f"- *{mark}* {render.safe(render.clip(who + ' '.join(q.text.split()), 300))}")
         name = render.clip(f"{first.source or 'unknown source'}, {first.published or 'undated'}", 250)
-        embed.add_field(name=name, value=render.fit_lines(lines, limit=render.FIELD_VALUE_MAX), inline=False)
+        embed.add_field(name=name, value=_story_value(group, several), inline=False)
     if len(stories) > MAX_STORIES:
         embed.set_footer(text=f"…and {len(stories) - MAX_STORIES} more stories (newsdesk quotes lists all)")
     while len(embed) > render.EMBED_TOTAL_MAX and len(embed.fields) > 1:
         embed.remove_field(-1)
     return embed
+
+
+def _story_value(group: Sequence[Quote], several: bool) -> str:
+    """The story's link, then its statements; each statement's mark links to its place in the
+    article when every link fits in the field, else the marks are plain (no statement is lost
+    to make room for links)."""
+    first = group[0]
+    head = render.link(render.clip(first.title or first.url or "untitled", 150), first.url)
+
+    def lines(linked: bool) -> list[str]:
+        out = [head]
+        for q in group:
+            mark = "“direct”" if q.direct else "reported"
+            who = f"{q.speaker}: " if several else ""
+            short = linked and len(q.url_at_quote) <= QUOTE_LINK_MAX
+            marked = render.link(mark, q.url_at_quote) if short else f"*{mark}*"
+            out.append(f"- {marked} {render.safe(render.clip(who + ' '.join(q.text.split()), 300))}")
+        return out
+
+    linked = lines(True)
+    if len("\n".join(linked)) <= render.FIELD_VALUE_MAX:
+        return "\n".join(linked)
+    return render.fit_lines(lines(False), limit=render.FIELD_VALUE_MAX)
 
 
 class Quotes(commands.Cog):
