@@ -154,6 +154,11 @@ class WatchStore:
         topic, min_reports = check_topic(topic), check_min_reports(min_reports)
         blob = np.asarray(vector, dtype=np.float32).tobytes()
         with self._tx() as db:
+            same = db.execute(  # "Tides" and "tides" are one topic (`find` ignores case)
+                "SELECT 1 FROM watches WHERE namespace = ? AND LOWER(topic) = LOWER(?)", (namespace, topic)
+            ).fetchone()
+            if same is not None:
+                raise BadInputError(f"{topic!r} is already watched here")
             try:
                 watch_id = db.execute(
                     "INSERT INTO watches (namespace, topic, channel_id, min_reports, vector, model_id,"
@@ -318,3 +323,25 @@ class WatchStore:
             ).fetchone()
             posted = self.posted_since(watch.id, week_start)
         return WatchSummary(watch, float(last) if last is not None else None, int(week or 0), posted)
+
+
+WEEK = 7 * 24 * 3600.0
+
+
+def _age(seconds: float) -> str:
+    n = max(int(seconds), 0)
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if n >= size:
+            return f"{n // size}{unit} ago"
+    return "just now"
+
+
+def activity(summary: WatchSummary, now: float) -> str:
+    """'last match 3h ago; 4 matches this week, 2 posted', or that it has matched nothing."""
+    if summary.last_match is None:
+        return "no match yet: nothing stored since it was added is about this topic"
+    last = f"last match {_age(now - summary.last_match)}"
+    if not summary.matches_this_week:
+        return f"{last}; no match this week"
+    n = summary.matches_this_week
+    return f"{last}; {n} match{'' if n == 1 else 'es'} this week, {summary.posted_this_week} posted"
