@@ -56,6 +56,7 @@ async def test_login_identify_and_sync_payload(world: World) -> None:
         "quotes",
         "sources",
         "summary",
+        "watch",
     ]
     ask = commands["ask"]
     assert ask["description"] == (
@@ -67,7 +68,7 @@ async def test_login_identify_and_sync_payload(world: World) -> None:
         ("since", 3, False, 40),
     ]
     assert ask["default_member_permissions"] is None
-    for admin_only in ("ingest", "forget"):
+    for admin_only in ("ingest", "forget", "watch"):
         assert commands[admin_only]["default_member_permissions"] == 1 << 5  # Manage Server
         assert commands[admin_only]["contexts"] == [0]  # servers only
     assert [(o["name"], o["type"]) for o in commands["ingest"]["options"]] == [("url", 3), ("file", 11)]
