@@ -47,7 +47,7 @@ def main() -> None:
     topics = topics[: a.watches]
 
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(NEWSDESK_DATA_DIR=Path(tmp) / "nd", NEWSDESK_EMBED_THREADS=a.threads)  # type: ignore[call-arg]
+        settings = Settings(NEWSDESK_DATA_DIR=Path(tmp) / "nd", NEWSDESK_EMBED_THREADS=a.threads)
         with App(settings) as app:
             engine, checker = app.engine, app.watch_checker
             engine.embedder.embed(["warm up"])
