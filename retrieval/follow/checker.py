@@ -8,7 +8,8 @@ the reports into stories, and say which stories to post now.
 
 The journal (retrieval/store/journal.py) is written in the same transaction as the articles, so
 articles stored by any process (the feed poller, `/ingest`, `newsdesk ingest` or `fetch`) are
-seen. A report joins a story of the same watch first seen within `WINDOW`: a syndicated copy
+seen. A report joins a story of the same watch first seen within `WINDOW` (and published within
+a day of the report it is compared with, when both are dated): a syndicated copy
 (MinHash similarity ≥ 0.6, as retrieval/web/dedup.py judges copies) or a follow-up (its first
 chunk's vector within cosine `SAME_STORY` of one of the story's reports'). A story is posted
 once it has `min_reports` reports, at most `max_per_hour` stories per watch in any hour; a story
@@ -34,7 +35,7 @@ from retrieval.follow.matching import (
     view_article,
 )
 from retrieval.follow.watches import StoryRow, Watch, WatchStore, check_min_reports, check_topic
-from retrieval.ingest.articles import Article
+from retrieval.ingest.articles import Article, parse_date
 from retrieval.ingest.embedding import Embedder
 from retrieval.store.catalog import Catalog, article_from_row
 from retrieval.store.journal import IngestJournal
@@ -182,12 +183,21 @@ class WatchChecker:
         stories = self.watches.stories_since(watch_id, since)
         sig = signature(found.article.text)
         for hit in self.watches.hits(watch_id, [s.id for s in stories]):
+            if not self._same_days(found, hit.article_id):
+                continue
             if similarity(sig, hit.signature) >= SYNDICATED:
                 return hit.story_id
             comparable = found.lead.size and hit.lead.size == found.lead.size
             if comparable and float(found.lead @ hit.lead) >= SAME_STORY:
                 return hit.story_id
         return None
+
+    def _same_days(self, found: Found, article_id: str) -> bool:
+        """Published within a day of each other (or undated): a report from last week that comes
+        in today (a backfill, a late feed) is another story, however alike."""
+        row = self.catalog.article(found.watch.namespace, article_id)
+        theirs, ours = parse_date(row["published"]) if row else None, found.article.published
+        return theirs is None or ours is None or abs((ours - theirs).days) <= WINDOW // 86400
 
     def record(self, scan: Scan) -> None:
         """Group the reports found into stories, then move each watch's cursor past what it read."""

@@ -339,7 +339,7 @@ def _age(seconds: float) -> str:
 def activity(summary: WatchSummary, now: float) -> str:
     """'last match 3h ago; 4 matches this week, 2 posted', or that it has matched nothing."""
     if summary.last_match is None:
-        return "no match yet: nothing stored since it was added is about this topic"
+        return "no match yet"
     last = f"last match {_age(now - summary.last_match)}"
     if not summary.matches_this_week:
         return f"{last}; no match this week"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -175,3 +176,11 @@ def test_add_list_find_remove(state: Settings, embedder: Embedder) -> None:
             store.find(NS, str(other.id))  # another server's watch
         assert store.remove(NS, str(first.id)).id == first.id
         assert store.list_watches() == [store.get(other.id)]
+
+
+def test_reports_published_days_apart_are_two_stories(state: Settings, embedder: Embedder) -> None:
+    with opened(state, embedder, Clock(START)) as (app, checker):
+        checker.add(NS, "ferry fire")
+        late = replace(FIRE_FOLLOW_UP, published=date(2026, 5, 12))  # a week on, arriving in a backfill
+        ingest(app, FIRE, late)
+        assert [(h, r) for _, h, r, _, _ in post_all(checker)] == [(FIRE.title, 1), (late.title, 1)]
