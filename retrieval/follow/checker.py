@@ -252,8 +252,25 @@ class WatchChecker:
                 outlets.update(s for _, s in self.stories.urls(watch.namespace, hit.article_id) if s)
         return Notice(watch, story, article_from_row(row), sorted(outlets))
 
-    def posted(self, notice: Notice, message_id: int | None) -> None:
-        self.watches.mark_posted(notice.story.id, self.clock(), message_id)
+    def posted(self, notice: Notice, message_id: int | None, channel_id: int | None = None) -> None:
+        self.watches.mark_posted(notice.story.id, self.clock(), message_id, channel_id, notice.reports)
+
+    def grown(self, namespace: str | None = None) -> list[Notice]:
+        """Posted stories that more reports joined since: their message's count is to be edited
+        (a follow-up is counted, never posted again)."""
+        since = self.clock() - WINDOW
+        notices = []
+        for w in self.watches.list_watches(namespace):
+            for story in self.watches.grown_since(w.id, since):
+                notice = self._notice(w, story)
+                if notice is None:
+                    self.watches.mark_shown(story.id, story.reports)
+                else:
+                    notices.append(notice)
+        return notices
+
+    def shown(self, notice: Notice) -> None:
+        self.watches.mark_shown(notice.story.id, notice.reports)
 
     def check(self, namespace: str | None = None) -> list[Notice]:
         """scan, record, due: one pass, ready to post."""

@@ -40,7 +40,9 @@ CREATE TABLE IF NOT EXISTS watch_stories (
     last_seen REAL NOT NULL,
     reports INTEGER NOT NULL,
     posted_at REAL,
-    message_id INTEGER
+    message_id INTEGER,
+    channel_id INTEGER,
+    reports_shown INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS watch_stories_by_watch ON watch_stories(watch_id, first_seen);
 CREATE TABLE IF NOT EXISTS watch_hits (
@@ -83,6 +85,8 @@ class StoryRow:
     reports: int
     posted_at: float | None
     message_id: int | None
+    channel_id: int | None = None  # where it was posted
+    reports_shown: int = 0  # the count its message shows
 
 
 @dataclass(frozen=True)
@@ -306,12 +310,34 @@ class WatchStore:
             ).fetchone()
         return int(row[0])
 
-    def mark_posted(self, story_id: int, now: float, message_id: int | None) -> None:
+    def mark_posted(
+        self,
+        story_id: int,
+        now: float,
+        message_id: int | None,
+        channel_id: int | None = None,
+        reports: int = 0,
+    ) -> None:
         with self._tx() as db:
             db.execute(
-                "UPDATE watch_stories SET posted_at = ?, message_id = ? WHERE id = ?",
-                (now, message_id, story_id),
+                "UPDATE watch_stories SET posted_at = ?, message_id = ?, channel_id = ?, reports_shown = ?"
+                " WHERE id = ?",
+                (now, message_id, channel_id, reports, story_id),
             )
+
+    def grown_since(self, watch_id: int, since: float) -> list[StoryRow]:
+        """Posted stories whose message shows fewer reports than they now have."""
+        with self.lock:
+            rows = self.db.execute(
+                "SELECT * FROM watch_stories WHERE watch_id = ? AND first_seen >= ?"
+                " AND message_id IS NOT NULL AND reports > reports_shown ORDER BY first_seen, id",
+                (watch_id, since),
+            ).fetchall()
+        return [StoryRow(**dict(r)) for r in rows]
+
+    def mark_shown(self, story_id: int, reports: int) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE watch_stories SET reports_shown = ? WHERE id = ?", (reports, story_id))
 
     def summary(self, watch: Watch, week_start: float) -> WatchSummary:
         """The watch's last match, and its matches (reports) and posts since `week_start`."""

@@ -108,6 +108,15 @@ async def test_a_watch_posts_one_message_per_story_and_pings_nobody(world: World
     cog = cog_of(world.bot)
     world.engine.ingest([FIRE_FOLLOW_UP, FARES, STRIKE], world.namespace)
     assert await cog.tick_once() == 1  # the follow-up joins the posted story; the strike is new
+    first_id = next(
+        m["id"]
+        for m in world.fake.channel_messages(channel)
+        if m["embeds"] and m["embeds"][0].get("title") == FIRE.title
+    )
+    (edit,) = world.fake.sent("PATCH", f"/channels/{channel}/messages/{first_id}")  # its count, updated
+    assert edit.json["allowed_mentions"] == {"parse": []}
+    assert edit.json["embeds"][0]["footer"] == {"text": "Watch #1: ferry fire · 3 reports from 3 outlets"}
+    assert edit.json["embeds"][0]["description"] == post.json["embeds"][0]["description"]
     strike = posts(world.fake, channel)[-1]
     assert len(posts(world.fake, channel)) == 2
     assert strike["allowed_mentions"] == {"parse": []}

@@ -79,7 +79,15 @@ def test_a_watch_posts_each_new_story_once(state: Settings, embedder: Embedder) 
         ingest(app, FIRE_FOLLOW_UP, LIBRARY, replace(HARVEST, url="https://x.example/a", source="", id=""))
         assert post_all(checker) == []  # a follow-up of a posted story; the rest are not about it
         (story,) = checker.watches.stories_since(watch.id, 0)
-        assert (story.reports, story.message_id) == (3, 1)
+        assert (story.reports, story.message_id, story.reports_shown) == (3, 1, 2)
+        (grown,) = checker.grown()  # its message is to show the new count
+        assert (grown.story.id, grown.reports, grown.outlets) == (
+            story.id,
+            3,
+            ["coastalherald.example", "harbourgazette.example", "islandvoice.example"],
+        )
+        checker.shown(grown)
+        assert checker.grown() == []
 
         ingest(app, FARES)  # the same ferry, another story
         assert [(t, h, r) for t, h, r, _, _ in post_all(checker)] == [("Kestrel Bay ferry", FARES.title, 1)]

@@ -4,7 +4,7 @@ Changing and listing watches needs Manage Server or the admin role from settings
 whatever the server's command permissions say). The checker runs in one process of several (the
 holder of the watch lease): every WATCH_TICK seconds it reads what was stored since each watch
 last looked (by any process), records the matches and posts the stories due, one message each,
-pinging nobody.
+pinging nobody; a story's message is edited when later reports join it (its count).
 """
 
 from __future__ import annotations
@@ -105,6 +105,8 @@ class Watches(commands.Cog):
             posted = 0
             for notice in notices:
                 posted += await self._post(notice)
+            for notice in await asyncio.to_thread(self.checker.grown):
+                await self._recount(notice)
             return posted
 
     async def _post(self, notice: Notice) -> int:
@@ -123,8 +125,27 @@ class Watches(commands.Cog):
             log.warning("watch #%s: post refused (%s %s: %s); skipped", w.id, exc.status, exc.code, exc.text)
             await asyncio.to_thread(self.checker.posted, notice, None)
             return 0
-        await asyncio.to_thread(self.checker.posted, notice, message.id)
+        await asyncio.to_thread(self.checker.posted, notice, message.id, getattr(channel, "id", None))
         return 1
+
+    async def _recount(self, notice: Notice) -> None:
+        """Edit a story's message: more reports joined it (its footer counts them)."""
+        story = notice.story
+        channel = await self._channel_for(notice.watch.namespace, story.channel_id)
+        if channel is not None and story.message_id is not None and hasattr(channel, "get_partial_message"):
+            message = channel.get_partial_message(story.message_id)
+            try:
+                await message.edit(embed=watch_embed(notice), allowed_mentions=render.NO_MENTIONS)
+            except discord.HTTPException as exc:
+                if exc.status == 429 or exc.status >= 500:
+                    return  # the next pass tries again
+                log.warning(
+                    "watch #%s: editing message %s refused (%s)",
+                    notice.watch.id,
+                    story.message_id,
+                    exc.status,
+                )
+        await asyncio.to_thread(self.checker.shown, notice)
 
     async def _channel_for(self, namespace: str, channel_id: int | None) -> discord.abc.Messageable | None:
         """The watch's channel (or NEWSDESK_FEEDS_CHANNEL), from the cache or over REST, and only
