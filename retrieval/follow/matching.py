@@ -11,7 +11,7 @@ Two scores, each from 0 to 1:
   again only if they are missing).
 
 The score is their mean. An article matches when `lexical >= LEXICAL_FLOOR` (half the topic's
-weight in one sentence) and `score >= MATCH_AT` (0.6); or, when one sentence holds every word of
+weight in one sentence) and `score >= MATCH_AT` (0.65); or, when one sentence holds every word of
 the topic, `score >= MATCH_ALL_WORDS` (0.5: a name, which MiniLM embeds with little meaning,
 matches on its words unless the article's meaning is unrelated). The floor keeps out an article
 that is merely *like* the topic (another story in the same town); docs/benchmarks.md ("Watches")
@@ -33,7 +33,7 @@ from retrieval.text.terms import IdfSource, Terms, idf_weights
 from retrieval.text.words import query_terms
 
 LEXICAL_FLOOR = 0.5
-MATCH_AT = 0.6
+MATCH_AT = 0.65
 MATCH_ALL_WORDS = 0.5
 MAX_SENTENCE_CHARS = 600  # a longer "sentence" is a list or a table, not a quote
 
