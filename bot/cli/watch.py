@@ -96,8 +96,8 @@ def found_lines(f: Found) -> list[str]:
 
 @watch_app.command("check")
 def watch_check(ctx: typer.Context, guild: GuildOpt = None) -> None:
-    """One matching pass: print the reports stored since each watch last looked that match it.
-    Nothing is recorded or posted (the bot does that)."""
+    """One matching pass: print the reports stored since each watch last looked that match it
+    (every server's watches without --guild). Nothing is recorded or posted (the bot does that)."""
 
     def go() -> None:
         namespace = namespace_for_guild(guild) if guild is not None else None
