@@ -149,6 +149,8 @@ class WatchChecker:
             by_namespace.setdefault(w.namespace, []).append(w)
         for ns, watches in by_namespace.items():
             entries = self.journal.after(ns, min(w.seen_seq for w in watches), BATCH)
+            if not entries:
+                continue
             latest = {e.article_id: e for e in entries}  # stored twice: its last version
             topics = {w.id: self.topic(w) for w in watches}
             for entry in sorted(latest.values(), key=lambda e: e.seq):
@@ -164,8 +166,7 @@ class WatchChecker:
                     if found is not None:
                         lead, urls = self._lead(view), self._urls(ns, article)
                         scan.found.append(Found(w, entry.seq, article, found, lead, urls))
-            last = entries[-1].seq if entries else 0
-            scan.heads.update({w.id: max(w.seen_seq, last) for w in watches})
+            scan.heads.update({w.id: max(w.seen_seq, entries[-1].seq) for w in watches})
         return scan
 
     @staticmethod

@@ -62,7 +62,8 @@ def make_topic(text: str, vector: np.ndarray, terms: Terms, doc_frequency: IdfSo
     for w in words:
         s = terms.stem(w)
         stems[s] = max(stems.get(s, 0.0), weights[w])
-    return Topic(text, stems, np.asarray(vector, dtype=np.float32))
+    unit = normalised(np.asarray(vector, dtype=np.float32).reshape(1, -1))[0]
+    return Topic(text, stems, unit)
 
 
 @dataclass(frozen=True)
