@@ -3,6 +3,8 @@ in PostgreSQL (the session's server). Articles are fictional (tests/follow/stori
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -12,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from retrieval.app import App
+from retrieval.engine import namespace_for_guild
 from retrieval.errors import BadInputError, NotFoundError
 from retrieval.follow.checker import HOUR, WINDOW, WatchChecker, build_checker
 from retrieval.ingest.articles import Article
@@ -21,6 +24,7 @@ from tests.conftest import Clock
 from tests.follow.stories import FARES, FIRE, FIRE_COPY, FIRE_FOLLOW_UP, HARVEST, LIBRARY
 
 NS = "guild-1"
+NEWSDESK = str(Path(sys.executable).parent / "newsdesk")
 START = 1_800_000_000.0
 
 
@@ -192,3 +196,32 @@ def test_reports_published_days_apart_are_two_stories(state: Settings, embedder:
         late = replace(FIRE_FOLLOW_UP, published=date(2026, 5, 12))  # a week on, arriving in a backfill
         ingest(app, FIRE, late)
         assert [(h, r) for _, h, r, _, _ in post_all(checker)] == [(FIRE.title, 1), (late.title, 1)]
+
+
+def test_articles_another_process_stores_are_seen(tmp_path: Path, embedder: Embedder) -> None:
+    """`newsdesk ingest` in its own process while a bot's checker runs on the same data dir."""
+    settings = Settings(NEWSDESK_DATA_DIR=tmp_path / "data")  # type: ignore[call-arg]
+    news = tmp_path / "fire.md"
+    news.write_text(
+        f"# {FIRE.title}\nurl: {FIRE.url}\nsource: {FIRE.source}\n"
+        f"published: {FIRE.published}\n\n{FIRE.text}\n",
+        encoding="utf-8",
+    )
+    with opened(settings, embedder, Clock(START)) as (_app, checker):
+        checker.add(namespace_for_guild(77), "ferry fire", channel_id=9)
+        assert post_all(checker) == []
+        result = subprocess.run(
+            [NEWSDESK, "ingest", str(news), "--guild", "77"],
+            env={
+                "PATH": "/usr/bin:/bin",
+                "HOME": str(tmp_path),
+                "NEWSDESK_DATA_DIR": str(settings.data_dir),
+                "PYTHONPATH": str(Path(__file__).resolve().parents[2]),  # this checkout's code
+            },
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert result.returncode == 0, result.stderr
+        assert [(t, h, r) for t, h, r, _, _ in post_all(checker)] == [("ferry fire", FIRE.title, 1)]
