@@ -48,6 +48,7 @@ HOUR = 3600.0
 SAME_STORY = 0.75  # cosine of two reports' first chunks
 SYNDICATED = 0.6  # MinHash similarity of a copy (dedup's threshold)
 BATCH = 200  # journal entries read per namespace and pass
+KEEP_JOURNAL = 7 * 24 * 3600.0  # journal entries every watch has read are kept this long
 
 
 @dataclass(frozen=True)
@@ -147,9 +148,11 @@ class WatchChecker:
         by_namespace: dict[str, list[Watch]] = {}
         for w in self.watches.list_watches(namespace):
             by_namespace.setdefault(w.namespace, []).append(w)
+        head = self.journal.head()  # read first: anything stored later has a larger number
         for ns, watches in by_namespace.items():
             entries = self.journal.after(ns, min(w.seen_seq for w in watches), BATCH)
-            if not entries:
+            if not entries:  # nothing new here: the cursors move on over other servers' entries
+                scan.heads.update({w.id: max(w.seen_seq, head) for w in watches})
                 continue
             latest = {e.article_id: e for e in entries}  # stored twice: its last version
             topics = {w.id: self.topic(w) for w in watches}
@@ -220,6 +223,9 @@ class WatchChecker:
             )
         for watch_id, seq in scan.heads.items():
             self.watches.advance(watch_id, seq)
+        if scan.heads:  # what every watch has read, a week on, is no longer needed
+            cursors = [w.seen_seq for w in self.watches.list_watches()]
+            self.journal.prune(min(cursors, default=0), now - KEEP_JOURNAL)
 
     def due(self, namespace: str | None = None) -> list[Notice]:
         """The stories to post now: enough reports, within their window and the hourly cap."""

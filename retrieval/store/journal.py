@@ -61,6 +61,16 @@ class IngestJournal:
             row = self.db.execute("SELECT MAX(seq) FROM ingest_log").fetchone()
         return int(row[0] or 0)
 
+    def prune(self, below: int, before: float) -> int:
+        """Forget entries numbered below `below` (every reader is past them) and written before
+        `before`. The last entry is always kept: SQLite numbers a new row after the largest."""
+        with self.db.transaction() as db:
+            cur = db.execute(
+                "DELETE FROM ingest_log WHERE seq < ? AND at < ? AND seq < (SELECT MAX(seq) FROM ingest_log)",
+                (below, before),
+            )
+            return int(cur.rowcount)
+
     def after(self, namespace: str, seq: int, limit: int = 200) -> list[Entry]:
         """The namespace's entries after `seq`, oldest first."""
         with self.db.lock:

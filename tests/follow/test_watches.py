@@ -225,3 +225,16 @@ def test_articles_another_process_stores_are_seen(tmp_path: Path, embedder: Embe
         )
         assert result.returncode == 0, result.stderr
         assert [(t, h, r) for t, h, r, _, _ in post_all(checker)] == [("ferry fire", FIRE.title, 1)]
+
+
+def test_the_journal_is_pruned_once_every_watch_has_read_it(state: Settings, embedder: Embedder) -> None:
+    """(The journal's own clock is the wall clock, years before START: a week has passed.)"""
+    with opened(state, embedder, Clock(START)) as (app, checker):
+        checker.add(NS, "Kestrel Bay ferry")
+        quiet = checker.add("guild-2", "tides")  # a server where nothing is stored
+        ingest(app, FIRE, FIRE_FOLLOW_UP, HARVEST)
+        assert len(post_all(checker)) == 1
+        seqs = [r[0] for r in app.database.execute("SELECT seq FROM ingest_log ORDER BY seq").fetchall()]
+        assert len(seqs) == 1 and checker.watches.get(quiet.id).seen_seq == seqs[0]  # the last is kept
+        ingest(app, FARES)
+        assert [h for _, h, *_ in post_all(checker)] == [FARES.title]  # numbered after it, and seen
