@@ -35,6 +35,8 @@ from retrieval.answering import Answering
 from retrieval.attribution.store import AttributionStore
 from retrieval.engine import Engine
 from retrieval.errors import DamagedVectorsError
+from retrieval.follow.checker import WatchChecker, build_checker
+from retrieval.follow.watches import WatchStore
 from retrieval.generate.chat import build_client
 from retrieval.generate.llm import LLMAnswerer
 from retrieval.generate.support import Judge
@@ -46,6 +48,7 @@ from retrieval.store.catalog import Catalog
 from retrieval.store.database import Database
 from retrieval.store.feedback import FeedbackStore
 from retrieval.store.index import Store
+from retrieval.store.journal import IngestJournal
 from retrieval.store.lease import Lease
 from retrieval.store.lexicon import Fts5Tokenizer
 from retrieval.store.opening import open_state_database, open_vector_client, set_aside_vectors
@@ -108,6 +111,20 @@ class App:
         story arriving two ways at once is stored once (StoryIndex.claim)."""
         return StoryIndex(self.database)
 
+    @cached_property
+    def journal(self) -> IngestJournal:
+        """The order new and changed articles were stored in (the watches read it)."""
+        return IngestJournal(self.database)
+
+    @cached_property
+    def watches(self) -> WatchStore:
+        return WatchStore(self.database)
+
+    @cached_property
+    def watch_checker(self) -> WatchChecker:
+        """Matches newly stored articles against the watches (needs the engine: model, vectors)."""
+        return build_checker(self.engine, self.watches, self.settings.watch_max_per_hour)
+
     def lease(self, name: str, holder: str, ttl: float) -> Lease:
         return Lease(self.database, name, holder, ttl)
 
@@ -151,7 +168,7 @@ class App:
         vectors = Vectors(self.chroma, embedder.model_id)
         engine = Engine(
             settings,
-            Store(catalog, vectors, self.attributions),
+            Store(catalog, vectors, self.attributions, self.journal),
             embedder,
             Chunker(load_encoding(), settings.chunk_tokens, settings.chunk_overlap),
             Searcher(catalog, vectors, embedder, self.tokenizer, recency_days=settings.recency_days),

@@ -381,7 +381,7 @@ class Engine:
     def _rewrite(self, batch: list[Article], namespace: str, progress: Progress | None) -> int:
         todo = [(a, self.chunker.chunk(a.id, a.text)) for a in batch]
         texts = [f"{a.title}\n{c.text}" for a, chunks in todo for c in chunks]
-        self.store.write(namespace, todo, self.embedder.embed(texts))
+        self.store.write(namespace, todo, self.embedder.embed(texts), new=False)
         if progress:
             progress(len(batch))
         return len(batch)

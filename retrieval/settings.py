@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     feeds_channel: int | None = Field(default=None, alias="NEWSDESK_FEEDS_CHANNEL", ge=0)
     poller_lease_seconds: float = Field(default=60.0, alias="NEWSDESK_POLLER_LEASE", ge=1, le=3600)
 
+    # Watches: at most this many stories posted per watch in any hour (more wait for the next)
+    watch_max_per_hour: int = Field(default=5, alias="NEWSDESK_WATCH_MAX_PER_HOUR", ge=1, le=100)
+
     @model_validator(mode="after")
     def _relations(self) -> Settings:
         """Settings that are each in range but do not fit together."""

@@ -25,6 +25,7 @@ from bot.cli.quotes import quotes_command
 from bot.cli.run_bot import bot_app
 from bot.cli.terminal import console as _console
 from bot.cli.terminal import print_answer, progress_bar, run_or_exit
+from bot.cli.watch import watch_app
 from retrieval.app import App
 from retrieval.engine import namespace_for_guild
 from retrieval.ingest.loaders import count_items
@@ -44,6 +45,7 @@ app.add_typer(bot_app, name="bot")
 app.add_typer(feeds_app, name="feeds")
 app.add_typer(digest_app, name="digest")
 app.add_typer(fetch_app, name="fetch")
+app.add_typer(watch_app, name="watch")
 app.command("eval")(eval_command)
 app.command("migrate")(migrate_command)
 app.command("health")(health_command)

@@ -40,6 +40,7 @@ EXTENSIONS = (
     "bot.discord.cogs.threads",
     "bot.discord.cogs.help",
     "bot.discord.cogs.feeds",
+    "bot.discord.cogs.watch",
 )
 
 

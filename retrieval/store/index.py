@@ -19,24 +19,39 @@ from retrieval.attribution.store import AttributionStore
 from retrieval.ingest.articles import Article
 from retrieval.ingest.chunking import Chunk
 from retrieval.store.catalog import Catalog, day_number
+from retrieval.store.journal import IngestJournal
 from retrieval.store.vectors import Vectors
 
 
 class Store:
-    def __init__(self, catalog: Catalog, vectors: Vectors, attributions: AttributionStore | None = None):
+    def __init__(
+        self,
+        catalog: Catalog,
+        vectors: Vectors,
+        attributions: AttributionStore | None = None,
+        journal: IngestJournal | None = None,
+    ):
         self.catalog = catalog
         self.vectors = vectors
         # who said what, extracted from each article as it is written (None: not indexed)
         self.attributions = attributions
+        # the order new and changed articles were stored in, for the watches (None: not kept)
+        self.journal = journal
         # one write at a time in this process: the bot ingests from worker threads (/ingest, the
         # feed poller), and two interleaved writes of one article would leave the vectors of one
         # version beside the text of the other
         self._write_lock = threading.Lock()
 
     def write(
-        self, namespace: str, items: Sequence[tuple[Article, Sequence[Chunk]]], embeddings: np.ndarray
+        self,
+        namespace: str,
+        items: Sequence[tuple[Article, Sequence[Chunk]]],
+        embeddings: np.ndarray,
+        *,
+        new: bool = True,
     ) -> None:
-        """Replace each article (and all its chunks) with the given version, everywhere."""
+        """Replace each article (and all its chunks) with the given version, everywhere. `new`:
+        the articles are new or changed (journalled); False when only re-chunked (`reindex`)."""
         ids: list[str] = []
         metas: list[dict[str, Any]] = []
         for article, chunks in items:
@@ -61,6 +76,8 @@ class Store:
                     self.catalog.put_article(conn, namespace, article, chunks)
                     if self.attributions is not None:
                         self.attributions.put(conn, namespace, article)
+                if new and self.journal is not None:
+                    self.journal.record(conn, namespace, [a.id for a, _ in items])
 
     def delete(self, namespace: str, article_id: str) -> int:
         with self._write_lock:

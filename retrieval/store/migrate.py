@@ -2,7 +2,8 @@
 
 Vectors are read from the local Chroma with their embeddings and written to the server's
 collections under the same names (nothing is re-embedded); articles, chunks and the lexical
-index go to the target catalog; feeds, feed items, digests, feedback, the story index and
+index go to the target catalog; feeds, feed items, digests, feedback, the story index, the
+watches (with the ingest journal their cursors point into, and what they posted) and
 the index metadata are copied row by row. Re-running after an interruption completes the
 copy without duplicates: vectors are upserted by id, articles replaced, rows that are already
 there kept.
@@ -20,11 +21,13 @@ import chromadb
 
 from retrieval.attribution.store import AttributionStore
 from retrieval.errors import BadInputError
+from retrieval.follow.watches import WatchStore
 from retrieval.ingest.chunking import Chunk
 from retrieval.store.backend import open_catalog
 from retrieval.store.catalog import Catalog, article_from_row
 from retrieval.store.database import Database, is_postgres_url, open_database
 from retrieval.store.feedback import FeedbackStore
+from retrieval.store.journal import IngestJournal
 from retrieval.store.vectors import collection_name
 from retrieval.web.dedup import StoryIndex
 from retrieval.web.feedstore import FeedStore
@@ -43,7 +46,14 @@ STATE_TABLES: list[tuple[str, str | None]] = [
     ("story_sigs", "namespace, article_id"),
     ("story_bands", None),
     ("story_urls", "namespace, url"),
+    # the journal keeps its numbers, so each watch's cursor into it stays where it was
+    ("ingest_log", "seq"),
+    ("watches", "id"),
+    ("watch_stories", "id"),
+    ("watch_hits", "watch_id, article_id"),
 ]
+# tables whose ids are copied as they are: PostgreSQL's identity must then move past them
+IDENTITY_KEYS = {"feeds": "id", "ingest_log": "seq", "watches": "id", "watch_stories": "id"}
 
 
 @dataclass
@@ -147,8 +157,12 @@ def copy_table(source: Database, target: Database, table: str, key: str | None) 
         else:
             insert += f" ON CONFLICT ({key}) DO NOTHING"
         db.executemany(insert, [tuple(r) for r in rows])
-        if table == "feeds" and db.dialect == "postgres":  # explicit ids: move the identity on
-            db.execute("SELECT setval(pg_get_serial_sequence('feeds', 'id'), (SELECT MAX(id) FROM feeds))")
+        column = IDENTITY_KEYS.get(table)
+        if column and db.dialect == "postgres":  # explicit ids: move the identity on
+            db.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'),"
+                f" (SELECT MAX({column}) FROM {table}))"
+            )
     return len(rows)
 
 
@@ -181,6 +195,8 @@ def migrate(
                 StoryIndex,
                 FeedbackStore,
                 AttributionStore,
+                IngestJournal,
+                WatchStore,
             ):  # create their tables on both sides
                 store(source.db)
                 store(target.db)

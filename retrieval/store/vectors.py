@@ -214,6 +214,20 @@ class Vectors:
             hits.append((hit, meta))
         return hits
 
+    def article_vectors(self, namespace: str, article_id: str) -> np.ndarray:
+        """The stored vectors of an article's chunks, in chunk order (none: shape (0, 0))."""
+
+        def get(col: Any) -> np.ndarray:
+            got = col.get(where={"article_id": article_id}, include=["embeddings", "metadatas"])
+            embeddings = got.get("embeddings")
+            if embeddings is None or len(embeddings) == 0:
+                return np.zeros((0, 0), dtype=np.float32)
+            order = sorted(range(len(embeddings)), key=lambda i: int(got["metadatas"][i]["position"]))
+            return np.asarray([embeddings[i] for i in order], dtype=np.float32)
+
+        found = self._on_fresh(namespace, get, create=False)
+        return found if found is not None else np.zeros((0, 0), dtype=np.float32)
+
     def count(self, namespace: str) -> int:
         return self._on_fresh(namespace, lambda col: int(col.count()), create=False) or 0
 

@@ -56,6 +56,7 @@ async def test_login_identify_and_sync_payload(world: World) -> None:
         "quotes",
         "sources",
         "summary",
+        "watch",
     ]
     ask = commands["ask"]
     assert ask["description"] == (
@@ -67,6 +68,7 @@ async def test_login_identify_and_sync_payload(world: World) -> None:
         ("since", 3, False, 40),
     ]
     assert ask["default_member_permissions"] is None
+    assert commands["watch"]["default_member_permissions"] == 1 << 5
     for admin_only in ("ingest", "forget"):
         assert commands[admin_only]["default_member_permissions"] == 1 << 5  # Manage Server
         assert commands[admin_only]["contexts"] == [0]  # servers only

@@ -717,10 +717,12 @@ class FakeDiscord:
             before = int(query.get("before") or 1 << 64)
             return 200, [x for x in msgs if int(x["id"]) < before][:count]
         m = re.fullmatch(r"/channels/(\d+)/messages/(\d+)", path)
-        if m and method == "GET":
+        if m and method in ("GET", "PATCH"):
             msg = self.messages.get(int(m.group(2)))
             if msg is None or int(msg["channel_id"]) != int(m.group(1)):
                 return 404, {"message": "Unknown Message", "code": 10008}
+            if method == "PATCH":  # the bot edits its own message: the fields it sends replace
+                msg.update({k: v for k, v in body.items() if k in ("content", "embeds")})
             return 200, msg
         m = re.fullmatch(r"/channels/(\d+)/typing", path)
         if m:

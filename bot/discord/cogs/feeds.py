@@ -141,6 +141,8 @@ class Feeds(commands.Cog):
 
     async def announce(self, result: FeedPollResult) -> None:
         """Post a poll's new articles to the feed's channel (or the configured one)."""
+        if result.new_articles:
+            self.bot.dispatch("articles_stored", result.feed.namespace)  # the watches look at once
         embed = announcement(result.feed, result)
         if embed is None:
             return

@@ -24,6 +24,7 @@ COMMANDS = (
     ("/forget article", "Remove an article (admins)."),
     ("/feeds add url [every] [channel] · list · remove", "Follow RSS/Atom feeds in this server (admins)."),
     ("/digest [since] [channel] [time]", "The most covered stories, now or daily at a time (admins)."),
+    ("/watch add topic [channel] [min_reports] · list · remove", "Post new reports on a topic (admins)."),
     ("/newsdesk stats", "Articles, passages and 👍/👎 feedback in this server."),
     ("@newsdesk question", "Answers in a new thread; ask follow-ups there."),
 )

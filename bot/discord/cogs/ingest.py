@@ -83,6 +83,7 @@ class Ingest(commands.Cog):
         else:
             assert url is not None
             text = await self._ingest_url(url, namespace)
+        self.bot.dispatch("articles_stored", namespace)  # the watches look at once (cogs/watch.py)
         await interaction.followup.send(
             embed=render.notice(text, colour=render.FOUND),
             allowed_mentions=render.NO_MENTIONS,
