@@ -19,6 +19,7 @@ from bot.cli.terminal import console, run_or_exit
 from retrieval.engine import namespace_for_guild
 from retrieval.follow.checker import Found
 from retrieval.follow.watches import WEEK, activity
+from retrieval.text.fragments import url_at_sentence
 
 watch_app = typer.Typer(
     name="watch", help="Watch topics: new reports about them are posted in a channel.", no_args_is_help=True
@@ -89,7 +90,7 @@ def found_lines(f: Found) -> list[str]:
     return [
         f"#{f.watch.id} {f.watch.topic}: {a.title} — {a.source or 'unknown source'}, {when}{copies}",
         f"    “{f.match.sentence}”",
-        f"    {a.url}" if a.url else "    (no URL)",
+        f"    {url_at_sentence(a.url, f.match.sentence, a.text)}" if a.url else "    (no URL)",
         f"    lexical {f.match.lexical:.2f} · dense {f.match.dense:.2f} · score {f.match.score:.2f}",
     ]
 

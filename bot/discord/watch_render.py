@@ -8,6 +8,7 @@ import discord
 from bot.discord import render
 from retrieval.follow.checker import Notice
 from retrieval.follow.watches import WatchSummary, activity
+from retrieval.text.fragments import url_at_sentence
 
 QUOTE_MAX = 1500  # characters of the quoted sentence
 
@@ -27,7 +28,7 @@ def watch_embed(notice: Notice) -> discord.Embed:
     outlet = render.safe(a.source or "unknown source")
     embed = discord.Embed(
         title=render.clip(a.title or a.url or "untitled", render.TITLE_MAX),
-        url=render.link_url(a.url) if a.url else None,
+        url=render.link_url(url_at_sentence(a.url, notice.story.sentence, a.text)) or render.link_url(a.url),
         description=f"> {quote}\n— **{outlet}**, {render.day(a.published)}",
         colour=render.FOUND,
     )

@@ -107,3 +107,10 @@ def url_at_quote(
         return url
     linked = with_directive(url, text_directive(start, end))
     return linked if len(linked) <= max_length else url
+
+
+def url_at_sentence(url: str, sentence: str, text: str) -> str:
+    """`url_at_quote` for a sentence quoted from an article whose text is at hand (the first
+    place the sentence stands in it is where it is quoted from)."""
+    at = text.find(sentence)
+    return url_at_quote(url, sentence, page=(text, at) if at >= 0 else None)

@@ -44,7 +44,7 @@ def test_watch_add_check_list_remove(cli: Any, tmp_path: Path, embedder: LocalEm
         f"#1 ferry fire: {FIRE.title} — harbourgazette.example, 2026-05-05",
         "    “KESTREL BAY — A fire broke out in the engine room of the Kestrel Bay ferry Marram on "
         "Tuesday morning, and all 84 passengers were taken off by lifeboat crews.”",
-        f"    {FIRE.url}",
+        f"    {FIRE.url}#:~:text=KESTREL%20BAY%20%E2%80%94%20A%20fire,taken%20off%20by%20lifeboat%20crews.",
     ]
     for _ in range(2):  # a check records nothing: the same matches again
         r = cli("watch", "check", "--guild", "1")

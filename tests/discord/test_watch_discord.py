@@ -95,7 +95,8 @@ async def test_a_watch_posts_one_message_per_story_and_pings_nobody(world: World
         {
             "type": "rich",
             "title": FIRE.title,
-            "url": FIRE.url,
+            "url": f"{FIRE.url}#:~:text=KESTREL%20BAY%20%E2%80%94%20A%20fire,"
+            "taken%20off%20by%20lifeboat%20crews.",
             "description": "> KESTREL BAY — A fire broke out in the engine room of the Kestrel Bay ferry "
             "Marram on Tuesday morning, and all 84 passengers were taken off by lifeboat crews.\n"
             "— **harbourgazette.example**, 2026-05-05",
