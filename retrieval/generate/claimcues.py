@@ -5,6 +5,7 @@ generated sentence and the article sentences it is aligned to (`support.py`).
 - names (capitalised words that are not sentence-initial function words);
 - quantities: every number (digits or number words, "1,200" = "1200", "ten" = "10") with the
   unit word after it when there is one ("two weeks" ≠ "two months", "20%" = "20 percent");
+  decades and centuries in years ("a decade" = "10 years"), "one and a half" = "1.5";
 - polarity: negation words ("not", "never", "no", "without", "cannot", "hold off") and outcome
   words that have an opposite ("won"/"lost", "approved"/"rejected", "rose"/"fell");
 - hedges ("may", "could", "reportedly", "plans to", "on average", "some") and absolutes ("all",
@@ -67,6 +68,7 @@ _UNITS = {
     "point", "mile", "feet", "foot", "inch", "meter", "metr", "kilometr", "pound", "kilogram", "ton",
     "barrel", "dollar", "euro", "million", "billion", "trillion", "cent", "degre", "time", "peopl",
 }  # fmt: skip
+_SPANS = {"decad": 10, "centuri": 100}  # stems: counted in years ("four decades" = "40 years")
 _NEGATIONS = {"not", "no", "never", "n't", "cannot", "none", "nobody", "nothing", "neither", "nor", "without"}
 _NEGATIONS |= {"unable", "unaffected", "ban", "banned", "bans", "lack", "lacks"}
 _NEGATING_VERBS = {
@@ -152,6 +154,22 @@ def _number(token: str) -> str | None:
     return _NUMBER_WORDS.get(t)
 
 
+def _quantity(num: str, tokens: list[str], stems: list[str], i: int) -> str:
+    """The number at `i` with its unit: "2 week", "10 percent"; "one and a half days" is 1.5 days,
+    "four decades" 40 years."""
+    j = i + 1
+    if [t.lower() for t in tokens[j : j + 3]] == ["and", "a", "half"]:
+        num, j = _number_text(float(num) + 0.5), j + 3
+    nxt = "percent" if tokens[i].endswith("%") else (stems[j] if j < len(stems) else "")
+    if nxt in _SPANS:
+        return f"{_number_text(float(num) * _SPANS[nxt])} year"
+    return f"{num} {nxt}" if nxt in _UNITS else num
+
+
+def _number_text(value: float) -> str:
+    return str(int(value)) if value == int(value) else str(value)
+
+
 def read(text: str) -> Cues:
     """The cues of `text` (one sentence, markers already removed)."""
     cues = Cues()
@@ -164,9 +182,10 @@ def read(text: str) -> Cues:
         low = tok.lower()
         num = _number(tok)
         if num is not None:
-            nxt = "percent" if tok.endswith("%") else (stems[i + 1] if i + 1 < len(stems) else "")
-            cues.quantities.add(f"{num} {nxt}" if nxt in _UNITS else num)
+            cues.quantities.add(_quantity(num, tokens, stems, i))
             continue
+        if st in _SPANS and (i == 0 or _number(tokens[i - 1]) is None):
+            cues.quantities.add(f"{_SPANS[st]} year")  # "a decade", "over a century"
         if (
             (low in _NEGATIONS and not (low == "nor" and "neither" in text.lower()))
             or st in _NEGATING_VERBS

@@ -206,10 +206,12 @@ def context(view: View, aligned: list[int]) -> Cues:
 
 
 def _quantity_found(q: str, have: set[str]) -> bool:
+    """The number with the same unit, or without one on either side ("35 arrested" for "35
+    people"; "$56bn" for the amount without its unit word)."""
     if q in have:
         return True
-    number = q.split()[0]
-    return number in have  # "$56bn": the amount without its unit word
+    number, _, unit = q.partition(" ")
+    return number in have or (not unit and any(h.partition(" ")[0] == number for h in have))
 
 
 def _name_found(name: str, known: set[str]) -> bool:

@@ -1,0 +1,32 @@
+"""support.py's sentence-level judgement, rule by rule, on fictional sentences: what a fair
+paraphrase may change and what it may not."""
+
+from __future__ import annotations
+
+from retrieval.generate.claimcues import read
+from retrieval.generate.support import Judge, View
+from retrieval.results import Passage
+
+
+def view(text: str) -> View:
+    return View.of(Passage("c:1", "a", 0, 0, len(text), text, "T", "u", "Meridian Wire", None))
+
+
+def why(claim: str, passage: str) -> str:
+    """"" when the passage supports the claim, else what failed."""
+    return Judge().judge(claim, read(claim), view(passage)).why
+
+
+def test_numbers_may_change_their_unit_word_or_be_spelt_out_but_not_their_value() -> None:
+    source = "Police in Halden arrested 35 people outside the harbour office on Monday."
+    assert why("Halden police detained 35 protesters outside the harbour office.", source) == ""
+    assert why("Halden police detained 53 protesters outside the harbour office.", source) == (
+        "a number they do not state"
+    )
+    source = "The Ostra volcano is erupting for the first time in nearly 40 years."
+    assert why("The Ostra volcano is erupting for the first time in almost four decades.", source) == ""
+    assert why("The Ostra volcano is erupting for the first time in almost three decades.", source) != ""
+    source = "Each day in custody will count as 1.5 days toward her sentence, the Tarvos court ruled."
+    assert why("The Tarvos court ruled each day in custody counts as one and a half days.", source) == ""
+    source = "The floods in Vell were the worst in over a decade."
+    assert why("The Vell floods were the worst in more than ten years.", source) == ""
