@@ -13,7 +13,7 @@ def view(text: str) -> View:
 
 
 def why(claim: str, passage: str) -> str:
-    """"" when the passage supports the claim, else what failed."""
+    """What failed, or "" when the passage supports the claim."""
     return Judge().judge(claim, read(claim), view(passage)).why
 
 
