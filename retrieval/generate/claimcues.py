@@ -114,7 +114,16 @@ _SPEECH = {
     "explain", "explained", "insist", "insisted", "tweet", "tweeted", "accord", "according",
 }  # fmt: skip
 _SPEECH_STEMS = {_stem(w) for w in _SPEECH}
-_FUNCTION_CAPS = {w.capitalize() for w in CLAIM_STOPWORDS} | {"The", "A", "An", "In", "On", "At", "As", "But"}
+_FUNCTION_CAPS = {w.capitalize() for w in CLAIM_STOPWORDS | _NEGATIONS} | {
+    "The",
+    "A",
+    "An",
+    "In",
+    "On",
+    "At",
+    "As",
+    "But",
+}
 _WEEKDAYS = frozenset(WEEKDAYS)
 _MONTHS = frozenset(MONTHS) - {"may"}  # "may" is a hedge here far more often than the month
 
@@ -222,17 +231,18 @@ def _is_name(tokens: list[str], i: int) -> bool:
 
 
 def acronyms(tokens: list[str]) -> set[str]:
-    """Initials of runs of capitalised words ("Federal Trade Commission" → "ftc")."""
+    """Initials of runs of capitalised words, and of their ends of three or more ("US Food and Drug
+    Administration" → "usfda", "fda"), as written and stemmed as names are ("suny", "suni")."""
     out: set[str] = set()
     run: list[str] = []
     for tok in [*tokens, "."]:
-        if tok[:1].isupper():
+        if tok[:1].isupper() and (run or tok not in _FUNCTION_CAPS):
             run.append(tok[0].lower())
         elif tok.lower() in ("of", "for", "and") and run:
             continue
         else:
-            if len(run) >= 2:
-                out.add("".join(run))
+            ends = ["".join(run[k:]) for k in range(len(run) - 1) if k == 0 or len(run) - k >= 3]
+            out |= set(ends) | {_stem(e) for e in ends}
             run = []
     return out
 

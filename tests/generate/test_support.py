@@ -30,3 +30,17 @@ def test_numbers_may_change_their_unit_word_or_be_spelt_out_but_not_their_value(
     assert why("The Tarvos court ruled each day in custody counts as one and a half days.", source) == ""
     source = "The floods in Vell were the worst in over a decade."
     assert why("The Vell floods were the worst in more than ten years.", source) == ""
+
+
+def test_a_name_may_be_the_initials_of_the_passages_name_but_not_another_name() -> None:
+    source = "The drug was approved by the US Food and Drug Administration for the Ostra clinic."
+    assert why("The FDA approved the drug for the Ostra clinic.", source) == ""
+    assert why("The FTC approved the drug for the Ostra clinic.", source) == "a name they do not mention"
+    source = "She studied law at the State University of New York at Halden."
+    assert why("She studied law at SUNY Halden.", source) == ""
+
+
+def test_a_sentence_opening_with_neither_names_no_one_called_neither() -> None:
+    source = "Both Mayor Ada Okonkwo and Gov. Lars Brenn have said the notice will likely end within days."
+    assert read("Neither Okonkwo nor Brenn gave a date.").names == {"okonkwo", "brenn"}
+    assert why("Mayor Okonkwo and Gov. Brenn said the notice will likely end within days.", source) == ""
