@@ -175,6 +175,15 @@ def _quantity(num: str, tokens: list[str], stems: list[str], i: int) -> str:
     return f"{num} {nxt}" if nxt in _UNITS else num
 
 
+def _counted(tokens: list[str], i: int) -> bool:
+    """An absolute over a number ("all eight stadiums", "each of the 12"): a counted set, which
+    the number check holds, not a generalisation."""
+    after = [t.lower() for t in tokens[i + 1 : i + 4]]
+    while after and after[0] in ("of", "the"):
+        after.pop(0)
+    return bool(after) and _number(after[0]) is not None
+
+
 def _number_text(value: float) -> str:
     return str(int(value)) if value == int(value) else str(value)
 
@@ -205,8 +214,8 @@ def read(text: str) -> Cues:
             cues.outcomes.add(st if st in _OPPOSITE_OF else low)
         if low in _CLAIM_HEDGES:
             cues.hedges.add(low)
-        if low in _ABSOLUTES and not (low == "any" and cues.negated):  # "not … any" is no absolute
-            cues.absolutes.add(_ABSOLUTES[low])
+        if low in _ABSOLUTES and not (low == "any" and cues.negated) and not _counted(tokens, i):
+            cues.absolutes.add(_ABSOLUTES[low])  # "not … any" and "all eight" are no absolutes
         if low in _WEEKDAYS or low in _MONTHS:
             cues.dates.add(low)
         if _is_name(tokens, i):

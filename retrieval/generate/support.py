@@ -255,12 +255,19 @@ def mismatch(claim: Cues, union: Cues, best: Cues, before: Cues, dates: set[str]
     return ""
 
 
+def _reversed(outcome: str, claim: Cues, best: Cues) -> bool:
+    """The best sentence says the opposite of the claim's outcome word, and not the word itself;
+    a claim stating both ("rarely won before, rarely lost after") reverses nothing."""
+    other = opposite(outcome)
+    return other in best.outcomes and outcome not in best.outcomes and other not in claim.outcomes
+
+
 def polarity(claim: Cues, best: Cues, union: Cues) -> str:
     """Negation, outcome and hedge, against the sentence the claim is aligned to best (negation:
     or against both aligned sentences)."""
     if claim.negated % 2 not in (best.negated % 2, union.negated % 2):
         return "negation differs"
-    if any(opposite(o) in best.outcomes and o not in best.outcomes for o in claim.outcomes):
+    if any(_reversed(o, claim, best) for o in claim.outcomes):
         return "the outcome is reversed"
     if hedged(best) and not claim.hedges:
         return "drops a hedge"

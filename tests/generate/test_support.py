@@ -44,3 +44,25 @@ def test_a_sentence_opening_with_neither_names_no_one_called_neither() -> None:
     source = "Both Mayor Ada Okonkwo and Gov. Lars Brenn have said the notice will likely end within days."
     assert read("Neither Okonkwo nor Brenn gave a date.").names == {"okonkwo", "brenn"}
     assert why("Mayor Okonkwo and Gov. Brenn said the notice will likely end within days.", source) == ""
+
+
+def test_an_outcome_is_reversed_unless_the_claim_states_both_outcomes() -> None:
+    source = "The Halden Rovers rarely won before Brenn arrived in 1990. After that season they rarely lost."
+    assert (
+        why(
+            "The Halden Rovers rarely won before Brenn arrived in 1990, and after that they rarely lost.",
+            source,
+        )
+        == ""
+    )
+    assert why("The Halden Rovers rarely lost before Brenn arrived in 1990.", source) == (
+        "the outcome is reversed"
+    )
+
+
+def test_all_over_a_counted_set_is_no_generalisation() -> None:
+    source = "Officials in Vell confirmed that no beer will be sold at the eight stadiums of the cup."
+    assert why("Vell officials confirmed a beer ban at all eight stadiums of the cup.", source) == ""
+    assert (
+        why("Vell officials confirmed a beer ban at all stadiums of the cup.", source) == "adds an absolute"
+    )
