@@ -175,6 +175,13 @@ def _quantity(num: str, tokens: list[str], stems: list[str], i: int) -> str:
     return f"{num} {nxt}" if nxt in _UNITS else num
 
 
+def _verb_phrase(tokens: list[str], i: int) -> bool:
+    """A negating verb over an action ("refused to", "stopped working"), not over a thing ("stop
+    transmission", "denied the report")."""
+    nxt = tokens[i + 1].lower() if i + 1 < len(tokens) else ""
+    return nxt == "to" or nxt.endswith("ing")
+
+
 def _counted(tokens: list[str], i: int) -> bool:
     """An absolute over a number ("all eight stadiums", "each of the 12"): a counted set, which
     the number check holds, not a generalisation."""
@@ -206,7 +213,7 @@ def read(text: str) -> Cues:
             cues.quantities.add(f"{_SPANS[st]} year")  # "a decade", "over a century"
         if (
             (low in _NEGATIONS and not (low == "nor" and "neither" in text.lower()))
-            or st in _NEGATING_VERBS
+            or (st in _NEGATING_VERBS and _verb_phrase(tokens, i))
             or (low == "hold" and i + 1 < len(tokens) and tokens[i + 1] == "off")
         ):
             cues.negated += 1

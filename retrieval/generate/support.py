@@ -125,9 +125,8 @@ class Judge:
         union = merge([view.cues[i] for i in aligned])
         coverage = len(cues.terms & union.terms) / len(cues.terms)
         before = context(view, aligned)
-        why = mismatch(cues, union, view.cues[aligned[0]], before, view.dates) or polarity(
-            cues, view.cues[aligned[0]], union
-        )
+        parts = [view.cues[i] for i in aligned]
+        why = mismatch(cues, union, parts[0], before, view.dates) or polarity(cues, parts, union)
         said = cues.terms - cues.names  # what it says of the names
         if not why and len(said) >= 2 and len(said & union.terms) < MIN_SAID * len(said):
             why = "names without what it says of them"
@@ -262,10 +261,11 @@ def _reversed(outcome: str, claim: Cues, best: Cues) -> bool:
     return other in best.outcomes and outcome not in best.outcomes and other not in claim.outcomes
 
 
-def polarity(claim: Cues, best: Cues, union: Cues) -> str:
+def polarity(claim: Cues, parts: list[Cues], union: Cues) -> str:
     """Negation, outcome and hedge, against the sentence the claim is aligned to best (negation:
-    or against both aligned sentences)."""
-    if claim.negated % 2 not in (best.negated % 2, union.negated % 2):
+    or against any one of the aligned sentences, or all of them together)."""
+    best = parts[0]
+    if claim.negated % 2 not in {c.negated % 2 for c in parts} | {union.negated % 2}:
         return "negation differs"
     if any(_reversed(o, claim, best) for o in claim.outcomes):
         return "the outcome is reversed"

@@ -66,3 +66,21 @@ def test_all_over_a_counted_set_is_no_generalisation() -> None:
     assert (
         why("Vell officials confirmed a beer ban at all stadiums of the cup.", source) == "adds an absolute"
     )
+
+
+def test_a_negation_is_judged_against_any_one_of_the_aligned_sentences() -> None:
+    source = (
+        "The Halden report, led by former judge Ada Okonkwo and released Monday, found the Ostra league "
+        "failed to protect its players. The report found abuse had become systemic across many teams."
+    )
+    claim = "A report led by former judge Ada Okonkwo found abuse had become systemic across Ostra teams."
+    assert why(claim, source) == ""  # the first sentence's "failed to" is about something else
+    source = "Okonkwo said the results of the Ostra trial were better than in earlier trials."
+    claim = "Okonkwo said the results of the Ostra trial were not better than in earlier trials."
+    assert why(claim, source) == "negation differs"
+
+
+def test_a_negating_verb_negates_an_action_not_a_thing() -> None:
+    assert read("Brenn refused to comment on the Ostra talks.").negated == 1
+    assert read("The council stopped funding the Vell ferry.").negated == 1
+    assert read("Halden is the only city still trying to stop transmission.").negated == 0
