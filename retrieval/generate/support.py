@@ -127,18 +127,23 @@ class Judge:
         before = context(view, aligned)
         parts = [view.cues[i] for i in aligned]
         why = mismatch(cues, union, parts[0], before, view.dates) or polarity(cues, parts, union)
-        said = cues.terms - cues.names  # what it says of the names
-        if not why and len(said) >= 2 and len(said & union.terms) < MIN_SAID * len(said):
-            why = "names without what it says of them"
-        if not why and coverage < MIN_COVERAGE:
+        if not why:
+            why = _too_few(cues, union, coverage)
+        if why and why in _WORDS_ONLY and semantic and coverage >= MIN_COVERAGE_SIMILAR:
             text = " ".join(view.sentences[i].text for i in aligned)
-            similar = (
-                semantic
-                and coverage >= MIN_COVERAGE_SIMILAR
-                and self.similarity(claim, text) >= MIN_SIMILARITY
-            )
-            why = "" if similar else "too few of its words"
+            why = "" if self.similarity(claim, text) >= MIN_SIMILARITY else why  # a paraphrase
         return Verdict(not why, coverage, why, aligned)
+
+
+_WORDS_ONLY = ("names without what it says of them", "too few of its words")  # MiniLM may overrule
+
+
+def _too_few(claim: Cues, union: Cues, coverage: float) -> str:
+    """The word-share tests: of what it says of its names, and of all its words."""
+    said = claim.terms - claim.names  # what it says of the names
+    if len(said) >= 2 and len(said & union.terms) < MIN_SAID * len(said):
+        return _WORDS_ONLY[0]
+    return _WORDS_ONLY[1] if coverage < MIN_COVERAGE else ""
 
 
 def align(cues: Cues, view: View) -> list[int]:

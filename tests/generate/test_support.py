@@ -3,6 +3,8 @@ paraphrase may change and what it may not."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from retrieval.generate.claimcues import read
 from retrieval.generate.support import Judge, View
 from retrieval.results import Passage
@@ -84,3 +86,33 @@ def test_a_negating_verb_negates_an_action_not_a_thing() -> None:
     assert read("Brenn refused to comment on the Ostra talks.").negated == 1
     assert read("The council stopped funding the Vell ferry.").negated == 1
     assert read("Halden is the only city still trying to stop transmission.").negated == 0
+
+
+class Close:
+    """A stand-in for MiniLM: every text gets the same vector (cosine 1), or orthogonal ones."""
+
+    dimension = 2
+    model_id = "close"
+
+    def __init__(self, close: bool) -> None:
+        self.close = close
+        self.calls = 0
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        self.calls += 1
+        if self.close:
+            return np.ones((len(texts), 2)) / np.sqrt(2)
+        return np.eye(len(texts), max(2, len(texts)))
+
+
+def test_the_embedder_overrules_the_word_share_tests_for_a_paraphrase_only() -> None:
+    source = "Ostra spokesman Lars Brenn declined to reveal details about the Halden announcement."
+    claim = "Ostra's Lars Brenn would not elaborate further on the Halden plans."
+    assert why(claim, source) == "names without what it says of them"
+    for close, expected in ((True, ""), (False, "names without what it says of them")):
+        verdict = Judge(Close(close)).judge(claim, read(claim), view(source))
+        assert verdict.why == expected
+    claim = "Ostra's Lars Brenn would not elaborate further on the 2019 Halden plans."
+    embedder = Close(True)
+    assert Judge(embedder).judge(claim, read(claim), view(source)).why == "a number they do not state"
+    assert embedder.calls == 0  # a number, name, speaker or polarity mismatch is never overruled
