@@ -146,7 +146,10 @@ class Cues:
     pronoun_start: bool = False  # "He said…", "They…": refers back to an earlier sentence
 
 
-_OPPOSITE_OF = {a: b for a, b in _OPPOSITES} | {b: a for a, b in _OPPOSITES}
+_OPPOSITE_OF: dict[str, set[str]] = {}
+for _a, _b in _OPPOSITES:  # "short" is the opposite of both "surpass" and "exceed"
+    _OPPOSITE_OF.setdefault(_a, set()).add(_b)
+    _OPPOSITE_OF.setdefault(_b, set()).add(_a)
 _PRONOUNS = {"he", "she", "they", "it", "his", "her", "their", "its", "this", "that", "these", "those"}
 
 
@@ -303,6 +306,6 @@ def _speakers(tokens: list[str], stems: list[str]) -> set[str]:
     return out
 
 
-def opposite(outcome: str) -> str:
-    """The outcome word's opposite stem ("won" → "lost")."""
-    return _OPPOSITE_OF.get(outcome, "")
+def opposites(outcome: str) -> set[str]:
+    """The outcome word's opposite stems ("won" → {"lost"}, "short" → {"surpass", "exceed"})."""
+    return _OPPOSITE_OF.get(outcome, set())

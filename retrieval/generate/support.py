@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from retrieval.generate.claimcues import Cues, hedged, opposite, read
+from retrieval.generate.claimcues import Cues, hedged, opposites, read
 from retrieval.ingest.embedding import Embedder
 from retrieval.results import Passage
 from retrieval.text.safety import looks_like_instruction
@@ -262,8 +262,8 @@ def mismatch(claim: Cues, union: Cues, best: Cues, before: Cues, dates: set[str]
 def _reversed(outcome: str, claim: Cues, best: Cues) -> bool:
     """The best sentence says the opposite of the claim's outcome word, and not the word itself;
     a claim stating both ("rarely won before, rarely lost after") reverses nothing."""
-    other = opposite(outcome)
-    return other in best.outcomes and outcome not in best.outcomes and other not in claim.outcomes
+    others = opposites(outcome)
+    return bool(others & best.outcomes) and outcome not in best.outcomes and not others & claim.outcomes
 
 
 def polarity(claim: Cues, parts: list[Cues], union: Cues) -> str:

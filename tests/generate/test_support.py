@@ -62,6 +62,17 @@ def test_an_outcome_is_reversed_unless_the_claim_states_both_outcomes() -> None:
     )
 
 
+def test_an_outcome_word_with_several_opposites_is_checked_against_each() -> None:
+    source = "The Vell river reached 14 feet at Halden on Monday, surpassing the record of 1918."
+    assert why("The Vell river peaked at 14 feet at Halden, short of the record of 1918.", source) == (
+        "the outcome is reversed"
+    )
+    source = "The Vell river reached 14 feet at Halden on Monday, exceeding the record of 1918."
+    assert why("The Vell river peaked at 14 feet at Halden, short of the record of 1918.", source) == (
+        "the outcome is reversed"
+    )
+
+
 def test_all_over_a_counted_set_is_no_generalisation() -> None:
     source = "Officials in Vell confirmed that no beer will be sold at the eight stadiums of the cup."
     assert why("Vell officials confirmed a beer ban at all eight stadiums of the cup.", source) == ""
