@@ -144,6 +144,7 @@ class Cues:
     subjects: set[str] = field(default_factory=set)  # who speaks: "Valk" in "Valk said", "said Valk"
     initials: set[str] = field(default_factory=set)  # "ftc" for "Federal Trade Commission"
     pronoun_start: bool = False  # "He said…", "They…": refers back to an earlier sentence
+    hedged: dict[str, set[str]] = field(default_factory=dict)  # hedge kind → the words it bears on
 
 
 _OPPOSITE_OF: dict[str, set[str]] = {}
@@ -224,6 +225,8 @@ def read(text: str) -> Cues:
             cues.outcomes.add(st if st in _OPPOSITE_OF else low)
         if low in _CLAIM_HEDGES:
             cues.hedges.add(low)
+        if low in _HEDGES:
+            cues.hedged.setdefault(hedge_kinds({low}).pop(), set()).update(_scope(tokens, stems, i))
         if low in _ABSOLUTES and not (low == "any" and cues.negated) and not _counted(tokens, i):
             cues.absolutes.add(_ABSOLUTES[low])  # "not … any" and "all eight" are no absolutes
         if low in _WEEKDAYS or low in _MONTHS:
@@ -266,9 +269,27 @@ def acronyms(tokens: list[str]) -> set[str]:
     return out
 
 
-def hedged(cues: Cues) -> bool:
-    """Whether a source sentence carries a hedge a claim must keep."""
-    return bool(cues.hedges & _HEDGES)
+# hedges of extent ("some", "on average", "nearly"); all others are of certainty ("may", "plans to")
+_EXTENT = {"some", "average", "half", "about", "around", "nearly", "almost", "roughly", "approximately"}
+_EXTENT |= {"several", "partly"}
+
+
+def hedged(source: Cues, claim: Cues) -> set[str]:
+    """The kinds of hedge ("extent", "certainty") a source sentence puts on what `claim` restates
+    of it (two or more of the words after the hedge, or a hedge at its end), which the claim must
+    keep."""
+    return {k for k, scope in source.hedged.items() if "*" in scope or len(scope & claim.terms) >= 2}
+
+
+def _scope(tokens: list[str], stems: list[str], i: int) -> set[str]:
+    """The content words a hedge bears on: the rest of the sentence ("*" when nothing follows)."""
+    scope = {stems[j] for j in range(i + 1, len(tokens)) if tokens[j].lower() not in CLAIM_STOPWORDS}
+    return {st for st in scope if len(st) > 2} or {"*"}
+
+
+def hedge_kinds(hedges: set[str]) -> set[str]:
+    """ "extent" for "some", "on average", "nearly"; "certainty" for "may", "reportedly", "plans"."""
+    return {"extent" if h in _EXTENT else "certainty" for h in hedges}
 
 
 def _is_cap(tok: str) -> bool:

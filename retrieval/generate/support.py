@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from retrieval.generate.claimcues import Cues, hedged, opposites, read
+from retrieval.generate.claimcues import Cues, hedge_kinds, hedged, opposites, read
 from retrieval.ingest.embedding import Embedder
 from retrieval.results import Passage
 from retrieval.text.safety import looks_like_instruction
@@ -274,6 +274,6 @@ def polarity(claim: Cues, parts: list[Cues], union: Cues) -> str:
         return "negation differs"
     if any(_reversed(o, claim, best) for o in claim.outcomes):
         return "the outcome is reversed"
-    if hedged(best) and not claim.hedges:
+    if hedged(best, claim) - hedge_kinds(claim.hedges):
         return "drops a hedge"
     return ""

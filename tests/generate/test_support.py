@@ -73,6 +73,19 @@ def test_an_outcome_word_with_several_opposites_is_checked_against_each() -> Non
     )
 
 
+def test_a_hedge_is_kept_in_kind_and_only_where_the_claim_restates_what_it_bears_on() -> None:
+    source = (
+        "Engineers in Halden have worked for nearly a century on this clean, potentially limitless power."
+    )
+    claim = "Halden engineers have worked for nearly a century on clean power that will be limitless."
+    assert why(claim, source) == "drops a hedge"  # "nearly" is of extent; "potentially", of certainty
+    claim = "Halden engineers have worked for nearly a century on clean, possibly limitless power."
+    assert why(claim, source) == ""
+    source = "Average temperatures in Vell rose 2.3 degrees since 1950, and could increase another 5 degrees."
+    claim = "Average temperatures in Vell have climbed 2.3 degrees since 1950."
+    assert why(claim, source) == ""  # "could" bears on the increase the claim does not restate
+
+
 def test_all_over_a_counted_set_is_no_generalisation() -> None:
     source = "Officials in Vell confirmed that no beer will be sold at the eight stadiums of the cup."
     assert why("Vell officials confirmed a beer ban at all eight stadiums of the cup.", source) == ""
