@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from retrieval.generate.claimcues import read
-from retrieval.generate.support import Judge, View, factual_sentences
+from retrieval.generate.support import Judge, View, factual_sentences, recitable
 from retrieval.results import Citation, Passage
 from retrieval.text.sentences import Sentence, split_sentences
 from retrieval.text.words import CLAIM_STOPWORDS, stemmer
@@ -210,7 +210,7 @@ def _best_support(judge: Judge, body: str, views: Mapping[int, View], tried: lis
         if n in tried:
             continue
         verdict = judge.judge(body, cues, view, semantic=False)
-        if verdict.ok:
+        if recitable(cues, verdict, view):
             passing.append((verdict.coverage, -n))
     return -max(passing)[1] if passing else None
 

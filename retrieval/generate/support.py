@@ -146,6 +146,16 @@ def _too_few(claim: Cues, union: Cues, coverage: float) -> str:
     return _WORDS_ONLY[1] if coverage < MIN_COVERAGE else ""
 
 
+def recitable(cues: Cues, verdict: Verdict, view: View) -> bool:
+    """Whether a sentence may be moved to a passage it did not cite: it passes there, and one
+    sentence of that passage holds enough of its words alone (a claim pieced together from a
+    passage the model never pointed at is more often a recombination than a miscitation)."""
+    if not verdict.ok:
+        return False
+    best = view.cues[verdict.aligned[0]]
+    return len(cues.terms & best.terms) >= MIN_COVERAGE * len(cues.terms)
+
+
 def align(cues: Cues, view: View) -> list[int]:
     """The best sentence, then up to one more (two more for a long sentence, which packs more
     facts) about the same thing (next to it, starting with "he"/"they", or naming the same

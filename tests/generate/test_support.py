@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from retrieval.generate.claimcues import read
-from retrieval.generate.support import Judge, View
+from retrieval.generate.support import Judge, View, recitable
 from retrieval.results import Passage
 
 
@@ -140,3 +140,17 @@ def test_the_embedder_overrules_the_word_share_tests_for_a_paraphrase_only() -> 
     embedder = Close(True)
     assert Judge(embedder).judge(claim, read(claim), view(source)).why == "a number they do not state"
     assert embedder.calls == 0  # a number, name, speaker or polarity mismatch is never overruled
+
+
+def test_a_sentence_moves_to_an_uncited_passage_only_when_one_sentence_there_holds_it() -> None:
+    source = view(
+        "The Halden store sells shirts and jackets on its website and through Amazon and Etsy. "
+        "Its products, according to the FTC, are marketed through social media."
+    )
+    claim = "The FTC fined the Halden store for marketing its products on Amazon and Etsy."
+    verdict = Judge().judge(claim, read(claim), source, semantic=False)
+    assert verdict.ok and len(verdict.aligned) == 2
+    assert not recitable(read(claim), verdict, source)
+    claim = "The Halden store sells shirts through Amazon and Etsy."
+    verdict = Judge().judge(claim, read(claim), source, semantic=False)
+    assert recitable(read(claim), verdict, source)
