@@ -143,6 +143,7 @@ class Cues:
     speakers: set[str] = field(default_factory=set)  # name words next to a speech verb
     subjects: set[str] = field(default_factory=set)  # who speaks: "Valk" in "Valk said", "said Valk"
     initials: set[str] = field(default_factory=set)  # "ftc" for "Federal Trade Commission"
+    full_names: list[set[str]] = field(default_factory=list)  # runs of names: {"franco", "harri"}
     pronoun_start: bool = False  # "He said…", "They…": refers back to an earlier sentence
     hedged: dict[str, set[str]] = field(default_factory=dict)  # hedge kind → the words it bears on
 
@@ -239,7 +240,22 @@ def read(text: str) -> Cues:
     cues.speakers = {_stem(w) for w in _speakers(tokens, stems)}
     cues.subjects = {_stem(w) for w in _subjects(tokens, stems)}
     cues.initials = acronyms(tokens)
+    cues.full_names = _runs(tokens, stems)
     return cues
+
+
+def _runs(tokens: list[str], stems: list[str]) -> list[set[str]]:
+    """The name words standing together ("Franco Harris", "Pittsburgh Steelers")."""
+    out: list[set[str]] = []
+    run: set[str] = set()
+    for i in range(len(tokens) + 1):
+        if i < len(tokens) and _is_name(tokens, i):
+            run.add(stems[i])
+            continue
+        if len(run) >= 2:
+            out.append(run)
+        run = set()
+    return out
 
 
 def _is_name(tokens: list[str], i: int) -> bool:

@@ -125,6 +125,7 @@ class Judge:
         union = merge([view.cues[i] for i in aligned])
         coverage = len(cues.terms & union.terms) / len(cues.terms)
         before = context(view, aligned)
+        before.names |= full_names(view, union.names | union.terms | before.names)
         parts = [view.cues[i] for i in aligned]
         why = mismatch(cues, union, parts[0], before, view.dates) or polarity(cues, parts, union)
         if not why:
@@ -144,6 +145,17 @@ def _too_few(claim: Cues, union: Cues, coverage: float) -> str:
     if len(said) >= 2 and len(said & union.terms) < MIN_SAID * len(said):
         return _WORDS_ONLY[0]
     return _WORDS_ONLY[1] if coverage < MIN_COVERAGE else ""
+
+
+def full_names(view: View, names: set[str]) -> set[str]:
+    """The other words of the passage's names that share a word with `names` ("Franco" where
+    the aligned sentence says "Harris" and the passage "Franco Harris")."""
+    out: set[str] = set()
+    for c in view.cues:
+        for run in c.full_names:
+            if run & names:
+                out |= run
+    return out
 
 
 def recitable(cues: Cues, verdict: Verdict, view: View) -> bool:

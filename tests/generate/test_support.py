@@ -42,6 +42,17 @@ def test_a_name_may_be_the_initials_of_the_passages_name_but_not_another_name() 
     assert why("She studied law at SUNY Halden.", source) == ""
 
 
+def test_a_name_may_be_given_in_full_where_the_passage_gives_it_in_full_elsewhere() -> None:
+    source = (
+        "Ada Okonkwo never did. "
+        "Okonkwo, whose quick thinking won the Halden final, has died at 72, her son said."
+    )
+    assert why("Ada Okonkwo, whose quick thinking won the Halden final, has died at 72.", source) == ""
+    assert why("Lena Okonkwo, whose quick thinking won the Halden final, has died at 72.", source) == (
+        "a name they do not mention"
+    )
+
+
 def test_a_sentence_opening_with_neither_names_no_one_called_neither() -> None:
     source = "Both Mayor Ada Okonkwo and Gov. Lars Brenn have said the notice will likely end within days."
     assert read("Neither Okonkwo nor Brenn gave a date.").names == {"okonkwo", "brenn"}
