@@ -180,6 +180,15 @@ def _quantity(num: str, tokens: list[str], stems: list[str], i: int) -> str:
     return f"{num} {nxt}" if nxt in _UNITS else num
 
 
+def _litotes(tokens: list[str], i: int) -> bool:
+    """A negation over an "un-" word ("not unusual", "wasn't uncommon"): a positive statement."""
+    nxt = tokens[i + 1].lower() if i + 1 < len(tokens) else ""
+    return len(nxt) >= 6 and nxt.startswith("un") and not nxt.startswith(_NOT_UN)
+
+
+_NOT_UN = ("under", "unit", "union", "univers", "until", "unless", "unveil")
+
+
 def _verb_phrase(tokens: list[str], i: int) -> bool:
     """A negating verb over an action ("refused to", "stopped working"), not over a thing ("stop
     transmission", "denied the report")."""
@@ -217,7 +226,11 @@ def read(text: str) -> Cues:
         if st in _SPANS and (i == 0 or _number(tokens[i - 1]) is None):
             cues.quantities.add(f"{_SPANS[st]} year")  # "a decade", "over a century"
         if (
-            (low in _NEGATIONS and not (low == "nor" and "neither" in text.lower()))
+            (
+                low in _NEGATIONS
+                and not (low == "nor" and "neither" in text.lower())
+                and not _litotes(tokens, i)
+            )
             or (st in _NEGATING_VERBS and _verb_phrase(tokens, i))
             or (low == "hold" and i + 1 < len(tokens) and tokens[i + 1] == "off")
         ):

@@ -285,6 +285,8 @@ def _reversed(outcome: str, claim: Cues, best: Cues) -> bool:
     """The best sentence says the opposite of the claim's outcome word, and not the word itself;
     a claim stating both ("rarely won before, rarely lost after") reverses nothing."""
     others = opposites(outcome)
+    if claim.negated % 2 != best.negated % 2:
+        return False  # "born after" for "not born before": the negation turns the opposite round
     return bool(others & best.outcomes) and outcome not in best.outcomes and not others & claim.outcomes
 
 

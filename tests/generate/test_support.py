@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from retrieval.generate.claimcues import read
-from retrieval.generate.support import Judge, View, recitable
+from retrieval.generate.support import Judge, View, merge, polarity, recitable
 from retrieval.results import Passage
 
 
@@ -165,3 +165,20 @@ def test_a_sentence_moves_to_an_uncited_passage_only_when_one_sentence_there_hol
     claim = "The Halden store sells shirts through Amazon and Etsy."
     verdict = Judge().judge(claim, read(claim), source, semantic=False)
     assert recitable(read(claim), verdict, source)
+
+
+def test_not_un_is_positive() -> None:
+    assert read("It was not unusual for Brenn to visit the Halden yard.").negated == 0
+    assert read("It wasn't uncommon for Brenn to visit the Halden yard.").negated == 0
+    assert read("It was not understood why Brenn visited the Halden yard.").negated == 1
+
+
+def test_an_opposite_under_a_negation_is_no_reversed_outcome() -> None:
+    best = read("Brenn often spoke to Halden players who were not born before the 1990 final.")
+    other = read("Brenn remained a fixture of the Halden club.")
+    parts, union = [best, other], merge([best, other])
+    claim = read("Brenn remained a fixture and spoke to Halden players born after the 1990 final.")
+    assert polarity(claim, parts, union) == ""  # "born after" restates "not born before"
+    best = read("Brenn often spoke to Halden players who were born before the 1990 final.")
+    parts, union = [best, other], merge([best, other])
+    assert polarity(claim, parts, union) == "the outcome is reversed"
