@@ -111,7 +111,8 @@ _SPEECH = {
     "said", "say", "says", "told", "tell", "wrote", "write", "writes", "writing", "ad", "added",
     "argu", "argued", "call", "called", "describ", "described", "project", "projected", "confirm",
     "confirmed", "announc", "announced", "state", "stated", "warn", "warned", "note", "noted",
-    "explain", "explained", "insist", "insisted", "tweet", "tweeted", "accord", "according",
+    "explain", "explained", "insist", "insisted", "tweet", "tweeted", "accord", "according", "claim",
+    "claims", "claimed", "alleg", "alleged", "alleges",
 }  # fmt: skip
 _SPEECH_STEMS = {_stem(w) for w in _SPEECH}
 _FUNCTION_CAPS = {w.capitalize() for w in CLAIM_STOPWORDS | _NEGATIONS} | {

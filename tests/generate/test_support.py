@@ -53,6 +53,14 @@ def test_a_name_may_be_given_in_full_where_the_passage_gives_it_in_full_elsewher
     )
 
 
+def test_claims_and_alleges_are_speech_verbs() -> None:
+    source = "The plaintiff, Ada Okonkwo, claims on behalf of Halden savers that Brenn misused the fund."
+    assert why("Okonkwo claims on behalf of Halden savers that Brenn misused the fund.", source) == ""
+    assert why("The Halden board claims on behalf of savers that Brenn misused the fund.", source) == (
+        "said by someone else"
+    )
+
+
 def test_a_sentence_opening_with_neither_names_no_one_called_neither() -> None:
     source = "Both Mayor Ada Okonkwo and Gov. Lars Brenn have said the notice will likely end within days."
     assert read("Neither Okonkwo nor Brenn gave a date.").names == {"okonkwo", "brenn"}
