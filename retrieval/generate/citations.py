@@ -10,9 +10,9 @@ The model's text is split into sentences and each `[n]` marker is judged sentenc
 - a marker pointing to no passage is removed;
 - a marker whose passage does not support its sentence is removed (a sentence citing several
   passages may take one fact from each: judged against them together when none suffices alone);
-- a sentence left with no marker is re-cited only to a passage that passes the same test (no
-  laundering), or kept when it is the model saying the passages do not answer; otherwise it is
-  dropped and counted (`Checked.dropped`).
+- a sentence left with no marker is re-cited only to a passage that passes the same test, with
+  one sentence there holding most of its words (no laundering), or kept when it is the model
+  saying the passages do not answer; otherwise it is dropped and counted (`Checked.dropped`).
 
 Quotes shown to users are exact article text: for each cited passage, the sentence(s) of
 that passage that best support the answer sentences citing it, with article offsets.

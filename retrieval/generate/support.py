@@ -5,20 +5,28 @@ plus a second one when that adds some and is about the same thing (the next sent
 naming the same person or place); the title, the outlet, headings and lines addressed to a model
 never count. It is supported only when, against those sentences alone:
 
-- it has content words, and enough of them are there (or a few are and the local MiniLM embedder,
-  when given, finds the sentences close in meaning: a paraphrase);
-- every number, amount and date it states is there, with the same unit ("two weeks" ≠ "two months");
-- every name it uses is there (or in the sentence before, when the aligned one says "he" or "they");
-- its speaker, in "X said …", is the one who says it there (or in the quote the sentence continues);
-- it is not negated where they are not, or the other way round, and no outcome is reversed
-  ("won" where they say "lost");
-- it keeps their hedge ("may", "plans to", "on average", "some") and adds no absolute
-  ("all", "every", "none", "completely") they do not have.
+- it has content words, and enough of them are there, and enough of what it says of its names
+  (or a few are and the local MiniLM embedder, when given, finds the sentences close in meaning:
+  a paraphrase; the embedder never overrules the tests below);
+- every number, amount and date it states is there, with the same unit when both give one
+  ("two weeks" ≠ "two months", "35 arrested" = "35 people", "four decades" = "40 years");
+- every name it uses is there (or in the sentence before, when the aligned one says "he" or
+  "they", or in the passage's full form of a name they use: "Franco" for "Harris");
+- its speaker, in "X said …" or "X claims …", is the one who says it there;
+- it is not negated where they are not, or the other way round (against any one of them, or all
+  together; "not unusual" is no negation), and no outcome is reversed ("won" where they say
+  "lost"; "born after" restates "not born before");
+- it keeps their hedge, in kind ("may", "plans to": certainty; "on average", "some": extent) where
+  it restates what the hedge bears on, and adds no absolute ("all", "every", "none") they do not
+  have ("all eight" is a count).
+
+A sentence moves to a passage it did not cite only when it passes there and one sentence of that
+passage holds most of its words (`recitable`).
 
 What it cannot see: a role swapped between two names that are both in the aligned sentences
-(who did what to whom), a cause or a time link between two facts both present, and support that
-needs the reader's knowledge. Measured on the claims benchmark: `python -m benchmarks.claims`.
-"""
+(who did what to whom), the subject of one aligned sentence put with the predicate of another, a
+cause or a time link between two facts both present, and support that needs the reader's
+knowledge. Measured on the claims benchmark: `python -m benchmarks.claims`."""
 
 from __future__ import annotations
 
