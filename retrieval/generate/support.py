@@ -221,6 +221,7 @@ def merge(parts: Sequence[Cues]) -> Cues:
         out.absolutes |= c.absolutes
         out.speakers |= c.speakers
         out.initials |= c.initials
+        out.full_names += c.full_names
     return out
 
 
@@ -262,6 +263,18 @@ def _swapped_name(claim: Cues, best: Cues) -> bool:
     return bool(claim.names - _found(claim.names, best)) and bool(best.names - _found(best.names, claim))
 
 
+def _mixed_names(claim: Cues, union: Cues) -> bool:
+    """A name of the claim takes words from two alike names of the aligned sentences ("Majority
+    Leader James Clyburn" where they say "Majority Whip James Clyburn" and "Majority Leader
+    Steny Hoyer"): a title or a first name moved to the other person."""
+    for name in claim.full_names:
+        for a in union.full_names:
+            for b in union.full_names:
+                if a is not b and a & b and name & (a - b) and name & (b - a) and not name >= a:
+                    return True
+    return False
+
+
 def _said_by(subjects: set[str], speakers: set[str]) -> bool:
     return not speakers or "*" in speakers or bool(subjects & speakers)
 
@@ -282,7 +295,7 @@ def mismatch(claim: Cues, union: Cues, best: Cues, before: Cues, dates: set[str]
         return "a name they do not mention"
     if claim.subjects and not _said_by(claim.subjects, best.speakers or before.speakers or union.speakers):
         return "said by someone else"
-    if _swapped_name(claim, best):
+    if _swapped_name(claim, best) or _mixed_names(claim, union):
         return "another name in its place"  # "held in Calder" where the sentence says "in Haldor"
     if claim.absolutes - union.absolutes:
         return "adds an absolute"

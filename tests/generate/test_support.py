@@ -53,6 +53,19 @@ def test_a_name_may_be_given_in_full_where_the_passage_gives_it_in_full_elsewher
     )
 
 
+def test_a_title_moved_between_two_alike_names_is_a_swap() -> None:
+    source = (
+        "Okonkwo has support from Harbour Council Chair Ada Brenn of Halden and Harbour Council "
+        "Treasurer Lars Vell of Ostra."
+    )
+    claim = "Okonkwo is backed by Harbour Council Chair Ada Brenn of Halden and Treasurer Lars Vell of Ostra."
+    assert why(claim, source) == ""
+    claim = "Okonkwo is backed by Harbour Council Treasurer Ada Brenn of Halden and Chair Lars Vell of Ostra."
+    assert why(claim, source) == "another name in its place"
+    source = "New Halden Rep. Ada Brenn launched her bid on Friday."
+    assert why("New Halden's Ada Brenn launched her bid on Friday.", source) == ""
+
+
 def test_claims_and_alleges_are_speech_verbs() -> None:
     source = "The plaintiff, Ada Okonkwo, claims on behalf of Halden savers that Brenn misused the fund."
     assert why("Okonkwo claims on behalf of Halden savers that Brenn misused the fund.", source) == ""
