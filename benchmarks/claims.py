@@ -124,8 +124,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timing", action="store_true", help="also time the check (5 passages)")
     parser.add_argument("--verify-tokens", action="store_true", help="tokens of model verification")
     parser.add_argument("--lexical", action="store_true", help="no embedder (the check without MiniLM)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        help="the embedder's threads, as NEWSDESK_EMBED_THREADS (0: up to 4)",
+    )
     args = parser.parse_args(argv)
-    judge = Judge(None if args.lexical else LocalEmbedder())
+    judge = Judge(None if args.lexical else LocalEmbedder(threads=args.threads))
     items = [json.loads(line) for line in args.gold.read_text(encoding="utf-8").splitlines() if line.strip()]
     missing = 0
     with args.out.open("w", encoding="utf-8") as fh:

@@ -10,9 +10,9 @@ The model's text is split into sentences and each `[n]` marker is judged sentenc
 - a marker pointing to no passage is removed;
 - a marker whose passage does not support its sentence is removed (a sentence citing several
   passages may take one fact from each: judged against them together when none suffices alone);
-- a sentence left with no marker is re-cited only to a passage that passes the same test (no
-  laundering), or kept when it is the model saying the passages do not answer; otherwise it is
-  dropped and counted (`Checked.dropped`).
+- a sentence left with no marker is re-cited only to a passage that passes the same test, with
+  one sentence there holding most of its words (no laundering), or kept when it is the model
+  saying the passages do not answer; otherwise it is dropped and counted (`Checked.dropped`).
 
 Quotes shown to users are exact article text: for each cited passage, the sentence(s) of
 that passage that best support the answer sentences citing it, with article offsets.
@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from retrieval.generate.claimcues import read
-from retrieval.generate.support import Judge, View, factual_sentences
+from retrieval.generate.support import Judge, View, factual_sentences, recitable
 from retrieval.results import Citation, Passage
 from retrieval.text.sentences import Sentence, split_sentences
 from retrieval.text.words import CLAIM_STOPWORDS, stemmer
@@ -210,7 +210,7 @@ def _best_support(judge: Judge, body: str, views: Mapping[int, View], tried: lis
         if n in tried:
             continue
         verdict = judge.judge(body, cues, view, semantic=False)
-        if verdict.ok:
+        if recitable(cues, verdict, view):
             passing.append((verdict.coverage, -n))
     return -max(passing)[1] if passing else None
 

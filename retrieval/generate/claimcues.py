@@ -5,6 +5,7 @@ generated sentence and the article sentences it is aligned to (`support.py`).
 - names (capitalised words that are not sentence-initial function words);
 - quantities: every number (digits or number words, "1,200" = "1200", "ten" = "10") with the
   unit word after it when there is one ("two weeks" ≠ "two months", "20%" = "20 percent");
+  decades and centuries in years ("a decade" = "10 years"), "one and a half" = "1.5";
 - polarity: negation words ("not", "never", "no", "without", "cannot", "hold off") and outcome
   words that have an opposite ("won"/"lost", "approved"/"rejected", "rose"/"fell");
 - hedges ("may", "could", "reportedly", "plans to", "on average", "some") and absolutes ("all",
@@ -67,6 +68,7 @@ _UNITS = {
     "point", "mile", "feet", "foot", "inch", "meter", "metr", "kilometr", "pound", "kilogram", "ton",
     "barrel", "dollar", "euro", "million", "billion", "trillion", "cent", "degre", "time", "peopl",
 }  # fmt: skip
+_SPANS = {"decad": 10, "centuri": 100}  # stems: counted in years ("four decades" = "40 years")
 _NEGATIONS = {"not", "no", "never", "n't", "cannot", "none", "nobody", "nothing", "neither", "nor", "without"}
 _NEGATIONS |= {"unable", "unaffected", "ban", "banned", "bans", "lack", "lacks"}
 _NEGATING_VERBS = {
@@ -109,10 +111,20 @@ _SPEECH = {
     "said", "say", "says", "told", "tell", "wrote", "write", "writes", "writing", "ad", "added",
     "argu", "argued", "call", "called", "describ", "described", "project", "projected", "confirm",
     "confirmed", "announc", "announced", "state", "stated", "warn", "warned", "note", "noted",
-    "explain", "explained", "insist", "insisted", "tweet", "tweeted", "accord", "according",
+    "explain", "explained", "insist", "insisted", "tweet", "tweeted", "accord", "according", "claim",
+    "claims", "claimed", "alleg", "alleged", "alleges",
 }  # fmt: skip
 _SPEECH_STEMS = {_stem(w) for w in _SPEECH}
-_FUNCTION_CAPS = {w.capitalize() for w in CLAIM_STOPWORDS} | {"The", "A", "An", "In", "On", "At", "As", "But"}
+_FUNCTION_CAPS = {w.capitalize() for w in CLAIM_STOPWORDS | _NEGATIONS} | {
+    "The",
+    "A",
+    "An",
+    "In",
+    "On",
+    "At",
+    "As",
+    "But",
+}
 _WEEKDAYS = frozenset(WEEKDAYS)
 _MONTHS = frozenset(MONTHS) - {"may"}  # "may" is a hedge here far more often than the month
 
@@ -132,10 +144,15 @@ class Cues:
     speakers: set[str] = field(default_factory=set)  # name words next to a speech verb
     subjects: set[str] = field(default_factory=set)  # who speaks: "Valk" in "Valk said", "said Valk"
     initials: set[str] = field(default_factory=set)  # "ftc" for "Federal Trade Commission"
+    full_names: list[set[str]] = field(default_factory=list)  # runs of names: {"franco", "harri"}
     pronoun_start: bool = False  # "He said…", "They…": refers back to an earlier sentence
+    hedged: dict[str, set[str]] = field(default_factory=dict)  # hedge kind → the words it bears on
 
 
-_OPPOSITE_OF = {a: b for a, b in _OPPOSITES} | {b: a for a, b in _OPPOSITES}
+_OPPOSITE_OF: dict[str, set[str]] = {}
+for _a, _b in _OPPOSITES:  # "short" is the opposite of both "surpass" and "exceed"
+    _OPPOSITE_OF.setdefault(_a, set()).add(_b)
+    _OPPOSITE_OF.setdefault(_b, set()).add(_a)
 _PRONOUNS = {"he", "she", "they", "it", "his", "her", "their", "its", "this", "that", "these", "those"}
 
 
@@ -152,6 +169,47 @@ def _number(token: str) -> str | None:
     return _NUMBER_WORDS.get(t)
 
 
+def _quantity(num: str, tokens: list[str], stems: list[str], i: int) -> str:
+    """The number at `i` with its unit: "2 week", "10 percent"; "one and a half days" is 1.5 days,
+    "four decades" 40 years."""
+    j = i + 1
+    if [t.lower() for t in tokens[j : j + 3]] == ["and", "a", "half"]:
+        num, j = _number_text(float(num) + 0.5), j + 3
+    nxt = "percent" if tokens[i].endswith("%") else (stems[j] if j < len(stems) else "")
+    if nxt in _SPANS:
+        return f"{_number_text(float(num) * _SPANS[nxt])} year"
+    return f"{num} {nxt}" if nxt in _UNITS else num
+
+
+def _litotes(tokens: list[str], i: int) -> bool:
+    """A negation over an "un-" word ("not unusual", "wasn't uncommon"): a positive statement."""
+    nxt = tokens[i + 1].lower() if i + 1 < len(tokens) else ""
+    return len(nxt) >= 6 and nxt.startswith("un") and not nxt.startswith(_NOT_UN)
+
+
+_NOT_UN = ("under", "unit", "union", "univers", "until", "unless", "unveil")
+
+
+def _verb_phrase(tokens: list[str], i: int) -> bool:
+    """A negating verb over an action ("refused to", "stopped working"), not over a thing ("stop
+    transmission", "denied the report")."""
+    nxt = tokens[i + 1].lower() if i + 1 < len(tokens) else ""
+    return nxt == "to" or nxt.endswith("ing")
+
+
+def _counted(tokens: list[str], i: int) -> bool:
+    """An absolute over a number ("all eight stadiums", "each of the 12"): a counted set, which
+    the number check holds, not a generalisation."""
+    after = [t.lower() for t in tokens[i + 1 : i + 4]]
+    while after and after[0] in ("of", "the"):
+        after.pop(0)
+    return bool(after) and _number(after[0]) is not None
+
+
+def _number_text(value: float) -> str:
+    return str(int(value)) if value == int(value) else str(value)
+
+
 def read(text: str) -> Cues:
     """The cues of `text` (one sentence, markers already removed)."""
     cues = Cues()
@@ -164,12 +222,17 @@ def read(text: str) -> Cues:
         low = tok.lower()
         num = _number(tok)
         if num is not None:
-            nxt = "percent" if tok.endswith("%") else (stems[i + 1] if i + 1 < len(stems) else "")
-            cues.quantities.add(f"{num} {nxt}" if nxt in _UNITS else num)
+            cues.quantities.add(_quantity(num, tokens, stems, i))
             continue
+        if st in _SPANS and (i == 0 or _number(tokens[i - 1]) is None):
+            cues.quantities.add(f"{_SPANS[st]} year")  # "a decade", "over a century"
         if (
-            (low in _NEGATIONS and not (low == "nor" and "neither" in text.lower()))
-            or st in _NEGATING_VERBS
+            (
+                low in _NEGATIONS
+                and not (low == "nor" and "neither" in text.lower())
+                and not _litotes(tokens, i)
+            )
+            or (st in _NEGATING_VERBS and _verb_phrase(tokens, i))
             or (low == "hold" and i + 1 < len(tokens) and tokens[i + 1] == "off")
         ):
             cues.negated += 1
@@ -177,8 +240,10 @@ def read(text: str) -> Cues:
             cues.outcomes.add(st if st in _OPPOSITE_OF else low)
         if low in _CLAIM_HEDGES:
             cues.hedges.add(low)
-        if low in _ABSOLUTES and not (low == "any" and cues.negated):  # "not … any" is no absolute
-            cues.absolutes.add(_ABSOLUTES[low])
+        if low in _HEDGES:
+            cues.hedged.setdefault(hedge_kinds({low}).pop(), set()).update(_scope(tokens, stems, i))
+        if low in _ABSOLUTES and not (low == "any" and cues.negated) and not _counted(tokens, i):
+            cues.absolutes.add(_ABSOLUTES[low])  # "not … any" and "all eight" are no absolutes
         if low in _WEEKDAYS or low in _MONTHS:
             cues.dates.add(low)
         if _is_name(tokens, i):
@@ -189,7 +254,22 @@ def read(text: str) -> Cues:
     cues.speakers = {_stem(w) for w in _speakers(tokens, stems)}
     cues.subjects = {_stem(w) for w in _subjects(tokens, stems)}
     cues.initials = acronyms(tokens)
+    cues.full_names = _runs(tokens, stems)
     return cues
+
+
+def _runs(tokens: list[str], stems: list[str]) -> list[set[str]]:
+    """The name words standing together ("Franco Harris", "Pittsburgh Steelers")."""
+    out: list[set[str]] = []
+    run: set[str] = set()
+    for i in range(len(tokens) + 1):
+        if i < len(tokens) and _is_name(tokens, i):
+            run.add(stems[i])
+            continue
+        if len(run) >= 2:
+            out.append(run)
+        run = set()
+    return out
 
 
 def _is_name(tokens: list[str], i: int) -> bool:
@@ -203,24 +283,43 @@ def _is_name(tokens: list[str], i: int) -> bool:
 
 
 def acronyms(tokens: list[str]) -> set[str]:
-    """Initials of runs of capitalised words ("Federal Trade Commission" → "ftc")."""
+    """Initials of runs of capitalised words, and of their ends of three or more ("US Food and Drug
+    Administration" → "usfda", "fda"), as written and stemmed as names are ("suny", "suni")."""
     out: set[str] = set()
     run: list[str] = []
     for tok in [*tokens, "."]:
-        if tok[:1].isupper():
+        if tok[:1].isupper() and (run or tok not in _FUNCTION_CAPS):
             run.append(tok[0].lower())
         elif tok.lower() in ("of", "for", "and") and run:
             continue
         else:
-            if len(run) >= 2:
-                out.add("".join(run))
+            ends = ["".join(run[k:]) for k in range(len(run) - 1) if k == 0 or len(run) - k >= 3]
+            out |= set(ends) | {_stem(e) for e in ends}
             run = []
     return out
 
 
-def hedged(cues: Cues) -> bool:
-    """Whether a source sentence carries a hedge a claim must keep."""
-    return bool(cues.hedges & _HEDGES)
+# hedges of extent ("some", "on average", "nearly"); all others are of certainty ("may", "plans to")
+_EXTENT = {"some", "average", "half", "about", "around", "nearly", "almost", "roughly", "approximately"}
+_EXTENT |= {"several", "partly"}
+
+
+def hedged(source: Cues, claim: Cues) -> set[str]:
+    """The kinds of hedge ("extent", "certainty") a source sentence puts on what `claim` restates
+    of it (two or more of the words after the hedge, or a hedge at its end), which the claim must
+    keep."""
+    return {k for k, scope in source.hedged.items() if "*" in scope or len(scope & claim.terms) >= 2}
+
+
+def _scope(tokens: list[str], stems: list[str], i: int) -> set[str]:
+    """The content words a hedge bears on: the rest of the sentence ("*" when nothing follows)."""
+    scope = {stems[j] for j in range(i + 1, len(tokens)) if tokens[j].lower() not in CLAIM_STOPWORDS}
+    return {st for st in scope if len(st) > 2} or {"*"}
+
+
+def hedge_kinds(hedges: set[str]) -> set[str]:
+    """ "extent" for "some", "on average", "nearly"; "certainty" for "may", "reportedly", "plans"."""
+    return {"extent" if h in _EXTENT else "certainty" for h in hedges}
 
 
 def _is_cap(tok: str) -> bool:
@@ -258,6 +357,6 @@ def _speakers(tokens: list[str], stems: list[str]) -> set[str]:
     return out
 
 
-def opposite(outcome: str) -> str:
-    """The outcome word's opposite stem ("won" → "lost")."""
-    return _OPPOSITE_OF.get(outcome, "")
+def opposites(outcome: str) -> set[str]:
+    """The outcome word's opposite stems ("won" → {"lost"}, "short" → {"surpass", "exceed"})."""
+    return _OPPOSITE_OF.get(outcome, set())

@@ -5,20 +5,28 @@ plus a second one when that adds some and is about the same thing (the next sent
 naming the same person or place); the title, the outlet, headings and lines addressed to a model
 never count. It is supported only when, against those sentences alone:
 
-- it has content words, and enough of them are there (or a few are and the local MiniLM embedder,
-  when given, finds the sentences close in meaning: a paraphrase);
-- every number, amount and date it states is there, with the same unit ("two weeks" ≠ "two months");
-- every name it uses is there (or in the sentence before, when the aligned one says "he" or "they");
-- its speaker, in "X said …", is the one who says it there (or in the quote the sentence continues);
-- it is not negated where they are not, or the other way round, and no outcome is reversed
-  ("won" where they say "lost");
-- it keeps their hedge ("may", "plans to", "on average", "some") and adds no absolute
-  ("all", "every", "none", "completely") they do not have.
+- it has content words, and enough of them are there, and enough of what it says of its names
+  (or a few are and the local MiniLM embedder, when given, finds the sentences close in meaning:
+  a paraphrase; the embedder never overrules the tests below);
+- every number, amount and date it states is there, with the same unit when both give one
+  ("two weeks" ≠ "two months", "35 arrested" = "35 people", "four decades" = "40 years");
+- every name it uses is there (or in the sentence before, when the aligned one says "he" or
+  "they", or in the passage's full form of a name they use: "Franco" for "Harris");
+- its speaker, in "X said …" or "X claims …", is the one who says it there;
+- it is not negated where they are not, or the other way round (against any one of them, or all
+  together; "not unusual" is no negation), and no outcome is reversed ("won" where they say
+  "lost"; "born after" restates "not born before");
+- it keeps their hedge, in kind ("may", "plans to": certainty; "on average", "some": extent) where
+  it restates what the hedge bears on, and adds no absolute ("all", "every", "none") they do not
+  have ("all eight" is a count).
+
+A sentence moves to a passage it did not cite only when it passes there and one sentence of that
+passage holds most of its words (`recitable`).
 
 What it cannot see: a role swapped between two names that are both in the aligned sentences
-(who did what to whom), a cause or a time link between two facts both present, and support that
-needs the reader's knowledge. Measured on the claims benchmark: `python -m benchmarks.claims`.
-"""
+(who did what to whom), the subject of one aligned sentence put with the predicate of another, a
+cause or a time link between two facts both present, and support that needs the reader's
+knowledge. Measured on the claims benchmark: `python -m benchmarks.claims`."""
 
 from __future__ import annotations
 
@@ -28,7 +36,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from retrieval.generate.claimcues import Cues, hedged, opposite, read
+from retrieval.generate.claimcues import Cues, hedge_kinds, hedged, opposites, read
 from retrieval.ingest.embedding import Embedder
 from retrieval.results import Passage
 from retrieval.text.safety import looks_like_instruction
@@ -125,21 +133,47 @@ class Judge:
         union = merge([view.cues[i] for i in aligned])
         coverage = len(cues.terms & union.terms) / len(cues.terms)
         before = context(view, aligned)
-        why = mismatch(cues, union, view.cues[aligned[0]], before, view.dates) or polarity(
-            cues, view.cues[aligned[0]], union
-        )
-        said = cues.terms - cues.names  # what it says of the names
-        if not why and len(said) >= 2 and len(said & union.terms) < MIN_SAID * len(said):
-            why = "names without what it says of them"
-        if not why and coverage < MIN_COVERAGE:
+        before.names |= full_names(view, union.names | union.terms | before.names)
+        parts = [view.cues[i] for i in aligned]
+        why = mismatch(cues, union, parts[0], before, view.dates) or polarity(cues, parts, union)
+        if not why:
+            why = _too_few(cues, union, coverage)
+        if why and why in _WORDS_ONLY and semantic and coverage >= MIN_COVERAGE_SIMILAR:
             text = " ".join(view.sentences[i].text for i in aligned)
-            similar = (
-                semantic
-                and coverage >= MIN_COVERAGE_SIMILAR
-                and self.similarity(claim, text) >= MIN_SIMILARITY
-            )
-            why = "" if similar else "too few of its words"
+            why = "" if self.similarity(claim, text) >= MIN_SIMILARITY else why  # a paraphrase
         return Verdict(not why, coverage, why, aligned)
+
+
+_WORDS_ONLY = ("names without what it says of them", "too few of its words")  # MiniLM may overrule
+
+
+def _too_few(claim: Cues, union: Cues, coverage: float) -> str:
+    """The word-share tests: of what it says of its names, and of all its words."""
+    said = claim.terms - claim.names  # what it says of the names
+    if len(said) >= 2 and len(said & union.terms) < MIN_SAID * len(said):
+        return _WORDS_ONLY[0]
+    return _WORDS_ONLY[1] if coverage < MIN_COVERAGE else ""
+
+
+def full_names(view: View, names: set[str]) -> set[str]:
+    """The other words of the passage's names that share a word with `names` ("Franco" where
+    the aligned sentence says "Harris" and the passage "Franco Harris")."""
+    out: set[str] = set()
+    for c in view.cues:
+        for run in c.full_names:
+            if run & names:
+                out |= run
+    return out
+
+
+def recitable(cues: Cues, verdict: Verdict, view: View) -> bool:
+    """Whether a sentence may be moved to a passage it did not cite: it passes there, and one
+    sentence of that passage holds enough of its words alone (a claim pieced together from a
+    passage the model never pointed at is more often a recombination than a miscitation)."""
+    if not verdict.ok:
+        return False
+    best = view.cues[verdict.aligned[0]]
+    return len(cues.terms & best.terms) >= MIN_COVERAGE * len(cues.terms)
 
 
 def align(cues: Cues, view: View) -> list[int]:
@@ -187,6 +221,7 @@ def merge(parts: Sequence[Cues]) -> Cues:
         out.absolutes |= c.absolutes
         out.speakers |= c.speakers
         out.initials |= c.initials
+        out.full_names += c.full_names
     return out
 
 
@@ -206,10 +241,12 @@ def context(view: View, aligned: list[int]) -> Cues:
 
 
 def _quantity_found(q: str, have: set[str]) -> bool:
+    """The number with the same unit, or without one on either side ("35 arrested" for "35
+    people"; "$56bn" for the amount without its unit word)."""
     if q in have:
         return True
-    number = q.split()[0]
-    return number in have  # "$56bn": the amount without its unit word
+    number, _, unit = q.partition(" ")
+    return number in have or (not unit and any(h.partition(" ")[0] == number for h in have))
 
 
 def _name_found(name: str, known: set[str]) -> bool:
@@ -224,6 +261,18 @@ def _swapped_name(claim: Cues, best: Cues) -> bool:
     if not other or len(other & best.terms) < RESTATED * len(other):
         return False
     return bool(claim.names - _found(claim.names, best)) and bool(best.names - _found(best.names, claim))
+
+
+def _mixed_names(claim: Cues, union: Cues) -> bool:
+    """A name of the claim takes words from two alike names of the aligned sentences ("Majority
+    Leader James Clyburn" where they say "Majority Whip James Clyburn" and "Majority Leader
+    Steny Hoyer"): a title or a first name moved to the other person."""
+    for name in claim.full_names:
+        for a in union.full_names:
+            for b in union.full_names:
+                if a is not b and a & b and name & (a - b) and name & (b - a) and not name >= a:
+                    return True
+    return False
 
 
 def _said_by(subjects: set[str], speakers: set[str]) -> bool:
@@ -246,20 +295,30 @@ def mismatch(claim: Cues, union: Cues, best: Cues, before: Cues, dates: set[str]
         return "a name they do not mention"
     if claim.subjects and not _said_by(claim.subjects, best.speakers or before.speakers or union.speakers):
         return "said by someone else"
-    if _swapped_name(claim, best):
+    if _swapped_name(claim, best) or _mixed_names(claim, union):
         return "another name in its place"  # "held in Calder" where the sentence says "in Haldor"
     if claim.absolutes - union.absolutes:
         return "adds an absolute"
     return ""
 
 
-def polarity(claim: Cues, best: Cues, union: Cues) -> str:
+def _reversed(outcome: str, claim: Cues, best: Cues) -> bool:
+    """The best sentence says the opposite of the claim's outcome word, and not the word itself;
+    a claim stating both ("rarely won before, rarely lost after") reverses nothing."""
+    others = opposites(outcome)
+    if claim.negated % 2 != best.negated % 2:
+        return False  # "born after" for "not born before": the negation turns the opposite round
+    return bool(others & best.outcomes) and outcome not in best.outcomes and not others & claim.outcomes
+
+
+def polarity(claim: Cues, parts: list[Cues], union: Cues) -> str:
     """Negation, outcome and hedge, against the sentence the claim is aligned to best (negation:
-    or against both aligned sentences)."""
-    if claim.negated % 2 not in (best.negated % 2, union.negated % 2):
+    or against any one of the aligned sentences, or all of them together)."""
+    best = parts[0]
+    if claim.negated % 2 not in {c.negated % 2 for c in parts} | {union.negated % 2}:
         return "negation differs"
-    if any(opposite(o) in best.outcomes and o not in best.outcomes for o in claim.outcomes):
+    if any(_reversed(o, claim, best) for o in claim.outcomes):
         return "the outcome is reversed"
-    if hedged(best) and not claim.hedges:
+    if hedged(best, claim) - hedge_kinds(claim.hedges):
         return "drops a hedge"
     return ""
