@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from retrieval.attribution.lexicon import (
     ADJUNCT_WORDS,
     ALL_CUES,
+    BETWEEN,
     CLAUSE_CUES,
     CONTINUING,
     CUES,
@@ -76,7 +77,7 @@ def _in_unit(text: str, u: Unit, n: int, quotes: list[Span], before: list[Found]
             continue
         if w.low == "according" and i + 1 < len(words) and words[i + 1].low == "to":
             found = _according(text, u, n, words, i, quotes)
-        elif is_cue(words, i):
+        elif is_cue(words, i) or _verb_after_quote(text, words, i, quotes):
             found = _at_cue(text, u, n, words, i, quotes)
             if found and found.source is None:
                 found = _continuing(found, w, out or before[-1:], n)
@@ -95,6 +96,31 @@ def is_cue(words: list[Word], i: int) -> bool:
     if i and (words[i - 1].low in _DETERMINERS or words[i - 1].low.endswith(("’s", "'s"))):
         return False
     return not (i + 1 < len(words) and words[i + 1].low == "by")  # "Writing by", "reported by"
+
+
+_CLOSED = re.compile(r"[,?!][\"”']+$|[,?!]''$")
+_SHORT_SOURCE = 4
+
+
+def _verb_after_quote(text: str, words: list[Word], i: int, quotes: list[Span]) -> bool:
+    """ "“Go back,” Trump barked." / "“…!” one person tweeted.": any past or present-tense verb
+    right after a quotation closed by a comma, "?" or "!" and a short source (a name, a pronoun,
+    "one person"), ending the sentence or followed by a comma."""
+    w = words[i]
+    if not (w.text.isalpha() and w.text.islower() and w.low.endswith(("ed", "s")) and len(w.low) > 3):
+        return False
+    if w.low in NP_STOP or w.low in BETWEEN:
+        return False
+    k = i - 1
+    while k >= 0 and i - k <= _SHORT_SOURCE and not quote_at(words[k].start, quotes):
+        k -= 1
+    if k < 0 or k == i - 1 or i - k > _SHORT_SOURCE:
+        return False
+    q = quote_at(words[k].start, quotes)
+    if q is None or not _CLOSED.search(text[q[0] : q[1]]) or words[k + 1].start < q[1]:
+        return False
+    rest = text[w.end : w.end + 2]
+    return rest[:1] in (".", ",", "") or i + 1 == len(words)
 
 
 def _continuing(found: Found, cue: Word, earlier: list[Found], n: int) -> Found | None:
@@ -161,14 +187,18 @@ def _tail(text: str, u: Unit, pos: int, quotes: list[Span], first: Span) -> tupl
     q = next((q for q in quotes if pos <= q[0] < u.end), None)
     lead = text[pos : q[0]] if q else rest
     lead_words = words_of(text, pos, q[0] if q else u.end)
-    if any(w.low == "that" for w in lead_words):
+    quoted = inside(first, quotes)
+    # "“…,” he said, noting that …": after a quotation, a "that" past the comma is the speaker's
+    comma = text.find(",", pos, q[0] if q else u.end)
+    before_comma = [w for w in lead_words if not quoted or comma < 0 or w.start < comma]
+    if any(w.low == "that" for w in before_comma):
         return False, []
     if q is not None:
         if "," in lead or ":" in lead:
             return True, [s for s in [trim(text, q[0], u.end)] if s]
         return False, []
-    if len(lead_words) > 15:
-        return False, []
+    if len(lead_words) > 15 and not quoted:
+        return False, []  # a quotation before the cue: whatever follows is about its speaker
     if _resumes(rest, first, lead_words, quotes):
         resumed = trim(text, lead_words[0].start, u.end)
         return True, [resumed] if resumed else []
