@@ -31,8 +31,10 @@ from retrieval.attribution.lexicon import (
     NP_STOP,
     OBJECT_CUES,
     OBJECT_WORDS,
+    PRONOUNS,
+    forms,
 )
-from retrieval.attribution.phrases import Word, np_after, np_before, skip_between, words_of
+from retrieval.attribution.phrases import Word, joined, np_after, np_before, skip_between, words_of
 from retrieval.attribution.quotes import Span, Unit, inside, quote_at, units
 
 _DETERMINERS = frozenset(
@@ -80,7 +82,7 @@ def _in_unit(text: str, u: Unit, n: int, quotes: list[Span], before: list[Found]
         elif is_cue(words, i) or _verb_after_quote(text, words, i, quotes):
             found = _at_cue(text, u, n, words, i, quotes)
             if found and found.source is None:
-                found = _continuing(found, w, out or before[-1:], n)
+                found = _continuing(found, w, out or before[-1:], n) or _coordinated(text, words, i, found)
         else:
             continue
         if found:
@@ -130,6 +132,22 @@ def _continuing(found: Found, cue: Word, earlier: list[Found], n: int) -> Found 
     return Found(earlier[-1].source, found.cue, found.content, found.direct, n)
 
 
+def _coordinated(text: str, words: list[Word], i: int, found: Found) -> Found | None:
+    """ "Wilson praised Rubio and said …": a cue after "and"/"but" with no source of its own has
+    the sentence's subject, a name (or a pronoun) opening it."""
+    if i < 2 or words[i - 1].low not in ("and", "but") or words[i].low not in CUES:
+        return None
+    k = 0
+    if words[0].low in PRONOUNS:
+        k = 1
+    else:
+        while k < i - 1 and words[k].text[0].isupper() and (k == 0 or joined(text, words[k - 1], words[k])):
+            k += 1
+    if k == 0 or k >= i - 1 or words[k].low in NP_STOP or not words[k].text[0].islower():
+        return None
+    return Found((words[0].start, words[k - 1].end), found.cue, found.content, found.direct, found.unit)
+
+
 def _make(source: Span | None, cue: Word, parts: list[Span], quotes: list[Span], n: int) -> Found:
     direct = all(inside(p, quotes) for p in parts)
     return Found(source, (cue.start, cue.end), tuple(parts), direct, n)
@@ -138,6 +156,8 @@ def _make(source: Span | None, cue: Word, parts: list[Span], quotes: list[Span],
 def _at_cue(text: str, u: Unit, n: int, words: list[Word], i: int, quotes: list[Span]) -> Found | None:
     cue = words[i]
     inverted = _content_before(text, u.start, cue.start)
+    if inverted is not None and _named_before(text, words, i, inverted, quotes):
+        inverted = None  # "Nicole Hargrove, a 14-year Carrier worker, said …": a source, not content
     if inverted is not None:  # "“…,” said Valk."
         source = np_after(text, words, i + 1, quotes)
         tail_from = source[1] if source else cue.end
@@ -148,7 +168,7 @@ def _at_cue(text: str, u: Unit, n: int, words: list[Word], i: int, quotes: list[
     source = np_before(text, words, j, quotes)
     if source is not None:
         first = _content_before(text, u.start, source[0]) or _leading_quote(text, u, source, quotes)
-        if first is not None:
+        if first is not None and not _clause_after(text, words, i, first, quotes):
             ok, more = _tail(text, u, cue.end, quotes, first)
             if ok:
                 return _make(source, cue, [first, *more], quotes, n)
@@ -156,6 +176,28 @@ def _at_cue(text: str, u: Unit, n: int, words: list[Word], i: int, quotes: list[
     if after is None:
         return None
     return _make(source, cue, [after], quotes, n)
+
+
+_TAIL_ADJUNCTS = ADJUNCT_WORDS - forms("a an the")
+
+
+def _clause_after(text: str, words: list[Word], i: int, before: Span, quotes: list[Span]) -> bool:
+    """ "For his part, he said he would serve": an unquoted lead-in before the source, and a clause
+    right after the cue (no comma, not an adjunct such as "on Monday"): the content is that clause."""
+    if inside(before, quotes) or i + 3 >= len(words) or text[words[i].end : words[i + 1].start].strip():
+        return False
+    nxt = words[i + 1]
+    return nxt.low not in _TAIL_ADJUNCTS and not quote_at(nxt.start, quotes)
+
+
+def _named_before(text: str, words: list[Word], i: int, before: Span, quotes: list[Span]) -> bool:
+    """Is the text before the cue a source and its appositive ("Valk, chairman of …, said")
+    rather than content? It is when it is not quoted and the source noun phrase before the cue
+    opens it."""
+    if inside(before, quotes):
+        return False
+    source = np_before(text, words, skip_between(words, i), quotes)
+    return source is not None and source[0] == before[0] and source[1] < before[1]
 
 
 def _leading_quote(text: str, u: Unit, source: Span, quotes: list[Span]) -> Span | None:
@@ -186,10 +228,15 @@ def _tail(text: str, u: Unit, pos: int, quotes: list[Span], first: Span) -> tupl
     rest = text[pos : u.end]
     q = next((q for q in quotes if pos <= q[0] < u.end), None)
     lead = text[pos : q[0]] if q else rest
-    lead_words = words_of(text, pos, q[0] if q else u.end)
+    lead_end = q[0] if q else u.end
+    # "…, a Chinese official said, adding that …": what the "-ing" cue says is its own attribution
+    going_on = CONTINUING.search(text, pos, lead_end)
+    if going_on and not q:
+        lead_end = going_on.start()
+    lead_words = words_of(text, pos, lead_end)
     quoted = inside(first, quotes)
     # "“…,” he said, noting that …": after a quotation, a "that" past the comma is the speaker's
-    comma = text.find(",", pos, q[0] if q else u.end)
+    comma = text.find(",", pos, lead_end)
     before_comma = [w for w in lead_words if not quoted or comma < 0 or w.start < comma]
     if any(w.low == "that" for w in before_comma):
         return False, []
