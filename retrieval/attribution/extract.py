@@ -24,18 +24,16 @@ from dataclasses import dataclass
 from retrieval.attribution.lexicon import (
     ADJUNCT_WORDS,
     ALL_CUES,
-    BETWEEN,
     CLAUSE_CUES,
     CONTINUING,
     CUES,
     NP_STOP,
     OBJECT_CUES,
     OBJECT_WORDS,
-    PRONOUNS,
-    forms,
 )
-from retrieval.attribution.phrases import Word, joined, np_after, np_before, skip_between, words_of
+from retrieval.attribution.phrases import Word, np_after, np_before, skip_between, words_of
 from retrieval.attribution.quotes import Span, Unit, inside, quote_at, units
+from retrieval.attribution.shapes import clause_after, coordinated_source, named_before, verb_after_quote
 
 _DETERMINERS = frozenset(
     [
@@ -79,7 +77,7 @@ def _in_unit(text: str, u: Unit, n: int, quotes: list[Span], before: list[Found]
             continue
         if w.low == "according" and i + 1 < len(words) and words[i + 1].low == "to":
             found = _according(text, u, n, words, i, quotes)
-        elif is_cue(words, i) or _verb_after_quote(text, words, i, quotes):
+        elif is_cue(words, i) or verb_after_quote(text, words, i, quotes):
             found = _at_cue(text, u, n, words, i, quotes)
             if found and found.source is None:
                 found = _continuing(found, w, out or before[-1:], n) or _coordinated(text, words, i, found)
@@ -100,31 +98,6 @@ def is_cue(words: list[Word], i: int) -> bool:
     return not (i + 1 < len(words) and words[i + 1].low == "by")  # "Writing by", "reported by"
 
 
-_CLOSED = re.compile(r"[,?!][\"”']+$|[,?!]''$")
-_SHORT_SOURCE = 4
-
-
-def _verb_after_quote(text: str, words: list[Word], i: int, quotes: list[Span]) -> bool:
-    """ "“Go back,” Trump barked." / "“…!” one person tweeted.": any past or present-tense verb
-    right after a quotation closed by a comma, "?" or "!" and a short source (a name, a pronoun,
-    "one person"), ending the sentence or followed by a comma."""
-    w = words[i]
-    if not (w.text.isalpha() and w.text.islower() and w.low.endswith(("ed", "s")) and len(w.low) > 3):
-        return False
-    if w.low in NP_STOP or w.low in BETWEEN:
-        return False
-    k = i - 1
-    while k >= 0 and i - k <= _SHORT_SOURCE and not quote_at(words[k].start, quotes):
-        k -= 1
-    if k < 0 or k == i - 1 or i - k > _SHORT_SOURCE:
-        return False
-    q = quote_at(words[k].start, quotes)
-    if q is None or not _CLOSED.search(text[q[0] : q[1]]) or words[k + 1].start < q[1]:
-        return False
-    rest = text[w.end : w.end + 2]
-    return rest[:1] in (".", ",", "") or i + 1 == len(words)
-
-
 def _continuing(found: Found, cue: Word, earlier: list[Found], n: int) -> Found | None:
     """ "…, adding that …": the source of the sentence's previous attribution."""
     if not earlier or not cue.low.endswith("ing") or earlier[-1].unit != n:
@@ -133,19 +106,8 @@ def _continuing(found: Found, cue: Word, earlier: list[Found], n: int) -> Found 
 
 
 def _coordinated(text: str, words: list[Word], i: int, found: Found) -> Found | None:
-    """ "Wilson praised Rubio and said …": a cue after "and"/"but" with no source of its own has
-    the sentence's subject, a name (or a pronoun) opening it."""
-    if i < 2 or words[i - 1].low not in ("and", "but") or words[i].low not in CUES:
-        return None
-    k = 0
-    if words[0].low in PRONOUNS:
-        k = 1
-    else:
-        while k < i - 1 and words[k].text[0].isupper() and (k == 0 or joined(text, words[k - 1], words[k])):
-            k += 1
-    if k == 0 or k >= i - 1 or words[k].low in NP_STOP or not words[k].text[0].islower():
-        return None
-    return Found((words[0].start, words[k - 1].end), found.cue, found.content, found.direct, found.unit)
+    source = coordinated_source(text, words, i)
+    return Found(source, found.cue, found.content, found.direct, found.unit) if source else None
 
 
 def _make(source: Span | None, cue: Word, parts: list[Span], quotes: list[Span], n: int) -> Found:
@@ -156,7 +118,7 @@ def _make(source: Span | None, cue: Word, parts: list[Span], quotes: list[Span],
 def _at_cue(text: str, u: Unit, n: int, words: list[Word], i: int, quotes: list[Span]) -> Found | None:
     cue = words[i]
     inverted = _content_before(text, u.start, cue.start)
-    if inverted is not None and _named_before(text, words, i, inverted, quotes):
+    if inverted is not None and named_before(text, words, i, inverted, quotes):
         inverted = None  # "Nicole Hargrove, a 14-year Carrier worker, said …": a source, not content
     if inverted is not None:  # "“…,” said Valk."
         source = np_after(text, words, i + 1, quotes)
@@ -168,7 +130,7 @@ def _at_cue(text: str, u: Unit, n: int, words: list[Word], i: int, quotes: list[
     source = np_before(text, words, j, quotes)
     if source is not None:
         first = _content_before(text, u.start, source[0]) or _leading_quote(text, u, source, quotes)
-        if first is not None and not _clause_after(text, words, i, first, quotes):
+        if first is not None and not clause_after(text, words, i, first, quotes):
             ok, more = _tail(text, u, cue.end, quotes, first)
             if ok:
                 return _make(source, cue, [first, *more], quotes, n)
@@ -176,28 +138,6 @@ def _at_cue(text: str, u: Unit, n: int, words: list[Word], i: int, quotes: list[
     if after is None:
         return None
     return _make(source, cue, [after], quotes, n)
-
-
-_TAIL_ADJUNCTS = ADJUNCT_WORDS - forms("a an the")
-
-
-def _clause_after(text: str, words: list[Word], i: int, before: Span, quotes: list[Span]) -> bool:
-    """ "For his part, he said he would serve": an unquoted lead-in before the source, and a clause
-    right after the cue (no comma, not an adjunct such as "on Monday"): the content is that clause."""
-    if inside(before, quotes) or i + 3 >= len(words) or text[words[i].end : words[i + 1].start].strip():
-        return False
-    nxt = words[i + 1]
-    return nxt.low not in _TAIL_ADJUNCTS and not quote_at(nxt.start, quotes)
-
-
-def _named_before(text: str, words: list[Word], i: int, before: Span, quotes: list[Span]) -> bool:
-    """Is the text before the cue a source and its appositive ("Valk, chairman of …, said")
-    rather than content? It is when it is not quoted and the source noun phrase before the cue
-    opens it."""
-    if inside(before, quotes):
-        return False
-    source = np_before(text, words, skip_between(words, i), quotes)
-    return source is not None and source[0] == before[0] and source[1] < before[1]
 
 
 def _leading_quote(text: str, u: Unit, source: Span, quotes: list[Span]) -> Span | None:

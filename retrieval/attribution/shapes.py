@@ -1,0 +1,74 @@
+"""Shapes of attribution that the basic readings in extract.py get wrong, each decided on the
+PolNeAR training split: a quotation followed by a short source and a verb no list holds, a
+source with a long appositive before the cue, an unquoted lead-in before the source, and a
+reporting verb coordinated with another verb of the sentence's subject."""
+
+from __future__ import annotations
+
+import re
+
+from retrieval.attribution.lexicon import ADJUNCT_WORDS, BETWEEN, CUES, NP_STOP, PRONOUNS, forms
+from retrieval.attribution.phrases import Word, joined, np_before, skip_between
+from retrieval.attribution.quotes import Span, inside, quote_at
+
+_CLOSED = re.compile(r"[,?!][\"”']+$|[,?!]''$")
+_SHORT_SOURCE = 4
+
+
+def verb_after_quote(text: str, words: list[Word], i: int, quotes: list[Span]) -> bool:
+    """ "“Go back,” Trump barked." / "“…!” one person tweeted.": any past or present-tense verb
+    right after a quotation closed by a comma, "?" or "!" and a short source (a name, a pronoun,
+    "one person"), ending the sentence or followed by a comma."""
+    w = words[i]
+    if not (w.text.isalpha() and w.text.islower() and w.low.endswith(("ed", "s")) and len(w.low) > 3):
+        return False
+    if w.low in NP_STOP or w.low in BETWEEN:
+        return False
+    k = i - 1
+    while k >= 0 and i - k <= _SHORT_SOURCE and not quote_at(words[k].start, quotes):
+        k -= 1
+    if k < 0 or k == i - 1 or i - k > _SHORT_SOURCE:
+        return False
+    q = quote_at(words[k].start, quotes)
+    if q is None or not _CLOSED.search(text[q[0] : q[1]]) or words[k + 1].start < q[1]:
+        return False
+    rest = text[w.end : w.end + 2]
+    return rest[:1] in (".", ",", "") or i + 1 == len(words)
+
+
+_TAIL_ADJUNCTS = ADJUNCT_WORDS - forms("a an the")
+
+
+def clause_after(text: str, words: list[Word], i: int, before: Span, quotes: list[Span]) -> bool:
+    """ "For his part, he said he would serve": an unquoted lead-in before the source, and a clause
+    right after the cue (no comma, not an adjunct such as "on Monday"): the content is that clause."""
+    if inside(before, quotes) or i + 3 >= len(words) or text[words[i].end : words[i + 1].start].strip():
+        return False
+    nxt = words[i + 1]
+    return nxt.low not in _TAIL_ADJUNCTS and not quote_at(nxt.start, quotes)
+
+
+def named_before(text: str, words: list[Word], i: int, before: Span, quotes: list[Span]) -> bool:
+    """Is the text before the cue a source and its appositive ("Valk, chairman of …, said")
+    rather than content? It is when it is not quoted and the source noun phrase before the cue
+    opens it."""
+    if inside(before, quotes):
+        return False
+    source = np_before(text, words, skip_between(words, i), quotes)
+    return source is not None and source[0] == before[0] and source[1] < before[1]
+
+
+def coordinated_source(text: str, words: list[Word], i: int) -> Span | None:
+    """ "Wilson praised Rubio and said …": a cue after "and"/"but" with no source of its own has
+    the sentence's subject, a name (or a pronoun) opening it."""
+    if i < 2 or words[i - 1].low not in ("and", "but") or words[i].low not in CUES:
+        return None
+    k = 0
+    if words[0].low in PRONOUNS:
+        k = 1
+    else:
+        while k < i - 1 and words[k].text[0].isupper() and (k == 0 or joined(text, words[k - 1], words[k])):
+            k += 1
+    if k == 0 or k >= i - 1 or words[k].low in NP_STOP or not words[k].text[0].islower():
+        return None
+    return (words[0].start, words[k - 1].end)
