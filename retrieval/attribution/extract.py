@@ -33,7 +33,13 @@ from retrieval.attribution.lexicon import (
 )
 from retrieval.attribution.phrases import Word, np_after, np_before, skip_between, words_of
 from retrieval.attribution.quotes import Span, Unit, inside, quote_at, units
-from retrieval.attribution.shapes import clause_after, coordinated_source, named_before, verb_after_quote
+from retrieval.attribution.shapes import (
+    appositive_name,
+    clause_after,
+    coordinated_source,
+    named_before,
+    verb_after_quote,
+)
 
 _DETERMINERS = frozenset(
     [
@@ -120,6 +126,11 @@ def _at_cue(text: str, u: Unit, n: int, words: list[Word], i: int, quotes: list[
     inverted = _content_before(text, u.start, cue.start)
     if inverted is not None and named_before(text, words, i, inverted, quotes):
         inverted = None  # "Nicole Hargrove, a 14-year Carrier worker, said …": a source, not content
+    named = appositive_name(text, words, i, inverted) if inverted and not inside(inverted, quotes) else None
+    if named is not None:
+        after = _content_after(text, u, words, i, quotes)
+        if after is not None:
+            return _make(named, cue, [after], quotes, n)
     if inverted is not None:  # "“…,” said Valk."
         source = np_after(text, words, i + 1, quotes)
         tail_from = source[1] if source else cue.end

@@ -72,3 +72,30 @@ def coordinated_source(text: str, words: list[Word], i: int) -> Span | None:
     if k == 0 or k >= i - 1 or words[k].low in NP_STOP or not words[k].text[0].islower():
         return None
     return (words[0].start, words[k - 1].end)
+
+
+_APPOSITIVE_OPENERS = forms("a an the one who whose another his her their its")
+_NOT_NAMES = forms("yet but and so still also however meanwhile then now in on at for after before")
+_MAX_NAME_WORDS = 5
+
+
+def appositive_name(text: str, words: list[Word], i: int, before: Span) -> Span | None:
+    """ "Rich Heffley, a top GOP operative who … and is now running …, said …": a name opening the
+    sentence, then an appositive of any length up to the cue. The name is the source; what
+    follows the cue is the content."""
+    k = 0
+    while k < i and words[k].start < before[1] and words[k].text[0].isupper():
+        if k and not joined(text, words[k - 1], words[k]):
+            break
+        k += 1
+    if not 1 <= k <= _MAX_NAME_WORDS or k >= i or words[0].low in _NOT_NAMES:
+        return None
+    if any(w.text.isupper() and len(w.text) > 2 for w in words[:k]):
+        return None  # a dateline ("WASHINGTON"), not a name
+    gap = text[words[k - 1].end : words[k].start]
+    opener = words[k]
+    if gap.strip() != "," or not (
+        opener.low in _APPOSITIVE_OPENERS or opener.text[0].islower() or opener.text[0].isdigit()
+    ):
+        return None
+    return (words[0].start, words[k - 1].end)
