@@ -35,6 +35,7 @@ from retrieval.attribution.phrases import Word, np_after, np_before, skip_betwee
 from retrieval.attribution.quotes import Span, Unit, inside, quote_at, units
 from retrieval.attribution.shapes import (
     appositive_name,
+    bare_start,
     clause_after,
     coordinated_source,
     named_before,
@@ -95,9 +96,10 @@ def _in_unit(text: str, u: Unit, n: int, quotes: list[Span], before: list[Found]
 
 
 def is_cue(words: list[Word], i: int) -> bool:
-    """A lower-case reporting verb, not a noun ("his remarks", "the United States")."""
+    """A lower-case reporting verb, not a noun ("his remarks", "the United States"); or a verb of
+    belief or intention before its clause or infinitive ("I think they …", "wants to …")."""
     w = words[i]
-    if w.low not in ALL_CUES or not w.text[0].islower():
+    if (w.low not in ALL_CUES and bare_start(words, i) is None) or not w.text[0].islower():
         return False
     if i and (words[i - 1].low in _DETERMINERS or words[i - 1].low.endswith(("’s", "'s"))):
         return False
@@ -218,6 +220,8 @@ def _resumes(rest: str, first: Span, lead: list[Word], quotes: list[Span]) -> bo
 def _content_after(text: str, u: Unit, words: list[Word], i: int, quotes: list[Span]) -> Span | None:
     cue = words[i]
     start = _marked_start(text, u, words, i, quotes)
+    if start is None:
+        start = bare_start(words, i)
     if start is None:
         if cue.low in CLAUSE_CUES:
             return None

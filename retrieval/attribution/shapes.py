@@ -99,3 +99,27 @@ def appositive_name(text: str, words: list[Word], i: int, before: Span) -> Span 
     ):
         return None
     return (words[0].start, words[k - 1].end)
+
+
+# cues of belief and knowledge that take a clause without "that": "I think they needed help"
+BELIEF_CUES = forms("think thinks thought believe believes believed know knows knew hope hopes hoped doubt doubts")
+# cues of intention that take an infinitive: "Clinton wants to bring back the 1990s"
+INTENT_CUES = forms(
+    """want wants wanted plan plans planned hope hopes hoped intend intends intended vowed vows
+    promised promises pledged pledges threatened threatens refused refuses declined declines
+    decided decides agreed agrees"""
+)
+_SUBJECTS = forms("he she they it we i you there this")
+
+
+def bare_start(words: list[Word], i: int) -> int | None:
+    """Where the content starts after a belief cue with no "that" (a pronoun opening a clause) or
+    an intention cue (its infinitive, "to …"); None when neither follows."""
+    if i + 2 >= len(words):
+        return None
+    cue, nxt = words[i].low, words[i + 1]
+    if cue in BELIEF_CUES and nxt.low in _SUBJECTS and words[i + 2].text[0].islower():
+        return nxt.start
+    if cue in INTENT_CUES and nxt.low == "to" and words[i + 2].text[0].islower():
+        return nxt.start
+    return None
