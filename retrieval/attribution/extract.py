@@ -39,6 +39,7 @@ from retrieval.attribution.shapes import (
     clause_after,
     coordinated_source,
     named_before,
+    source_after,
     verb_after_quote,
 )
 
@@ -133,8 +134,9 @@ def _at_cue(text: str, u: Unit, n: int, words: list[Word], i: int, quotes: list[
         after = _content_after(text, u, words, i, quotes)
         if after is not None:
             return _make(named, cue, [after], quotes, n)
-    if inverted is not None:  # "“…,” said Valk."
-        source = np_after(text, words, i + 1, quotes)
+    after_cue = np_after(text, words, i + 1, quotes)
+    if inverted is not None and (after_cue is None or source_after(text, after_cue)):  # "“…,” said Valk."
+        source = after_cue
         tail_from = source[1] if source else cue.end
         ok, more = _tail(text, u, tail_from, quotes, inverted)
         if ok:

@@ -102,7 +102,9 @@ def appositive_name(text: str, words: list[Word], i: int, before: Span) -> Span 
 
 
 # cues of belief and knowledge that take a clause without "that": "I think they needed help"
-BELIEF_CUES = forms("think thinks thought believe believes believed know knows knew hope hopes hoped doubt doubts")
+BELIEF_CUES = forms(
+    "think thinks thought believe believes believed know knows knew hope hopes hoped doubt doubts"
+)
 # cues of intention that take an infinitive: "Clinton wants to bring back the 1990s"
 INTENT_CUES = forms(
     """want wants wanted plan plans planned hope hopes hoped intend intends intended vowed vows
@@ -123,3 +125,20 @@ def bare_start(words: list[Word], i: int) -> int | None:
     if cue in INTENT_CUES and nxt.low == "to" and words[i + 2].text[0].islower():
         return nxt.start
     return None
+
+
+# the lower-case words a source after its cue may open with ("said the senator", "said one aide");
+# any other ("said in an interview", "said Tuesday") is no source: the source is before the cue
+SOURCE_OPENERS = PRONOUNS | forms(
+    """the a an his her their its our my your this that these those one some many most several
+    both all each every another other former few two three four five no"""
+)
+
+
+def source_after(text: str, span: Span | None) -> Span | None:
+    """`span` (a source found after its cue) when it opens like a source: a name or one of
+    SOURCE_OPENERS."""
+    if span is None:
+        return None
+    first = text[span[0] : span[1]].split()[0]
+    return span if first[0].isupper() or first.lower() in SOURCE_OPENERS else None
