@@ -127,18 +127,18 @@ def bare_start(words: list[Word], i: int) -> int | None:
     return None
 
 
-# the lower-case words a source after its cue may open with ("said the senator", "said one aide");
-# any other ("said in an interview", "said Tuesday") is no source: the source is before the cue
-SOURCE_OPENERS = PRONOUNS | forms(
-    """the a an his her their its our my your this that these those one some many most several
-    both all each every another other former few two three four five no"""
+# words a source after its cue never opens with ("said in an interview", "said Tuesday", "told
+# reporters"): then the source is before the cue ("“…,” Smith said in an interview")
+NOT_SOURCE_OPENERS = forms(
+    """in on at of about during after before since from with to for by as than last this next
+    earlier later late early today yesterday tonight recently also again now then first however
+    still once reporters journalists monday tuesday wednesday thursday friday saturday sunday"""
 )
 
 
 def source_after(text: str, span: Span | None) -> Span | None:
-    """`span` (a source found after its cue) when it opens like a source: a name or one of
-    SOURCE_OPENERS."""
+    """`span` (a source found after its cue) unless it opens with one of NOT_SOURCE_OPENERS."""
     if span is None:
         return None
     first = text[span[0] : span[1]].split()[0]
-    return span if first[0].isupper() or first.lower() in SOURCE_OPENERS else None
+    return None if first.lower() in NOT_SOURCE_OPENERS else span
