@@ -190,10 +190,10 @@ def _tail(text: str, u: Unit, pos: int, quotes: list[Span], first: Span) -> tupl
         lead_end = going_on.start()
     lead_words = words_of(text, pos, lead_end)
     quoted = inside(first, quotes)
-    # "“…,” he said, noting that …": after a quotation, a "that" past the comma is the speaker's
-    comma = text.find(",", pos, lead_end)
-    before_comma = [w for w in lead_words if not quoted or comma < 0 or w.start < comma]
-    if any(w.low == "that" for w in before_comma):
+    # after a quotation only "said that …" opens content: "“…,” he said that night", "…, noting
+    # that …" are the speaker's
+    that = lead_words[:1] if quoted else lead_words
+    if any(w.low == "that" for w in that):
         return False, []
     if q is not None:
         if "," in lead or ":" in lead:
