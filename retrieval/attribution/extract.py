@@ -288,14 +288,16 @@ def _according(text: str, u: Unit, n: int, words: list[Word], i: int, quotes: li
 
 
 _SPEAKER_LABEL = re.compile(r"([A-Z][A-Z.'’ -]{1,40}[A-Z.]):\s")
+# "Donald Trump: “Appreciate the congrats …”": a name, a colon, a quotation
+_NAME_LABEL = re.compile(r"((?:[A-Z][\w.’'-]*\s){0,3}[A-Z][\w.’'-]*):\s*(?=[“\"])")
 _DASH_CREDIT = re.compile(r"\s*[―—–-]{1,2}\s*([A-Z][\w.’'-]*(?: [A-Z][\w.’'-]*){0,3})")
 
 
 def _labelled(text: str, u: Unit, n: int, quotes: list[Span]) -> list[Found]:
-    """A transcript line ("PENCE: Well, …") or a quotation credited after a dash
-    ("“…” ― Carla Sanchez")."""
-    label = _SPEAKER_LABEL.match(text, u.start, u.end)
-    if label:
+    """A transcript line ("PENCE: Well, …", "Donald Trump: “…”") or a quotation credited after
+    a dash ("“…” ― Carla Sanchez")."""
+    label = _SPEAKER_LABEL.match(text, u.start, u.end) or _NAME_LABEL.match(text, u.start, u.end)
+    if label and (label.re is _SPEAKER_LABEL or quote_at(label.end(), quotes)):
         content = trim(text, label.end(), u.end)
         if content is None:
             return []
