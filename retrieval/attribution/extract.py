@@ -32,6 +32,7 @@ from retrieval.attribution.lexicon import (
     OBJECT_WORDS,
 )
 from retrieval.attribution.phrases import Word, np_after, np_before, skip_between, words_of
+from retrieval.attribution.pruned import PRUNED_CUES
 from retrieval.attribution.quotes import Span, Unit, inside, quote_at, units
 from retrieval.attribution.shapes import (
     appositive_name,
@@ -43,6 +44,7 @@ from retrieval.attribution.shapes import (
     verb_after_quote,
 )
 
+PRUNED = PRUNED_CUES  # cue words mostly wrong on PolNeAR train (benchmarks/attribution_pruning.py)
 _DETERMINERS = frozenset(
     [
         *("the", "a", "an", "his", "her", "their", "its", "our", "my", "your", "this", "these"),
@@ -100,7 +102,7 @@ def is_cue(words: list[Word], i: int) -> bool:
     """A lower-case reporting verb, not a noun ("his remarks", "the United States"); or a verb of
     belief or intention before its clause or infinitive ("I think they …", "wants to …")."""
     w = words[i]
-    if (w.low not in ALL_CUES and bare_start(words, i) is None) or not w.text[0].islower():
+    if (w.low not in ALL_CUES and bare_start(words, i) is None) or not w.text[0].islower() or w.low in PRUNED:
         return False
     if i and (words[i - 1].low in _DETERMINERS or words[i - 1].low.endswith(("’s", "'s"))):
         return False

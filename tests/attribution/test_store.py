@@ -85,7 +85,6 @@ def test_an_articles_attributions_in_order_for_the_model_path(engine: Engine) ->
     found = index.in_articles("default", [harbour, "no-such-article"])
     assert list(found) == [harbour]
     assert [q.speaker for q in found[harbour]] == [
-        "The harbour board",
         "Miriam Osei",
         "Miriam Osei",
         "Tomas Ferrand",
