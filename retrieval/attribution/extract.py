@@ -144,7 +144,8 @@ def _at_cue(text: str, u: Unit, n: int, words: list[Word], i: int, quotes: list[
         if ok:
             return _make(source, cue, [inverted, *more], quotes, n)
     j = skip_between(words, i)
-    source = np_before(text, words, j, quotes)
+    # a participle's source is the clause's subject, not the noun before it ("called for X, saying")
+    source = None if cue.low.endswith("ing") else np_before(text, words, j, quotes)
     if source is not None:
         first = _content_before(text, u.start, source[0]) or _leading_quote(text, u, source, quotes)
         if first is not None and not clause_after(text, words, i, first, quotes):

@@ -60,12 +60,11 @@ def named_before(text: str, words: list[Word], i: int, before: Span, quotes: lis
 
 def coordinated_source(text: str, words: list[Word], i: int) -> Span | None:
     """ "Wilson praised Rubio and said …", "Christie bristled at it, saying …": a cue after
-    "and"/"but", or an "-ing" cue after a comma, with no source of its own has the sentence's
+    "and"/"but", or an "-ing" cue (a participle), with no source of its own has the sentence's
     subject, a name (or a pronoun) opening it."""
     if i < 2 or words[i].low not in CUES:
         return None
-    participle = words[i].low.endswith("ing") and text[words[i - 1].end : words[i].start].strip() == ","
-    if not (words[i - 1].low in ("and", "but") or participle):
+    if not (words[i - 1].low in ("and", "but") or words[i].low.endswith("ing")):
         return None
     k = 0
     if words[0].low in PRONOUNS:
