@@ -69,6 +69,8 @@ def coordinated_source(text: str, words: list[Word], i: int) -> Span | None:
     k = 0
     if words[0].low in PRONOUNS:
         k = 1
+    elif words[0].low in _APPOSITIVE_OPENERS or words[0].low in _NOT_NAMES:
+        return None  # "His chief aide …": no name to take
     else:
         while k < i - 1 and words[k].text[0].isupper() and (k == 0 or joined(text, words[k - 1], words[k])):
             k += 1
