@@ -104,7 +104,8 @@ def is_cue(words: list[Word], i: int) -> bool:
     w = words[i]
     if (w.low not in ALL_CUES and bare_start(words, i) is None) or not w.text[0].islower() or w.low in PRUNED:
         return False
-    if i and (words[i - 1].low in _DETERMINERS or words[i - 1].low.endswith(("’s", "'s"))):
+    close = i and w.start - words[i - 1].end <= 1  # "his remarks", not "as such,” said"
+    if close and (words[i - 1].low in _DETERMINERS or words[i - 1].low.endswith(("’s", "'s"))):
         return False
     return not (i + 1 < len(words) and words[i + 1].low == "by")  # "Writing by", "reported by"
 

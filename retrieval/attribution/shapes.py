@@ -18,7 +18,8 @@ _SHORT_SOURCE = 4
 def verb_after_quote(text: str, words: list[Word], i: int, quotes: list[Span]) -> bool:
     """ "“Go back,” Trump barked." / "“…!” one person tweeted.": any past or present-tense verb
     right after a quotation closed by a comma, "?" or "!" and a short source (a name, a pronoun,
-    "one person"), ending the sentence or followed by a comma."""
+    "one person"), ending the sentence or followed by a comma; or right after the quotation and
+    before a name ("“…!” beamed Donald Hartley")."""
     w = words[i]
     if not (w.text.isalpha() and w.text.islower() and w.low.endswith(("ed", "s")) and len(w.low) > 3):
         return False
@@ -27,7 +28,11 @@ def verb_after_quote(text: str, words: list[Word], i: int, quotes: list[Span]) -
     k = i - 1
     while k >= 0 and i - k <= _SHORT_SOURCE and not quote_at(words[k].start, quotes):
         k -= 1
-    if k < 0 or k == i - 1 or i - k > _SHORT_SOURCE:
+    if k == i - 1 and k >= 0:  # "“This is fantastic!” beamed Donald Hartley"
+        q = quote_at(words[k].start, quotes)
+        named = i + 1 < len(words) and words[i + 1].text[0].isupper()
+        return q is not None and bool(_CLOSED.search(text[q[0] : q[1]])) and named and w.start >= q[1]
+    if k < 0 or i - k > _SHORT_SOURCE:
         return False
     q = quote_at(words[k].start, quotes)
     if q is None or not _CLOSED.search(text[q[0] : q[1]]) or words[k + 1].start < q[1]:
