@@ -90,7 +90,10 @@ def _in_unit(text: str, u: Unit, n: int, quotes: list[Span], before: list[Found]
         elif is_cue(words, i) or verb_after_quote(text, words, i, quotes):
             found = _at_cue(text, u, n, words, i, quotes)
             if found and found.source is None:
-                found = _continuing(found, w, out or before[-1:], n) or _coordinated(text, words, i, found)
+                joined_on = i > 0 and words[i - 1].low in ("and", "but")
+                found = _continuing(found, w, out or before[-1:], n, joined_on) or _coordinated(
+                    text, words, i, found
+                )
         else:
             continue
         if found:
@@ -110,9 +113,12 @@ def is_cue(words: list[Word], i: int) -> bool:
     return not (i + 1 < len(words) and words[i + 1].low == "by")  # "Writing by", "reported by"
 
 
-def _continuing(found: Found, cue: Word, earlier: list[Found], n: int) -> Found | None:
-    """ "…, adding that …": the source of the sentence's previous attribution."""
-    if not earlier or not cue.low.endswith("ing") or earlier[-1].unit != n:
+def _continuing(
+    found: Found, cue: Word, earlier: list[Found], n: int, joined_on: bool = False
+) -> Found | None:
+    """ "…, adding that …", "Carson admitted …, but said …": the source of the sentence's previous
+    attribution."""
+    if not earlier or not (cue.low.endswith("ing") or joined_on) or earlier[-1].unit != n:
         return None
     return Found(earlier[-1].source, found.cue, found.content, found.direct, n)
 
