@@ -5,12 +5,12 @@ Each passage is written as
     <passage n="1">
     Title: … | Source: … | Date: 2022-01-05
     …article text…
-    Who says what in this passage:                    (when it carries attributions)
-    - Speaker: Anders Valk | said (reported speech) | the exercises were “not something …
+    Who says what in this passage:          (attributions whose own words do not name the speaker)
+    - Speaker: Conrad Vell | said (direct quote) | “What we want is for them to come …
     </passage>
 
-(passages carrying attributions are preceded by `prompts/speakers.txt`, which says how to read
-these labels), and a speaker's statement given as a passage of its own (`Passage.kind == "statement"`,
+(when any passage carries labels, `prompts/speakers.txt`, which says how to read them, comes
+before the passages), and a speaker's statement given as a passage of its own (`Passage.kind == "statement"`,
 `retrieval/answer/statements.py`) as
 
     <passage n="2">
@@ -59,10 +59,27 @@ def format_passage(n: int, passage: Passage, text: str | None = None) -> str:
     if passage.kind == "statement" and passage.statements:
         header = f"{label(passage.statements[0], HEADER_WORDS)} | Source: {source}, {date} | Title: {title}"
     body = (passage.text if text is None else text).strip()
-    if passage.kind != "statement" and passage.statements:
-        lines = [f"- {label(s, SAID_WORDS)}" for s in passage.statements[:MAX_SAID]]
+    unnamed = [s for s in passage.statements or () if passage.kind != "statement" and _unnamed(passage, s)]
+    if unnamed:
+        lines = [f"- {label(s, SAID_WORDS)}" for s in unnamed[:MAX_SAID]]
         body += "\nWho says what in this passage:\n" + "\n".join(lines)
     return f'<passage n="{n}">\n{defang(header)}\n{defang(body)}\n</passage>'
+
+
+def _labelled(passage: Passage) -> bool:
+    """Does the passage carry speaker labels (see `format_passage`)?"""
+    if passage.kind == "statement":
+        return bool(passage.statements)
+    return any(_unnamed(passage, s) for s in passage.statements or ())
+
+
+def _unnamed(passage: Passage, statement: Statement) -> bool:
+    """Does the statement's own text not name its speaker ("…,” he said", "the general said")?
+    Those are the ones a model needs told; "Valk said …" speaks for itself."""
+    if not statement.speaker:
+        return False
+    a, b = max(statement.start, passage.start) - passage.start, statement.end - passage.start
+    return statement.speaker.split()[-1].lower() not in passage.text[a:b].lower()
 
 
 def label(statement: Statement, words: int | None = None) -> str:
@@ -104,7 +121,7 @@ def pack(
     blocks: list[str] = []
     packed = Packed(text="")
     used = 0
-    if any(p.statements for p in passages):  # how to read the speaker labels, before the passages
+    if any(_labelled(p) for p in passages):  # how to read the speaker labels, before the passages
         blocks.append(prompts.render("speakers").strip())
         used += count_tokens(encoding, blocks[0]) + 1
     for i, passage in enumerate(passages):

@@ -87,8 +87,8 @@ async def ask(engine: Engine, settings: Settings, server: FakeOpenAI, question: 
 
 SPOTS = {
     "ready": ("Speaker: Anders Valk | said (reported speech) | the Arvenian military",),
-    "brenn": ("Speaker: Oskar Brenn | told (reported speech) | Tarva believed talks",),
-    "ruth": ("Speaker: Ruth Dace | said (reported speech) | the channel was the town’s lifeline",),
+    "brenn": ("told Valk that Tarva believed talks were the only effective way",),  # a chunk
+    "ruth": ("Speaker: Ruth Dace |", "Councillor Ruth Dace said the channel was the town’s lifeline"),
 }
 
 
@@ -108,14 +108,15 @@ async def test_the_model_receives_the_speakers_statements_as_labelled_passages(
         "Source: harbourgazette.example, 2026-11-20 | Title: Harbour board delays Port Aldery dredging "
         "as costs rise\n“The board is right to wait for the money,” Jonah Dace said."
     )
-    # the retrieved chunks follow, each listing who says what in it ("he" resolved in the article)
+    # the retrieved chunks follow, each listing who says what in it where its own words do not
+    # name the speaker ("He added …", "the admiral said": resolved by the index)
     chunk = first(passages, "Who says what in this passage:", "Speaker: Tomas Ferrand")
-    assert (
-        "- Speaker: Tomas Ferrand | added (reported speech) | the coastguard had already moved two"
-        in (passages[chunk])
-    )
-    ruth = "- Speaker: Ruth Dace | said (reported speech) | the channel was the town’s lifeline"
-    assert ruth in passages[chunk]
+    listed = passages[chunk].split("Who says what in this passage:\n")[1].splitlines()
+    assert listed == [
+        "- Speaker: Tomas Ferrand | said (direct quote) | “Every month we wait, the silt gets deeper,”",
+        "- Speaker: Tomas Ferrand | added (reported speech) | the coastguard had already moved two "
+        "patrol boats to Halvik",
+    ]  # "Councillor Ruth Dace said …", "Ferrand told reporters" name their speaker: not listed
     # cited like any passage: the quote is the article's sentence at its offsets
     assert answer.mode == "llm" and answer.text == said
     [citation] = answer.citations
