@@ -13,12 +13,16 @@ from typing import Any
 import pytest
 
 import prompts
+from retrieval.answer.search import SearchFilters
+from retrieval.answer.statements import model_passages
 from retrieval.answering import Answering
 from retrieval.engine import Engine
 from retrieval.generate.chat import build_client
-from retrieval.generate.citations import check
+from retrieval.generate.citations import Checked, Decision, check
 from retrieval.generate.llm import LLMAnswerer
 from retrieval.generate.speakers import SpeakerCheck, claims, same_speaker
+from retrieval.generate.support import Judge
+from retrieval.generate.verify import claims_of
 from retrieval.results import Answer
 from retrieval.settings import Settings
 from tests.conftest import SAMPLE_ARTICLE, TEST_DATA
@@ -162,3 +166,22 @@ async def test_two_people_with_one_surname_only_the_speaker_keeps_the_words(
     assert int(ruth) in refused
     assert all("Ruth Dace" in passages[str(n)] for n in refused)
     assert SpeakerCheck(numbered).refused(f"Dace {LIFELINE}.") == []  # either Dace: not refused
+
+
+def test_model_verification_is_never_offered_a_passage_where_someone_else_says_it(engine: Engine) -> None:
+    engine.ingest_paths([SAMPLE_ARTICLE])
+    question = "What did Valk say about the drills?"
+    extractive = engine.ask(question)
+    assert engine.attributed is not None
+    found = model_passages(engine.attributed, question, "default", extractive.passages, SearchFilters())
+    numbered = dict(enumerate(found, 1))
+    [ready] = [n for n, p in numbered.items() if p.kind == "statement" and "remain ready" in p.text]
+    brenn = {n for n, p in numbered.items() if "told Valk that Tarva believed" in p.text}
+    claim = Decision(BRENNS, True, [ready], 0, f"{BRENNS} [{ready}].")
+    checked = Checked(text=claim.shown, decisions=[claim])
+    bare = {n: replace(p, statements=None) for n, p in numbered.items()}
+    # without the index the best other passage offered to the verifier is Brenn's; with it, none of his
+    [offered] = claims_of(checked, bare, Judge())
+    assert set(offered.evidence) - {ready} <= brenn and set(offered.evidence) - {ready}
+    [offered] = claims_of(checked, numbered, Judge())
+    assert not set(offered.evidence) & brenn
