@@ -153,6 +153,8 @@ def _at_cue(text: str, u: Unit, n: int, words: list[Word], i: int, quotes: list[
     j = skip_between(words, i)
     # a participle's source is the clause's subject, not the noun before it ("called for X, saying")
     source = None if cue.low.endswith("ing") else np_before(text, words, j, quotes)
+    if source is not None and text[source[0] : source[1]].lower() in ("who", "which") and cue.low == "asked":
+        return None  # "A board official, who asked not to be named, said …"
     if source is not None:
         first = _content_before(text, u.start, source[0]) or _leading_quote(text, u, source, quotes)
         if first is not None and not clause_after(text, words, i, first, quotes):

@@ -65,9 +65,12 @@ def _adverb(w: Word) -> bool:
 
 
 def np_before(text: str, words: list[Word], j: int, quotes: list[Span]) -> Span | None:
-    """The source noun phrase ending with words[j] (scanning back), or None."""
+    """The source noun phrase ending with words[j] (scanning back), or None. A relative pronoun
+    right before the cue is the source as PolNeAR marks it ("Sanders, who said …")."""
     if j < 0:
         return None
+    if words[j].low in ("who", "which"):
+        return (words[j].start, words[j].end)
     k = j
     while k >= 0 and j - k < MAX_SOURCE_WORDS:
         w = words[k]
