@@ -288,15 +288,15 @@ def _according(text: str, u: Unit, n: int, words: list[Word], i: int, quotes: li
     if source is None:
         return None
     before = _content_before(text, u.start, words[i].start)
-    if before is not None:
-        content: Span | None = before
-    else:
-        rest = text.find(",", source[1], u.end)
-        content = trim(text, rest + 1, u.end) if rest >= 0 else None
-    if content is None or len(words_of(text, *content)) < _MIN_CONTENT_WORDS:
+    rest = text.find(",", source[1], u.end)
+    after = trim(text, rest + 1, u.end) if rest >= 0 else None
+    if before is not None and (after is None or text[source[1] : rest].strip()):
+        after = None  # "…, according to X." (a comma right after X: "X, according to Y, goes on …")
+    parts = [p for p in (before, after) if p is not None]
+    if not parts or sum(len(words_of(text, *p)) for p in parts) < _MIN_CONTENT_WORDS:
         return None
     cue = Word(words[i].start, words[i + 1].end, "according to")
-    return _make(source, cue, [content], quotes, n)
+    return _make(source, cue, parts, quotes, n)
 
 
 _SPEAKER_LABEL = re.compile(r"([A-Z][A-Z.'’ -]{1,40}[A-Z.]):\s")
