@@ -210,7 +210,8 @@ def _tail(text: str, u: Unit, pos: int, quotes: list[Span], first: Span) -> tupl
     if q is not None:
         if "," in lead or ":" in lead:
             return True, [s for s in [trim(text, q[0], u.end)] if s]
-        return False, []
+        # '“…,” Trump told NBC’s “Today” on Monday': a quoted title after the person told
+        return quoted and bool(lead_words), []
     if len(lead_words) > 15 and not quoted:
         return False, []  # a quotation before the cue: whatever follows is about its speaker
     if _resumes(rest, first, lead_words, quotes):
