@@ -15,9 +15,11 @@ from collections.abc import Sequence
 from datetime import date
 from functools import partial
 
-from retrieval.engine import DEFAULT_NAMESPACE, Engine
+from retrieval.answer.search import SearchFilters
+from retrieval.answer.statements import model_passages
+from retrieval.engine import DEFAULT_NAMESPACE, Engine, source_host
 from retrieval.generate.llm import AnswerStream, LLMAnswerer, Turn
-from retrieval.results import Answer
+from retrieval.results import Answer, Passage
 
 
 class Answering:
@@ -42,7 +44,13 @@ class Answering:
         extractive = await asyncio.to_thread(
             partial(self.engine.ask, asked, namespace, k=k, since=since, source=source, as_of=as_of)
         )
-        return self.write_answer(asked, extractive, history, live)
+        passages: list[Passage] = extractive.passages
+        attributed = self.engine.attributed
+        if self.llm is not None and passages and attributed is not None:
+            filters = SearchFilters(since, as_of, source_host(source) if source else None)
+            given = partial(model_passages, attributed, asked, namespace, passages, filters)
+            passages = await asyncio.to_thread(given)
+        return self.write_answer(asked, extractive, history, live, passages)
 
     def write_answer(
         self,
@@ -50,12 +58,16 @@ class Answering:
         extractive: Answer,
         history: Sequence[Turn] | None = None,
         live: bool = True,
+        passages: Sequence[Passage] | None = None,
     ) -> AnswerStream:
-        """The model writes from the extractive answer's passages when there are any; the model is
-        asked even when no quote fitted (it may still find the answer; its reply is checked)."""
+        """The model writes from `passages` (the extractive answer's when not given) when there
+        are any; the model is asked even when no quote fitted (it may still find the answer; its
+        reply is checked). With an attribution index, `ask` gives it the passages with who says
+        what in each, and a speaker's statements first (`retrieval/answer/statements.py`)."""
         if self.llm is None or not extractive.passages:
             return AnswerStream.finished(extractive)
-        return self.llm.stream(question, extractive.passages, extractive, history, live=live)
+        given = extractive.passages if passages is None else passages
+        return self.llm.stream(question, given, extractive, history, live=live)
 
     async def summarize(
         self,

@@ -9,9 +9,23 @@ from typing import Any
 from retrieval.text.fragments import url_at_quote
 
 
+@dataclass(frozen=True)
+class Statement:
+    """Who said what, from the attribution index: one attribution inside a passage."""
+
+    speaker: str  # resolved in the article: "Anders Valk"; organisations and anonymous sources as written
+    cue: str  # "said", "told", "according to"
+    direct: bool  # a direct quote (else reported speech)
+    content: str  # the words attributed, parts joined by " … "
+    start: int  # its extent (source, cue and content) in the article text
+    end: int
+
+
 @dataclass
 class Passage:
-    """One retrieved chunk, with the article metadata a citation needs."""
+    """One retrieved chunk, with the article metadata a citation needs; or, when `kind` is
+    "statement", one attribution given to a model as its own passage (`text` is then the
+    article's sentence(s) holding it, `statements` that one attribution)."""
 
     chunk_id: str
     article_id: str
@@ -26,6 +40,8 @@ class Passage:
     score: float = 0.0  # fused rank score, higher is better
     dense: float = 0.0  # cosine similarity to the query (0 when not a dense hit)
     lexical: float = 0.0  # BM25 score (0 when not a lexical hit)
+    kind: str = "chunk"  # "chunk" | "statement"
+    statements: tuple[Statement, ...] | None = None  # who speaks in it (None: not looked up)
 
 
 @dataclass

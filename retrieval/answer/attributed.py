@@ -53,7 +53,9 @@ def speaker_question(question: str) -> SpeakerQuestion | None:
 
 
 @dataclass
-class _Statement:
+class Statement:
+    """One of the speaker's attributions as an answer shows it."""
+
     quote: Quote
     sentence: Sentence  # what is shown: article offsets and the exact text
     score: float
@@ -92,6 +94,22 @@ class AttributedAnswerer:
     ) -> Answer | None:
         """The answer from the speaker's attributions, or None (not a speaker question, nobody of
         that name in the index, or nothing of theirs about the topic)."""
+        spoken = self.spoken(question, namespace, passages, filters)
+        if spoken is None:
+            return None
+        asked, statements = spoken
+        return self._write(asked, statements, passages, namespace)
+
+    def spoken(
+        self,
+        question: str,
+        namespace: str,
+        passages: list[Passage],
+        filters: SearchFilters,
+        limit: int | None = None,
+    ) -> tuple[SpeakerQuestion, list[Statement]] | None:
+        """The speaker asked about and their best `limit` statements (the answer's
+        `max_quotes` when not given), best first; None as for `answer`."""
         asked = speaker_question(question)
         if asked is None:
             return None
@@ -111,10 +129,8 @@ class AttributedAnswerer:
             if q.article_id not in texts:
                 row = self.catalog.article(namespace, q.article_id)
                 texts[q.article_id] = str(row["text"]) if row else ""
-        statements = self._rank(asked, found, passages, texts, namespace)
-        if not statements:
-            return None
-        return self._write(asked, statements, passages, namespace)
+        statements = self._rank(asked, found, passages, texts, namespace, limit or self.max_quotes)
+        return (asked, statements) if statements else None
 
     def _shortlist(self, asked: SpeakerQuestion, found: list[Quote], passages: list[Passage]) -> list[Quote]:
         """The statements worth reading in their articles: all of those in the articles the
@@ -152,7 +168,8 @@ class AttributedAnswerer:
         passages: list[Passage],
         texts: dict[str, str],
         namespace: str,
-    ) -> list[_Statement]:
+        limit: int,
+    ) -> list[Statement]:
         weights = self._weights(asked)
         total = sum(weights.values())
         article_rank: dict[str, int] = {}
@@ -160,7 +177,7 @@ class AttributedAnswerer:
             article_rank.setdefault(p.article_id, i)
         days = [d for q in found if (d := parse_date(q.published))]
         newest = max(days, default=None)
-        scored: list[_Statement] = []
+        scored: list[Statement] = []
         others: dict[str, list[tuple[str, int, int]]] = {}
         for q in found:
             text = texts.get(q.article_id, "")
@@ -179,11 +196,11 @@ class AttributedAnswerer:
             day = parse_date(q.published)
             if newest and day:
                 score += self.recency_weight / (1 + (newest - day).days / 30)
-            scored.append(_Statement(q, sentence, score))
+            scored.append(Statement(q, sentence, score))
         scored.sort(key=lambda s: -s.score)
-        chosen: list[_Statement] = []
+        chosen: list[Statement] = []
         for s in scored:
-            if len(chosen) >= self.max_quotes:
+            if len(chosen) >= limit:
                 break
             same = [c for c in chosen if _overlap(c, s)]
             if not same:
@@ -200,14 +217,14 @@ class AttributedAnswerer:
         return chosen
 
     def _write(
-        self, asked: SpeakerQuestion, statements: list[_Statement], passages: list[Passage], namespace: str
+        self, asked: SpeakerQuestion, statements: list[Statement], passages: list[Passage], namespace: str
     ) -> Answer:
         shown = list(passages)
         picked: list[Scored] = []
         for s in statements:
-            at = _passage_for(shown, s)
+            at = passage_for(shown, s)
             if at is None:
-                at = self._add_passage(shown, s, namespace)
+                at = self.add_passage(shown, s, namespace)
             picked.append(Scored(at, s.sentence, s.score))
         people = sorted({s.quote.speaker for s in statements})
         labels = [_label(s, len(people) > 1) for s in statements]
@@ -219,7 +236,7 @@ class AttributedAnswerer:
             )
         return answer
 
-    def _add_passage(self, shown: list[Passage], s: _Statement, namespace: str) -> int:
+    def add_passage(self, shown: list[Passage], s: Statement, namespace: str) -> int:
         """The stored chunk holding the statement (most of it, when it spans two)."""
         row = self.catalog.article(namespace, s.quote.article_id)
         chunks = self.catalog.article_chunks(namespace, s.quote.article_id)
@@ -229,19 +246,19 @@ class AttributedAnswerer:
         return len(shown) - 1
 
 
-def _overlap(a: _Statement, b: _Statement) -> bool:
+def _overlap(a: Statement, b: Statement) -> bool:
     same = a.quote.article_id == b.quote.article_id and a.quote.speaker == b.quote.speaker
     return same and a.sentence.start < b.sentence.end and b.sentence.start < a.sentence.end
 
 
-def _passage_for(passages: list[Passage], s: _Statement) -> int | None:
+def passage_for(passages: list[Passage], s: Statement) -> int | None:
     for i, p in enumerate(passages):
         if p.article_id == s.quote.article_id and p.start <= s.sentence.start and s.sentence.end <= p.end:
             return i
     return None
 
 
-def _label(s: _Statement, ambiguous: bool) -> str:
+def _label(s: Statement, ambiguous: bool) -> str:
     """'Anders Valk: ' before a line that does not name its speaker ('…,” he said'), and before
     every line when the name asked for fits several people."""
     surname = s.quote.speaker.split()[-1] if s.quote.speaker.split() else ""

@@ -32,8 +32,19 @@ from retrieval.attribution.lexicon import (
     OBJECT_WORDS,
 )
 from retrieval.attribution.phrases import Word, np_after, np_before, skip_between, words_of
+from retrieval.attribution.pruned import PRUNED_CUES
 from retrieval.attribution.quotes import Span, Unit, inside, quote_at, units
+from retrieval.attribution.shapes import (
+    appositive_name,
+    bare_start,
+    clause_after,
+    coordinated_source,
+    named_before,
+    source_after,
+    verb_after_quote,
+)
 
+PRUNED = PRUNED_CUES  # cue words mostly wrong on PolNeAR train (benchmarks/attribution_pruning.py)
 _DETERMINERS = frozenset(
     [
         *("the", "a", "an", "his", "her", "their", "its", "our", "my", "your", "this", "these"),
@@ -76,10 +87,13 @@ def _in_unit(text: str, u: Unit, n: int, quotes: list[Span], before: list[Found]
             continue
         if w.low == "according" and i + 1 < len(words) and words[i + 1].low == "to":
             found = _according(text, u, n, words, i, quotes)
-        elif is_cue(words, i):
+        elif is_cue(words, i) or verb_after_quote(text, words, i, quotes):
             found = _at_cue(text, u, n, words, i, quotes)
             if found and found.source is None:
-                found = _continuing(found, w, out or before[-1:], n)
+                joined_on = i > 0 and words[i - 1].low in ("and", "but")
+                found = _continuing(found, w, out or before[-1:], n, joined_on) or _coordinated(
+                    text, words, i, found
+                )
         else:
             continue
         if found:
@@ -88,20 +102,30 @@ def _in_unit(text: str, u: Unit, n: int, quotes: list[Span], before: list[Found]
 
 
 def is_cue(words: list[Word], i: int) -> bool:
-    """A lower-case reporting verb, not a noun ("his remarks", "the United States")."""
+    """A lower-case reporting verb, not a noun ("his remarks", "the United States"); or a verb of
+    belief or intention before its clause or infinitive ("I think they …", "wants to …")."""
     w = words[i]
-    if w.low not in ALL_CUES or not w.text[0].islower():
+    if (w.low not in ALL_CUES and bare_start(words, i) is None) or not w.text[0].islower() or w.low in PRUNED:
         return False
-    if i and (words[i - 1].low in _DETERMINERS or words[i - 1].low.endswith(("’s", "'s"))):
+    close = i and w.start - words[i - 1].end <= 1  # "his remarks", not "as such,” said"
+    if close and (words[i - 1].low in _DETERMINERS or words[i - 1].low.endswith(("’s", "'s"))):
         return False
     return not (i + 1 < len(words) and words[i + 1].low == "by")  # "Writing by", "reported by"
 
 
-def _continuing(found: Found, cue: Word, earlier: list[Found], n: int) -> Found | None:
-    """ "…, adding that …": the source of the sentence's previous attribution."""
-    if not earlier or not cue.low.endswith("ing") or earlier[-1].unit != n:
+def _continuing(
+    found: Found, cue: Word, earlier: list[Found], n: int, joined_on: bool = False
+) -> Found | None:
+    """ "…, adding that …", "Carson admitted …, but said …": the source of the sentence's previous
+    attribution."""
+    if not earlier or not (cue.low.endswith("ing") or joined_on) or earlier[-1].unit != n:
         return None
     return Found(earlier[-1].source, found.cue, found.content, found.direct, n)
+
+
+def _coordinated(text: str, words: list[Word], i: int, found: Found) -> Found | None:
+    source = coordinated_source(text, words, i)
+    return Found(source, found.cue, found.content, found.direct, found.unit) if source else None
 
 
 def _make(source: Span | None, cue: Word, parts: list[Span], quotes: list[Span], n: int) -> Found:
@@ -112,17 +136,28 @@ def _make(source: Span | None, cue: Word, parts: list[Span], quotes: list[Span],
 def _at_cue(text: str, u: Unit, n: int, words: list[Word], i: int, quotes: list[Span]) -> Found | None:
     cue = words[i]
     inverted = _content_before(text, u.start, cue.start)
-    if inverted is not None:  # "“…,” said Valk."
-        source = np_after(text, words, i + 1, quotes)
+    if inverted is not None and named_before(text, words, i, inverted, quotes):
+        inverted = None  # "Nicole Hargrove, a 14-year Carrier worker, said …": a source, not content
+    named = appositive_name(text, words, i, inverted) if inverted and not inside(inverted, quotes) else None
+    if named is not None:
+        after = _content_after(text, u, words, i, quotes)
+        if after is not None:
+            return _make(named, cue, [after], quotes, n)
+    after_cue = np_after(text, words, i + 1, quotes)
+    if inverted is not None and (after_cue is None or source_after(text, after_cue)):  # "“…,” said Valk."
+        source = after_cue
         tail_from = source[1] if source else cue.end
         ok, more = _tail(text, u, tail_from, quotes, inverted)
         if ok:
             return _make(source, cue, [inverted, *more], quotes, n)
     j = skip_between(words, i)
-    source = np_before(text, words, j, quotes)
+    # a participle's source is the clause's subject, not the noun before it ("called for X, saying")
+    source = None if cue.low.endswith("ing") else np_before(text, words, j, quotes)
+    if source is not None and text[source[0] : source[1]].lower() in ("who", "which") and cue.low == "asked":
+        return None  # "A board official, who asked not to be named, said …"
     if source is not None:
         first = _content_before(text, u.start, source[0]) or _leading_quote(text, u, source, quotes)
-        if first is not None:
+        if first is not None and not clause_after(text, words, i, first, quotes):
             ok, more = _tail(text, u, cue.end, quotes, first)
             if ok:
                 return _make(source, cue, [first, *more], quotes, n)
@@ -160,15 +195,25 @@ def _tail(text: str, u: Unit, pos: int, quotes: list[Span], first: Span) -> tupl
     rest = text[pos : u.end]
     q = next((q for q in quotes if pos <= q[0] < u.end), None)
     lead = text[pos : q[0]] if q else rest
-    lead_words = words_of(text, pos, q[0] if q else u.end)
-    if any(w.low == "that" for w in lead_words):
+    lead_end = q[0] if q else u.end
+    # "…, a Chinese official said, adding that …": what the "-ing" cue says is its own attribution
+    going_on = CONTINUING.search(text, pos, lead_end)
+    if going_on and not q:
+        lead_end = going_on.start()
+    lead_words = words_of(text, pos, lead_end)
+    quoted = inside(first, quotes)
+    # after a quotation only "said that …" opens content: "“…,” he said that night", "…, noting
+    # that …" are the speaker's
+    that = lead_words[:1] if quoted else lead_words
+    if any(w.low == "that" for w in that):
         return False, []
     if q is not None:
         if "," in lead or ":" in lead:
             return True, [s for s in [trim(text, q[0], u.end)] if s]
-        return False, []
-    if len(lead_words) > 15:
-        return False, []
+        # '“…,” Trump told NBC’s “Today” on Monday': a quoted title after the person told
+        return quoted and bool(lead_words), []
+    if len(lead_words) > 15 and not quoted:
+        return False, []  # a quotation before the cue: whatever follows is about its speaker
     if _resumes(rest, first, lead_words, quotes):
         resumed = trim(text, lead_words[0].start, u.end)
         return True, [resumed] if resumed else []
@@ -190,6 +235,8 @@ def _resumes(rest: str, first: Span, lead: list[Word], quotes: list[Span]) -> bo
 def _content_after(text: str, u: Unit, words: list[Word], i: int, quotes: list[Span]) -> Span | None:
     cue = words[i]
     start = _marked_start(text, u, words, i, quotes)
+    if start is None:
+        start = bare_start(words, i)
     if start is None:
         if cue.low in CLAUSE_CUES:
             return None
@@ -242,26 +289,28 @@ def _according(text: str, u: Unit, n: int, words: list[Word], i: int, quotes: li
     if source is None:
         return None
     before = _content_before(text, u.start, words[i].start)
-    if before is not None:
-        content: Span | None = before
-    else:
-        rest = text.find(",", source[1], u.end)
-        content = trim(text, rest + 1, u.end) if rest >= 0 else None
-    if content is None or len(words_of(text, *content)) < _MIN_CONTENT_WORDS:
+    rest = text.find(",", source[1], u.end)
+    after = trim(text, rest + 1, u.end) if rest >= 0 else None
+    if before is not None and (after is None or text[source[1] : rest].strip()):
+        after = None  # "…, according to X." (a comma right after X: "X, according to Y, goes on …")
+    parts = [p for p in (before, after) if p is not None]
+    if not parts or sum(len(words_of(text, *p)) for p in parts) < _MIN_CONTENT_WORDS:
         return None
     cue = Word(words[i].start, words[i + 1].end, "according to")
-    return _make(source, cue, [content], quotes, n)
+    return _make(source, cue, parts, quotes, n)
 
 
 _SPEAKER_LABEL = re.compile(r"([A-Z][A-Z.'’ -]{1,40}[A-Z.]):\s")
+# "Donald Trump: “Appreciate the congrats …”": a name, a colon, a quotation
+_NAME_LABEL = re.compile(r"((?:[A-Z][\w.’'-]*\s){0,3}[A-Z][\w.’'-]*):\s*(?=[“\"])")
 _DASH_CREDIT = re.compile(r"\s*[―—–-]{1,2}\s*([A-Z][\w.’'-]*(?: [A-Z][\w.’'-]*){0,3})")
 
 
 def _labelled(text: str, u: Unit, n: int, quotes: list[Span]) -> list[Found]:
-    """A transcript line ("PENCE: Well, …") or a quotation credited after a dash
-    ("“…” ― Carla Sanchez")."""
-    label = _SPEAKER_LABEL.match(text, u.start, u.end)
-    if label:
+    """A transcript line ("PENCE: Well, …", "Donald Trump: “…”") or a quotation credited after
+    a dash ("“…” ― Carla Sanchez")."""
+    label = _SPEAKER_LABEL.match(text, u.start, u.end) or _NAME_LABEL.match(text, u.start, u.end)
+    if label and (label.re is _SPEAKER_LABEL or quote_at(label.end(), quotes)):
         content = trim(text, label.end(), u.end)
         if content is None:
             return []

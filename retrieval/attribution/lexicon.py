@@ -44,6 +44,8 @@ CLAUSE_CUES = forms(
     knows knew know learned understands recognized recognizes argue insist warn claim note admit
     accused accuses criticized criticizes praised praises blasted blasts slammed slams
     questioned questions"""
+) - forms(  # on PolNeAR train these take a noun phrase as content as often: "accused X of …"
+    "accused accuses praised praises showed shows blasted blasts slammed slams questioned"
 )
 # verbs whose object (the person told) stands between the cue and the content
 OBJECT_CUES = forms("told tells telling tell asked asks warned warns urged urges assured reminded")

@@ -54,15 +54,23 @@ def joined(text: str, left: Word, right: Word) -> bool:
 def skip_between(words: list[Word], i: int) -> int:
     """Index of the last word before words[i] that is not an auxiliary or adverb."""
     j = i - 1
-    while j >= 0 and (words[j].low in BETWEEN or words[j].low.endswith("ly")) and i - j <= 3:
+    while j >= 0 and i - j <= 3 and (words[j].low in BETWEEN or _adverb(words[j])):
         j -= 1
     return j
 
 
+def _adverb(w: Word) -> bool:
+    """ "repeatedly", not "Kelly" or "Jolly"."""
+    return w.low.endswith("ly") and w.text[0].islower()
+
+
 def np_before(text: str, words: list[Word], j: int, quotes: list[Span]) -> Span | None:
-    """The source noun phrase ending with words[j] (scanning back), or None."""
+    """The source noun phrase ending with words[j] (scanning back), or None. A relative pronoun
+    right before the cue is the source as PolNeAR marks it ("Sanders, who said …")."""
     if j < 0:
         return None
+    if words[j].low in ("who", "which"):
+        return (words[j].start, words[j].end)
     k = j
     while k >= 0 and j - k < MAX_SOURCE_WORDS:
         w = words[k]

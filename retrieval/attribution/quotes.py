@@ -7,7 +7,9 @@ Single quotes are left alone: inside a quotation they quote someone else, and el
 are apostrophes more often than not.
 
 A unit is a sentence, or several sentences of one paragraph that a quotation holds together
-("“We will go. We will win,” he said." is one unit).
+("“We will go. We will win,” he said." is one unit), or that a lower-case start continues
+("“Will we go?” she asked." is one unit, not two), or a short sentence after a quoted question
+("“Will we go?” Valk asked.").
 """
 
 from __future__ import annotations
@@ -66,13 +68,29 @@ def units(text: str) -> tuple[list[Unit], list[Span]]:
         quotes.extend(spans)
         current: list[int] | None = None
         for s in split_sentences(text, a, b):
-            if current is not None and not any(q0 < s.start < q1 for q0, q1 in spans):
+            held = (
+                any(q0 < s.start < q1 for q0, q1 in spans)
+                or text[s.start].islower()
+                or (current is not None and _asked(text, current[1], s.end))
+            )
+            if current is not None and not held:  # "…?” she said." goes on in lower case
                 out.append(Unit(current[0], current[1], i))
                 current = None
             current = [s.start, s.end] if current is None else [current[0], s.end]
         if current is not None:
             out.append(Unit(current[0], current[1], i))
     return out, quotes
+
+
+_QUESTION_QUOTE = re.compile(r"[?!][”\"]\s*$")
+_SHORT = 10
+
+
+def _asked(text: str, end: int, next_end: int) -> bool:
+    """ "“Didn't we?” Clinton writes to Sullivan.": a sentence ending in a quoted question or
+    exclamation, then a short one (its speaker and cue)."""
+    asked = _QUESTION_QUOTE.search(text, max(0, end - 3), end)
+    return bool(asked) and len(text[end:next_end].split()) <= _SHORT
 
 
 def inside(span: Span, quotes: list[Span]) -> bool:

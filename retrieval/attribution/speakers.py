@@ -133,12 +133,27 @@ def _full_name(surname: str, at: int, names: list[_Name]) -> str | None:
     return " ".join(pick.words) if pick else None
 
 
+def _antecedent(text: str, at: int, names: list[_Name], written: str) -> tuple[str, bool]:
+    """The speaker a relative pronoun at `at` stands for: the name run ending just before it
+    ("Mr. Sanders, who"), as the fullest name the article gives; else the pronoun as written."""
+    runs = _runs(text, max(0, at - 60), at)
+    if runs and not text[runs[-1][0] + len(" ".join(runs[-1][1])) : at].strip(" ,"):
+        _titles, rest = split_title(runs[-1][1])
+        if _is_person(rest):
+            full = _full_name(rest[-1], at, names) if len(rest) == 1 else " ".join(rest)
+            if full:
+                return full, True
+    return written, False
+
+
 def _resolve(text: str, f: Found, names: list[_Name], earlier: list[Attribution]) -> tuple[str, bool]:
     if f.source is None:
         return "", False
     written = text[f.source[0] : f.source[1]]
     words = written.split()
     low = [_clean(w) for w in words]
+    if low[0] in ("who", "which") and len(words) == 1:  # "Mr. Sanders, who said …": the name before
+        return _antecedent(text, f.source[0], names, written)
     if low[0] in PERSON_PRONOUNS and len(words) == 1:
         prior = next((a for a in reversed(earlier) if a.person), None)
         return (prior.speaker, True) if prior else (written, False)

@@ -146,6 +146,24 @@ class AttributionStore:
         ).fetchall()
         return [(str(r["speaker"]), *_extent(dict(r))) for r in rows]
 
+    def in_articles(self, namespace: str, article_ids: Collection[str]) -> dict[str, list[Quote]]:
+        """Every attribution of the given articles, in the order each article gives them."""
+        ids = sorted(set(article_ids))
+        texts = self._texts(namespace, ids)
+        out: dict[str, list[Quote]] = {}
+        for i in range(0, len(ids), 500):
+            part = ids[i : i + 500]
+            for r in self.db.execute(
+                "SELECT a.*, r.title, r.url, r.source, r.published FROM attributions a"
+                " JOIN articles r ON r.namespace = a.namespace AND r.id = a.article_id"
+                f" WHERE a.namespace = ? AND a.article_id IN ({','.join('?' * len(part))})"
+                " ORDER BY a.article_id, a.position",
+                (namespace, *part),
+            ).fetchall():
+                aid = str(r["article_id"])
+                out.setdefault(aid, []).append(_quote(dict(r), texts[aid]))
+        return out
+
     def find(
         self,
         namespace: str,

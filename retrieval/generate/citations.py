@@ -10,6 +10,8 @@ The model's text is split into sentences and each `[n]` marker is judged sentenc
 - a marker pointing to no passage is removed;
 - a marker whose passage does not support its sentence is removed (a sentence citing several
   passages may take one fact from each: judged against them together when none suffices alone);
+- so is one whose passage has someone else say what a sentence "X said …" gives as X's, when the
+  passages carry their attributions (`speakers.py`);
 - a sentence left with no marker is re-cited only to a passage that passes the same test, with
   one sentence there holding most of its words (no laundering), or kept when it is the model
   saying the passages do not answer; otherwise it is dropped and counted (`Checked.dropped`).
@@ -25,6 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from retrieval.generate.claimcues import read
+from retrieval.generate.speakers import SpeakerCheck
 from retrieval.generate.support import Judge, View, factual_sentences, recitable
 from retrieval.results import Citation, Passage
 from retrieval.text.sentences import Sentence, split_sentences
@@ -128,21 +131,23 @@ def check(text: str, passages: Mapping[int, Passage], judge: Judge | None = None
     """Check `text` against `passages` (number → passage); see the module docstring.
     `judge` carries the embedder for paraphrases; without one the check is lexical only."""
     judge = judge or Judge()
-    views = {n: View.of(p) for n, p in passages.items()}
+    speakers = SpeakerCheck(passages)  # "X said …" only cites a passage where X says it
+    views = speakers.views()
     result = Checked(text="")
     for sent in _split(text.strip()):
         body = _without_markers(sent.text)
         if not body:
             continue
         numbers = list(dict.fromkeys(int(n) for n in _MARKER.findall(sent.text)))
-        keep = _supported_markers(judge, body, numbers, views)
+        refused = speakers.refused(body)
+        keep = [n for n in _supported_markers(judge, body, numbers, views) if n not in refused]
         result.removed_markers += len(numbers) - len(keep)
         if not keep:
             if _NO_ANSWER.search(body) and not numbers:
                 result.no_answer = True  # kept as a caveat; alone it is no answer
                 result.decisions.append(Decision(body, True, [], sent.line, _with_markers(sent.text, [])))
                 continue
-            best = _best_support(judge, body, views, numbers)
+            best = _best_support(judge, body, views, numbers + refused)
             if best is None:
                 result.dropped.append(body)
                 result.decisions.append(Decision(body, False, [], sent.line))

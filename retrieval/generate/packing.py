@@ -5,6 +5,17 @@ Each passage is written as
     <passage n="1">
     Title: … | Source: … | Date: 2022-01-05
     …article text…
+    Who says what in this passage:          (attributions whose own words do not name the speaker)
+    - Speaker: Conrad Vell | said (direct quote) | “What we want is for them to come …
+    </passage>
+
+(when any passage carries labels, `prompts/speakers.txt`, which says how to read them, comes
+before the passages), and a speaker's statement given as a passage of its own (`Passage.kind == "statement"`,
+`retrieval/answer/statements.py`) as
+
+    <passage n="2">
+    Speaker: Anders Valk | told (direct quote) | “As long as … | Source: Meridian Wire, 2023-03-09 | Title: …
+    …the article's sentence(s) holding it…
     </passage>
 
 in rank order until the budget (tiktoken tokens) is spent. Passages are numbered by their
@@ -21,9 +32,13 @@ from dataclasses import dataclass, field
 
 import tiktoken
 
-from retrieval.results import Passage
+import prompts
+from retrieval.results import Passage, Statement
 from retrieval.text.sentences import split_sentences
 
+SAID_WORDS = 10  # words of each statement's content listed under a passage
+HEADER_WORDS = 40  # words of the content in a statement passage's first line
+MAX_SAID = 8  # statements listed under one passage, at most
 _TAG = re.compile(r"<(?=\s*/?\s*(passage|notes|conversation)\b)", re.IGNORECASE)
 
 
@@ -41,8 +56,42 @@ def format_passage(n: int, passage: Passage, text: str | None = None) -> str:
     date = passage.published.isoformat() if passage.published else "unknown"
     title, source = passage.title or "untitled", passage.source or "unknown"
     header = f"Title: {title} | Source: {source} | Date: {date}"
-    body = passage.text if text is None else text
-    return f'<passage n="{n}">\n{defang(header)}\n{defang(body.strip())}\n</passage>'
+    if passage.kind == "statement" and passage.statements:
+        header = f"{label(passage.statements[0], HEADER_WORDS)} | Source: {source}, {date} | Title: {title}"
+    body = (passage.text if text is None else text).strip()
+    unnamed = [s for s in passage.statements or () if passage.kind != "statement" and _unnamed(passage, s)]
+    if unnamed:
+        lines = [f"- {label(s, SAID_WORDS)}" for s in unnamed[:MAX_SAID]]
+        body += "\nWho says what in this passage:\n" + "\n".join(lines)
+    return f'<passage n="{n}">\n{defang(header)}\n{defang(body)}\n</passage>'
+
+
+def _labelled(passage: Passage) -> bool:
+    """Does the passage carry speaker labels (see `format_passage`)?"""
+    if passage.kind == "statement":
+        return bool(passage.statements)
+    return any(_unnamed(passage, s) for s in passage.statements or ())
+
+
+def _unnamed(passage: Passage, statement: Statement) -> bool:
+    """Does the statement's own text not name its speaker ("…,” he said", "the general said")?
+    Those are the ones a model needs told; "Valk said …" speaks for itself."""
+    if not statement.speaker:
+        return False
+    a, b = max(statement.start, passage.start) - passage.start, statement.end - passage.start
+    return statement.speaker.split()[-1].lower() not in passage.text[a:b].lower()
+
+
+def label(statement: Statement, words: int | None = None) -> str:
+    """'Speaker: Anders Valk | told (direct quote) | “As long as …”': who, the cue, which kind,
+    and the content (its first `words` words when given)."""
+    kind = "direct quote" if statement.direct else "reported speech"
+    content = " ".join(statement.content.split())
+    cut = content.split(" ")
+    if words is not None and len(cut) > words:
+        content = " ".join(cut[:words]) + " …"
+    who = statement.speaker or "unnamed source"
+    return f"Speaker: {who} | {statement.cue} ({kind}) | {content}"
 
 
 @dataclass
@@ -72,6 +121,9 @@ def pack(
     blocks: list[str] = []
     packed = Packed(text="")
     used = 0
+    if any(_labelled(p) for p in passages):  # how to read the speaker labels, before the passages
+        blocks.append(prompts.render("speakers").strip())
+        used += count_tokens(encoding, blocks[0]) + 1
     for i, passage in enumerate(passages):
         n = numbers[i] if numbers is not None else 1 + len(packed.passages)
         block = format_passage(n, passage)

@@ -24,7 +24,8 @@ from retrieval.generate.chat import Chat, Failure, Messages
 from retrieval.generate.citations import Checked, Decision, assemble, recite
 from retrieval.generate.claimcues import read
 from retrieval.generate.packing import defang
-from retrieval.generate.support import Judge, View
+from retrieval.generate.speakers import SpeakerCheck
+from retrieval.generate.support import Judge
 from retrieval.results import Passage
 
 log = logging.getLogger(__name__)
@@ -49,8 +50,10 @@ class Verified:
 
 
 def claims_of(checked: Checked, passages: Mapping[int, Passage], judge: Judge) -> list[Claim]:
-    """The kept, cited sentences, each with the passage sentences it is aligned to."""
-    views = {n: View.of(p) for n, p in passages.items()}
+    """The kept, cited sentences, each with the passage sentences it is aligned to (never a
+    passage where someone else says what an "X said …" gives as X's: `speakers.py`)."""
+    speakers = SpeakerCheck(passages)
+    views = speakers.views()
     out: list[Claim] = []
     for d in checked.decisions:
         if not d.kept or not d.cited:
@@ -58,7 +61,10 @@ def claims_of(checked: Checked, passages: Mapping[int, Passage], judge: Judge) -
         cues = read(d.text)
         evidence: dict[int, str] = {}
         others: list[tuple[float, int, str]] = []
+        refused = speakers.refused(d.text)
         for n, view in views.items():
+            if n in refused and n not in d.cited:
+                continue
             verdict = judge.judge(d.text, cues, view, semantic=False)
             text = " ".join(view.sentences[i].text for i in sorted(verdict.aligned))
             if n in d.cited and text:

@@ -76,3 +76,25 @@ def test_dates_namespaces_replacement_deletion_and_reindex(engine: Engine, tmp_p
     assert (
         index.db.execute("SELECT COUNT(*) FROM attributions WHERE namespace = 'default'").fetchone()[0] == 0
     )
+
+
+def test_an_articles_attributions_in_order_for_the_model_path(engine: Engine) -> None:
+    engine.ingest_paths([SAMPLE_ARTICLE, HARBOUR])
+    index = _index(engine)
+    [harbour] = [a.id for a in engine.sources() if "dredging" in a.title]
+    found = index.in_articles("default", [harbour, "no-such-article"])
+    assert list(found) == [harbour]
+    assert [q.speaker for q in found[harbour]] == [
+        "Miriam Osei",
+        "Miriam Osei",
+        "Tomas Ferrand",
+        "Tomas Ferrand",
+        "Tomas Ferrand",
+        "Tomas Ferrand",
+        "Ruth Dace",
+        "Ruth Dace",
+        "Jonah Dace",
+        "A board official",
+        "the harbour authority",
+    ]
+    assert index.in_articles("guild-1", [harbour]) == {}  # per namespace
