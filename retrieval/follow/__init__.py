@@ -1,0 +1,1 @@
+"""Following a story over time: timelines of its developments and watches that post new reports."""

@@ -1,0 +1,186 @@
+"""The reports about a topic: every stored article that is about it, found by a relevance floor
+rather than the top k of a search.
+
+Candidates are the chunks that BM25 (`LEXICAL_POOL`) and the dense index (`DENSE_POOL`) find for
+the topic within the time window. A chunk's *coverage* is the share of the topic's words, each
+weighted by its IDF over the whole index (rare words weigh most: "Kestria" more than "strike"),
+that its article's title and the chunk hold, stemmed. An article is about the topic when one
+of its chunks covers at least `floor` (0.6) of the topic, or covers at least `dense_floor_cover`
+(0.3) while its meaning is close to the topic (cosine ≥ `dense_floor`, 0.5). So an article that
+names the story's rare words in one passage counts however many others do, and one that shares
+only a common word ("strike", "ferry") does not, whatever its rank.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Protocol
+
+import numpy as np
+
+from retrieval.answer.digest import DigestArticle
+from retrieval.answer.search import SearchFilters
+from retrieval.errors import BadInputError
+from retrieval.ingest.articles import parse_date
+from retrieval.store.catalog import StoredChunk, day_number
+from retrieval.text.terms import IdfSource, Terms, idf_weights
+from retrieval.text.words import query_terms
+
+LEXICAL_POOL = 400
+DENSE_POOL = 100
+
+
+class _Catalog(Protocol):
+    def bm25(
+        self,
+        namespace: str,
+        query: str,
+        limit: int = ...,
+        since_day: int | None = ...,
+        until_day: int | None = ...,
+        source: str | None = ...,
+    ) -> Sequence[Any]: ...
+
+    def article_heads(self, namespace: str, article_ids: Sequence[str]) -> dict[str, Any]: ...
+
+    def chunks_by_key(
+        self, namespace: str, keys: Sequence[tuple[str, int]]
+    ) -> dict[tuple[str, int], StoredChunk]: ...
+
+    def article(self, namespace: str, article_id: str) -> Any | None: ...
+
+    def doc_frequency(self, terms: Sequence[str]) -> tuple[int, dict[str, int]]: ...
+
+
+class _Vectors(Protocol):
+    def query(
+        self, namespace: str, vector: np.ndarray, n: int, where: dict[str, Any] | None
+    ) -> Sequence[Any]: ...
+
+
+class _Embedder(Protocol):
+    def embed(self, texts: list[str]) -> np.ndarray: ...
+
+
+class _Stories(Protocol):
+    def urls(self, namespace: str, article_id: str) -> list[tuple[str, str]]: ...
+
+
+@dataclass
+class Report:
+    """A stored article about the topic, with its syndicated copies' URLs and how well it matched."""
+
+    article: DigestArticle
+    coverage: float  # best chunk's weighted share of the topic's words
+    dense: float  # best chunk's cosine to the topic (0 when no dense hit)
+
+
+class TopicWords:
+    """The topic's stemmed content words with their IDF weights over the index."""
+
+    def __init__(self, topic: str, doc_frequency: IdfSource | None, terms: Terms | None = None) -> None:
+        self.terms = terms or Terms()
+        words = query_terms(topic)
+        weights: dict[str, float] = {}
+        for w, v in idf_weights(words, doc_frequency).items():
+            s = self.terms.stem(w)
+            weights[s] = max(weights.get(s, 0.0), v)
+        self.weights = weights
+
+    def coverage(self, text: str) -> float:
+        total = sum(self.weights.values())
+        if not total:
+            return 0.0
+        stems = set(self.terms.of(text))
+        return sum(v for t, v in self.weights.items() if t in stems) / total
+
+
+class ReportFinder:
+    """Finds the reports about a topic in a namespace and time window (see the module doc)."""
+
+    def __init__(
+        self,
+        catalog: _Catalog,
+        vectors: _Vectors,
+        embedder: _Embedder,
+        stories: _Stories | None = None,
+        floor: float = 0.6,
+        dense_floor: float = 0.5,
+        dense_floor_cover: float = 0.3,
+    ) -> None:
+        self.catalog = catalog
+        self.vectors = vectors
+        self.embedder = embedder
+        self.stories = stories
+        self.floor = floor
+        self.dense_floor = dense_floor
+        self.dense_floor_cover = dense_floor_cover
+        self.terms = Terms()
+
+    def words(self, topic: str) -> TopicWords:
+        words = TopicWords(topic, self.catalog.doc_frequency, self.terms)
+        if not words.weights:
+            raise BadInputError(f"the topic {topic!r} has no words to look for: name the story")
+        return words
+
+    def find(
+        self, namespace: str, topic: str, since: date | None = None, until: date | None = None
+    ) -> list[Report]:
+        """The reports about `topic` published in [since, until], oldest first."""
+        words = self.words(topic)
+        pool = self._candidates(namespace, topic, since, until)
+        heads = self.catalog.article_heads(namespace, sorted({aid for aid, _ in pool}))
+        chunks = self.catalog.chunks_by_key(namespace, [k for k in pool if k[0] in heads])
+        best: dict[str, tuple[float, float]] = {}
+        for key, chunk in chunks.items():
+            cover = words.coverage(f"{heads[key[0]]['title']}\n{chunk.text}")
+            old_cover, old_dense = best.get(key[0], (0.0, 0.0))
+            best[key[0]] = (max(old_cover, cover), max(old_dense, pool[key]))
+        found = [
+            self._report(namespace, aid, cover, sim)
+            for aid, (cover, sim) in best.items()
+            if self.relevant(cover, sim)
+        ]
+        reports = [r for r in found if r is not None and r.article.published is not None]
+        reports.sort(key=lambda r: (r.article.published or date.min, r.article.id))
+        return reports
+
+    def relevant(self, coverage: float, dense: float) -> bool:
+        """The relevance floor."""
+        return coverage >= self.floor or (coverage >= self.dense_floor_cover and dense >= self.dense_floor)
+
+    def _candidates(
+        self, namespace: str, topic: str, since: date | None, until: date | None
+    ) -> dict[tuple[str, int], float]:
+        """(article id, chunk position) → cosine to the topic (0 for a lexical-only hit)."""
+        pool: dict[tuple[str, int], float] = {}
+        for hit in self.catalog.bm25(
+            namespace,
+            topic,
+            LEXICAL_POOL,
+            since_day=day_number(since) if since else None,
+            until_day=day_number(until) if until else None,
+        ):
+            pool[(hit.article_id, hit.position)] = 0.0
+        vector = self.embedder.embed([topic])[0]
+        where = SearchFilters(since, until).chroma_where()
+        for d in self.vectors.query(namespace, vector, DENSE_POOL, where):
+            pool[(d.article_id, d.position)] = float(d.similarity)
+        return pool
+
+    def _report(self, namespace: str, article_id: str, coverage: float, dense: float) -> Report | None:
+        row = self.catalog.article(namespace, article_id)
+        if row is None:
+            return None
+        article = DigestArticle(
+            id=str(row["id"]),
+            title=str(row["title"]),
+            url=str(row["url"]),
+            source=str(row["source"]),
+            published=parse_date(row["published"]),
+            text=str(row["text"]),
+            urls=self.stories.urls(namespace, article_id) if self.stories else [],
+        )
+        return Report(article, coverage, dense)
