@@ -51,6 +51,8 @@ class _Catalog(Protocol):
 
     def article(self, namespace: str, article_id: str) -> Any | None: ...
 
+    def article_chunks(self, namespace: str, article_id: str) -> list[StoredChunk]: ...
+
     def doc_frequency(self, terms: Sequence[str]) -> tuple[int, dict[str, int]]: ...
 
 
@@ -118,6 +120,10 @@ class ReportFinder:
         self.dense_floor = dense_floor
         self.dense_floor_cover = dense_floor_cover
         self.terms = Terms()
+
+    def words_of(self, topic: str) -> dict[str, float]:
+        """The topic's stemmed words and their weights (empty when it has none to look for)."""
+        return TopicWords(topic, None, self.terms).weights
 
     def words(self, topic: str) -> TopicWords:
         words = TopicWords(topic, self.catalog.doc_frequency, self.terms)

@@ -1,0 +1,163 @@
+"""Timelines and "latest" questions on the fixture story (tests/follow/story.py), on a real
+embedded Chroma and SQLite: the developments in order, one entry per development, syndicated and
+same-day reports merged with their outlets counted, unrelated articles left out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+
+from retrieval.app import App
+from retrieval.engine import Engine
+from retrieval.follow.latest import latest_answer, parse_latest, window_start
+from retrieval.follow.timeline import Timelines
+from retrieval.ingest.embedding import Embedder
+from retrieval.settings import Settings
+from tests.follow.story import BUSES, DEAL, HALTED, OLD, STRANDED, TALKS, TOPIC, VOTE, ingest_story
+
+NS = "default"
+AS_OF = date(2026, 3, 14)
+
+ENTRIES = [
+    (
+        "2026-03-02",
+        "Ferry crews on the Lowmoor crossing voted by 212 to 31 on Monday to strike from Thursday, "
+        "the Coastal Seafarers Union said. [1]",
+        ["coastwire.example", "harbourtimes.example"],
+    ),
+    (
+        "2026-03-05",
+        "No ferries crossed Lowmoor Sound on Thursday as the first strike by ferry crews in thirty "
+        "years began at dawn. [2]",
+        ["citypost.example", "valleynews.example"],
+    ),
+    (
+        "2026-03-05",
+        "Lowmoor council said on Thursday it will run twenty free shuttle buses a day via the "
+        "northern road bridge for as long as the ferry strike lasts. [3]",
+        ["islandvoice.example"],
+    ),
+    (
+        "2026-03-09",
+        "The union and Lowmoor Sound Ferries returned to talks on Monday with a state mediator, the "
+        "first meeting since the ferry strike began. [4]",
+        ["harbourtimes.example"],
+    ),
+    (
+        "2026-03-12",
+        "The Lowmoor ferry strike ended on Thursday after crews accepted a pay rise of six percent "
+        "this year and three percent next year. [5]",
+        ["citypost.example"],
+    ),
+]
+
+
+@pytest.fixture
+def story(tmp_path: object, embedder: Embedder) -> Iterator[tuple[Engine, Timelines]]:
+    app = App(Settings(NEWSDESK_DATA_DIR=tmp_path / "data"), embedder=embedder)  # type: ignore[operator]
+    ingest_story(app.engine, app.stories, NS)
+    yield app.engine, Timelines.for_engine(app.engine)
+    app.close()
+
+
+def test_the_timeline_shows_each_development_once_in_order(story: tuple[Engine, Timelines]) -> None:
+    _, timelines = story
+    timeline = timelines.build(TOPIC, NS, as_of=AS_OF)
+    assert [(e.day.isoformat(), e.text, e.outlets) for e in timeline.entries] == ENTRIES
+    # the wire copy is stored once but counted; the two write-ups of the strike's first day are one
+    assert [e.reports for e in timeline.entries] == [2, 2, 1, 1, 1]
+    assert [[a.url for a in e.articles] for e in timeline.entries][1] == [HALTED.url, STRANDED.url]
+    # the rail strike, the library and January's report are not about it (or not in the window)
+    assert sorted(r.article.title for r in timeline.reports) == sorted(
+        a.title for a in (VOTE, HALTED, STRANDED, BUSES, TALKS, DEAL)
+    )
+    assert timeline.heading() == (
+        "Timeline: Lowmoor ferry strike — 5 developments from 6 reports, 2026-03-02 to 2026-03-12"
+    )
+
+
+def test_quotes_are_verbatim_and_links_open_at_them(story: tuple[Engine, Timelines]) -> None:
+    engine, timelines = story
+    data = timelines.build(TOPIC, NS, as_of=AS_OF).to_json()
+    assert data["topic"] == TOPIC
+    assert [e["date"] for e in data["entries"]] == [d for d, _, _ in ENTRIES]
+    for entry in data["entries"]:
+        (c,) = entry["citations"]
+        assert set(c) == {"n", "title", "source", "published", "url", "url_at_quote", "quote"}
+        assert entry["text"] == f"{c['quote']} [{c['n']}]"
+        article = engine.catalog.article(NS, engine.get_article(c["url"], NS).id)  # type: ignore[union-attr]
+        assert c["quote"] in article["text"]
+        assert c["url_at_quote"].startswith(c["url"] + "#:~:text=")
+    deal = data["entries"][-1]["citations"][0]
+    assert deal["url_at_quote"] == (
+        "https://citypost.example/news/lowmoor-ferry-deal#:~:text=The%20Lowmoor%20ferry%20strike%20ended,"
+        "and%20three%20percent%20next%20year."
+    )
+
+
+def test_the_window_and_a_topic_nobody_wrote_about(story: tuple[Engine, Timelines]) -> None:
+    _, timelines = story
+    late = timelines.build(TOPIC, NS, since=date(2026, 3, 8), as_of=AS_OF)
+    assert [e.day for e in late.entries] == [date(2026, 3, 9), date(2026, 3, 12)]
+    early = timelines.build(TOPIC, NS, since=date(2026, 1, 1), as_of=date(2026, 3, 3))
+    assert [e.citation.url for e in early.entries] == [
+        OLD.url,
+        VOTE.url,
+    ]
+    nothing = timelines.build("Quillon volcano eruption", NS, as_of=AS_OF)
+    assert (
+        nothing.empty and nothing.to_text() == "No reports about “Quillon volcano eruption” since 2026-02-12."
+    )
+
+
+@pytest.mark.parametrize(
+    ("question", "topic", "since"),
+    [
+        ("What's the latest on the Lowmoor ferry strike?", "Lowmoor ferry strike", None),
+        ("any news on the Lowmoor ferry strike since Monday?", "Lowmoor ferry strike", "Monday"),
+        ("What happened next with the ferry strike?", "ferry strike", None),
+        ("latest news about Lowmoor ferries", "Lowmoor ferries", None),
+        ("what did the union say about the strike?", None, None),
+    ],
+)
+def test_latest_questions_are_recognised(question: str, topic: str | None, since: str | None) -> None:
+    q = parse_latest(question)
+    assert (q.topic, q.since) == (topic, since) if q else topic is None
+
+
+def test_since_a_weekday_is_its_last_occurrence() -> None:
+    thursday = date(2026, 3, 12)
+    assert window_start("Monday", thursday) == date(2026, 3, 9)
+    assert window_start("thursday", thursday) == thursday
+    assert window_start("yesterday", thursday) == date(2026, 3, 11)
+    assert window_start("last week", thursday) == date(2026, 3, 5)
+    assert window_start("2026-03-01", thursday) == date(2026, 3, 1)
+    assert window_start("the dawn of time", thursday) is None
+
+
+def test_latest_is_newest_first_and_dated(story: tuple[Engine, Timelines]) -> None:
+    _, timelines = story
+    answer = latest_answer(timelines, "What's the latest on the Lowmoor ferry strike?", NS, as_of=AS_OF)
+    assert answer is not None
+    assert answer.text.splitlines() == [
+        "Newest report: 2026-03-12 (citypost.example).",
+        "2026-03-12: " + ENTRIES[4][1].replace("[5]", "[1]"),
+        "2026-03-09: " + ENTRIES[3][1].replace("[4]", "[2]"),
+        "2026-03-05: " + ENTRIES[2][1].replace("[3]", "[3]"),
+    ]
+    # January's report matches the question's words best of all, and is not used
+    assert [c.url for c in answer.citations] == [DEAL.url, TALKS.url, BUSES.url]
+    assert [p.url for p in answer.passages] == [DEAL.url, TALKS.url, BUSES.url]
+    assert answer.notes == ["Newest first: the newest report used is from 2026-03-12."]
+    since_monday = latest_answer(
+        timelines, "any news on the Lowmoor ferry strike since Monday?", NS, as_of=date(2026, 3, 10)
+    )
+    assert since_monday is not None
+    assert since_monday.text.splitlines()[1:] == ["2026-03-09: " + ENTRIES[3][1].replace("[4]", "[1]")]
+    quiet = latest_answer(
+        timelines, "any news on the Lowmoor ferry strike since Tuesday?", NS, as_of=date(2026, 3, 11)
+    )
+    assert quiet is not None and quiet.text == "No reports about Lowmoor ferry strike since 2026-03-10."
+    assert latest_answer(timelines, "what did the union say?", NS, as_of=AS_OF) is None
