@@ -87,8 +87,10 @@ def test_quotes_are_verbatim_and_links_open_at_them(story: tuple[Engine, Timelin
         (c,) = entry["citations"]
         assert set(c) == {"n", "title", "source", "published", "url", "url_at_quote", "quote"}
         assert entry["text"] == f"{c['quote']} [{c['n']}]"
-        article = engine.catalog.article(NS, engine.get_article(c["url"], NS).id)  # type: ignore[union-attr]
-        assert c["quote"] in article["text"]
+        info = engine.get_article(c["url"], NS)
+        assert info is not None
+        article = engine.catalog.article(NS, info.id)
+        assert article is not None and c["quote"] in article["text"]
         assert c["url_at_quote"].startswith(c["url"] + "#:~:text=")
     deal = data["entries"][-1]["citations"][0]
     assert deal["url_at_quote"] == (
