@@ -77,6 +77,7 @@ class Report:
     article: DigestArticle
     coverage: float  # best chunk's weighted share of the topic's words
     dense: float  # best chunk's cosine to the topic (0 when no dense hit)
+    span: tuple[int, int] = (0, 0)  # where the best-covering chunk is in the article text
 
 
 class TopicWords:
@@ -92,11 +93,12 @@ class TopicWords:
         self.weights = weights
 
     def coverage(self, text: str) -> float:
+        return self.covered(set(self.terms.of(text)))
+
+    def covered(self, stems: set[str]) -> float:
+        """The weighted share of the topic's words among `stems` (a text's, from `terms.of`)."""
         total = sum(self.weights.values())
-        if not total:
-            return 0.0
-        stems = set(self.terms.of(text))
-        return sum(v for t, v in self.weights.items() if t in stems) / total
+        return sum(v for t, v in self.weights.items() if t in stems) / total if total else 0.0
 
 
 class ReportFinder:
@@ -139,14 +141,16 @@ class ReportFinder:
         pool = self._candidates(namespace, topic, since, until)
         heads = self.catalog.article_heads(namespace, sorted({aid for aid, _ in pool}))
         chunks = self.catalog.chunks_by_key(namespace, [k for k in pool if k[0] in heads])
-        best: dict[str, tuple[float, float]] = {}
-        for key, chunk in chunks.items():
+        best: dict[str, tuple[float, float, tuple[int, int]]] = {}
+        for key, chunk in sorted(chunks.items()):
             cover = words.coverage(f"{heads[key[0]]['title']}\n{chunk.text}")
-            old_cover, old_dense = best.get(key[0], (0.0, 0.0))
-            best[key[0]] = (max(old_cover, cover), max(old_dense, pool[key]))
+            old_cover, old_dense, span = best.get(key[0], (-1.0, 0.0, (0, 0)))
+            if cover > old_cover:
+                span = (chunk.start, chunk.end)
+            best[key[0]] = (max(old_cover, cover), max(old_dense, pool[key]), span)
         found = [
-            self._report(namespace, aid, cover, sim)
-            for aid, (cover, sim) in best.items()
+            self._report(namespace, aid, cover, sim, span)
+            for aid, (cover, sim, span) in best.items()
             if self.relevant(cover, sim)
         ]
         reports = [r for r in found if r is not None and r.article.published is not None]
@@ -176,7 +180,9 @@ class ReportFinder:
             pool[(d.article_id, d.position)] = float(d.similarity)
         return pool
 
-    def _report(self, namespace: str, article_id: str, coverage: float, dense: float) -> Report | None:
+    def _report(
+        self, namespace: str, article_id: str, coverage: float, dense: float, span: tuple[int, int]
+    ) -> Report | None:
         row = self.catalog.article(namespace, article_id)
         if row is None:
             return None
@@ -189,4 +195,4 @@ class ReportFinder:
             text=str(row["text"]),
             urls=self.stories.urls(namespace, article_id) if self.stories else [],
         )
-        return Report(article, coverage, dense)
+        return Report(article, coverage, dense, span)

@@ -7,8 +7,8 @@ reports are one development unless they tell different things: two reports are t
 development when the TF-IDF cosine of their headlines and leads, without the topic's own words
 (which every report of the story shares), reaches `SAME_DEVELOPMENT`. Each development's best
 report has the most outlets, then the most reports, then covers the topic best; its quoted
-sentence is the one that names the topic best, the lead first (`LEAD_WEIGHT`), and does not
-repeat an earlier entry.
+sentence, from the report's lead or from the passage that matched the topic best, is the one
+that names the topic best, the lead first (`LEAD_WEIGHT`), and does not repeat an earlier entry.
 
 `build_timeline` is pure (reports in, timeline out); `Timelines` finds the reports and builds it.
 """
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 SAME_DEVELOPMENT = 0.2  # cosine (topic words left out) at or above which two same-day reports are one
 LEAD_WEIGHT = 0.6  # a sentence's score: its topic coverage + LEAD_WEIGHT / (1 + its place)
 REPEATS = 0.6  # a sentence sharing this share of its words with an earlier entry's repeats it
+LEAD_SCAN = 1500  # characters of an article's start whose sentences may be quoted (and the best passage's)
 DEFAULT_DAYS = 30
 MAX_TOPIC_CHARS = 300
 
@@ -210,27 +211,38 @@ def _overlap(a: set[str], b: set[str]) -> float:
     return len(a & b) / max(1, min(len(a), len(b)))
 
 
+def _candidates(report: Report) -> list[tuple[int, int, str]]:
+    """(start, end, text) of the sentences a quote may be: the lead's and the best chunk's."""
+    text = report.article.text
+    seen: set[int] = set()
+    out = []
+    for a, b in ((0, min(len(text), LEAD_SCAN)), report.span):
+        for s in split_sentences(text, a, b):
+            if s.start not in seen:
+                seen.add(s.start)
+                out.append((s.start, s.end, s.text.strip()))
+    return sorted(out)
+
+
 def quoted_sentence(
-    article: DigestArticle, words: TopicWords, earlier: Sequence[set[str]] = ()
+    report: Report, words: TopicWords, earlier: Sequence[set[str]] = ()
 ) -> tuple[str, int, int] | None:
-    """(sentence, start, end): the article's sentence that names the topic best, the lead first,
-    not a headline, byline or text addressed to a model, and not repeating an earlier entry."""
-    title = " ".join(article.title.lower().split())
-    best: tuple[float, tuple[str, int, int]] | None = None
-    place = 0
-    for s in split_sentences(article.text):
-        text = s.text.strip()
+    """(sentence, start, end): the sentence of the report's lead or best-matching passage that
+    names the topic best, the lead first; not a headline, byline or text addressed to a model,
+    and not repeating an earlier entry."""
+    title = " ".join(report.article.title.lower().split())
+    scored: list[tuple[float, int, set[str], tuple[str, int, int]]] = []
+    for start, end, text in _candidates(report):
         flat = " ".join(text.lower().split())
         if flat == title or len(text.split()) < 6 or flat.startswith("by ") or looks_like_instruction(text):
             continue
-        score = words.coverage(text) + LEAD_WEIGHT / (1 + place)
-        place += 1
         stems = set(words.terms.of(text))
-        if any(_overlap(stems, e) >= REPEATS for e in earlier):
-            continue
-        if best is None or score > best[0]:
-            best = (score, (text, s.start, s.end))
-    return best[1] if best else None
+        place = len(scored)
+        scored.append((words.covered(stems) + LEAD_WEIGHT / (1 + place), -place, stems, (text, start, end)))
+    for _score, _place, stems, found in sorted(scored, key=lambda x: (-x[0], -x[1])):
+        if not any(_overlap(stems, e) >= REPEATS for e in earlier):
+            return found
+    return None
 
 
 def build_timeline(
@@ -241,7 +253,7 @@ def build_timeline(
     for group in developments(reports, words):
         picked = None
         for r in group:  # the best report with a sentence that says something new
-            found = quoted_sentence(r.article, words, said)
+            found = quoted_sentence(r, words, said)
             if found is not None:
                 picked = (r.article, found)
                 break
