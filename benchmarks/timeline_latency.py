@@ -31,7 +31,7 @@ from benchmarks.common import BENCH, percentile
 from retrieval.app import App
 from retrieval.follow.chart import coverage_per_day, draw_chart
 from retrieval.follow.latest import latest_answer
-from retrieval.follow.timeline import Timeline, Timelines
+from retrieval.follow.timeline import Timelines
 from retrieval.settings import Settings
 
 TOPICS = (
@@ -52,13 +52,13 @@ EVERYTHING = date(2022, 1, 1)
 DAYS_PER_TOPIC = 10
 
 
-def _timed(fn: Callable[[], object], repeat: int) -> tuple[list[float], list[object]]:
-    times, results = [], []
+def _timed(fn: Callable[[], object], repeat: int) -> list[float]:
+    times = []
     for _ in range(repeat):
         t0 = time.perf_counter()
-        results.append(fn())
+        fn()
         times.append((time.perf_counter() - t0) * 1000)
-    return times, results
+    return times
 
 
 def _line(label: str, times: list[float], extra: str = "") -> None:
@@ -89,26 +89,26 @@ def run(timelines: Timelines, calls: int) -> None:
         t0 = time.perf_counter()
         built.append(timelines.build(topic, "default", as_of=day))
         times.append((time.perf_counter() - t0) * 1000)
-    entries = sum(len(t.entries) for t in built if isinstance(t, Timeline)) / len(built)
-    reports = sum(len(t.reports) for t in built if isinstance(t, Timeline)) / len(built)
+    entries = sum(len(t.entries) for t in built) / len(built)
+    reports = sum(len(t.reports) for t in built) / len(built)
     _line("timeline, 30 days as of a news day", times, f" ({entries:.1f} entries from {reports:.1f} reports)")
-    times = []
+    times, most = [], 0
     for topic in TOPICS:
         t0 = time.perf_counter()
         whole = timelines.build(topic, "default", since=EVERYTHING)
         times.append((time.perf_counter() - t0) * 1000)
-    _line("timeline, whole corpus (since 2022-01-01)", times, f" (up to {len(whole.entries)} entries)")
+        most = max(most, len(whole.entries))
+    _line("timeline, whole corpus (since 2022-01-01)", times, f" (up to {most} entries)")
     times = []
     for topic, day in plan:
         t0 = time.perf_counter()
         latest_answer(timelines, f"what's the latest on {topic}?", "default", as_of=day)
         times.append((time.perf_counter() - t0) * 1000)
     _line("latest question (latest_answer)", times)
-    biggest = max(built, key=lambda t: len(coverage_per_day(t)) if isinstance(t, Timeline) else 0)
-    assert isinstance(biggest, Timeline)
+    biggest = max(built, key=lambda t: len(coverage_per_day(t)))
     days = coverage_per_day(biggest)
     draw_chart(days, biggest.topic)  # warm: matplotlib's import and fonts
-    times, _ = _timed(lambda: draw_chart(days, biggest.topic), 20)
+    times = _timed(lambda: draw_chart(days, biggest.topic), 20)
     _line(f"chart ({len(days)} days)", times)
 
 
