@@ -23,6 +23,7 @@ NAMES = (
     "summary_reduce",
     "rewrite",
     "verify",
+    "timeline_entry",
 )
 
 

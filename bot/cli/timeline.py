@@ -1,9 +1,11 @@
 """`newsdesk timeline "TOPIC"`: a story's developments, oldest first, each a quoted sentence
-cited [n] with outlet and date (retrieval/follow/timeline.py); `--chart FILE.png` also writes
+cited [n] with outlet and date (retrieval/follow/timeline.py), or with a model configured a
+checked one-line summary of the day's reports where one passes; `--chart FILE.png` also writes
 the coverage chart that `/timeline` attaches."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 from pathlib import Path
@@ -18,6 +20,7 @@ from bot.cli.terminal import run_or_exit
 from retrieval.engine import namespace_for_guild
 from retrieval.errors import BadInputError
 from retrieval.follow.chart import timeline_chart
+from retrieval.follow.summaries import summarize_entries
 from retrieval.follow.timeline import Timeline
 from retrieval.text.timewindow import parse_day, parse_since
 
@@ -38,11 +41,18 @@ def timeline_command(
     """A story's developments, oldest first, each quoted and cited."""
     services = app_of(ctx)
 
+    async def summarized(timeline: Timeline, namespace: str) -> None:
+        async with services.online():
+            llm = services.llm
+            if llm is not None:
+                await summarize_entries(timeline, llm, services.engine.catalog, namespace)
+
     def go() -> None:
         end = parse_day(as_of)
-        timeline = services.timelines.build(
-            topic, namespace_for_guild(guild), since=parse_since(since, end), as_of=end
-        )
+        namespace = namespace_for_guild(guild)
+        timeline = services.timelines.build(topic, namespace, since=parse_since(since, end), as_of=end)
+        if services.settings.llm_enabled:  # each entry a checked one-line summary where it passes
+            asyncio.run(summarized(timeline, namespace))
         if chart is not None:
             write_chart(timeline, chart)
         if as_json:

@@ -45,17 +45,29 @@ MAX_TOPIC_CHARS = 300
 
 @dataclass
 class Entry:
-    """One development: its day, the quoted sentence and its citation, the coverage it had."""
+    """One development: its day, the quoted sentence and its citation, the coverage it had; with
+    a model, maybe a one-line summary of the day's reports and the citations it was checked by."""
 
     day: date
     sentence: str
     citation: Citation
     articles: list[DigestArticle]
-    page: str = field(repr=False, default="")  # the cited article's text (checks the link's fragment)
+    summary: str | None = None  # the model's line, its [n] markers those of `summary_citations`
+    summary_citations: list[Citation] = field(default_factory=list)
 
     @property
     def text(self) -> str:
-        return f"{self.sentence} [{self.citation.n}]"
+        return self.summary if self.summary else f"{self.sentence} [{self.citation.n}]"
+
+    @property
+    def citations(self) -> list[Citation]:
+        return self.summary_citations if self.summary else [self.citation]
+
+    def link(self, c: Citation) -> str:
+        """The link at the citation's quote; the plain URL when the fragment would find the
+        words earlier in the article (or is ambiguous or too long)."""
+        page = next((a.text for a in self.articles if a.id == c.article_id), "")
+        return url_at_quote(c.url, c.quote, page=(page, c.spans[0][0]) if page and c.spans else None)
 
     @property
     def outlets(self) -> list[str]:
@@ -67,14 +79,10 @@ class Entry:
 
     @property
     def url_at_quote(self) -> str:
-        """The cited report's link at the quote; the plain URL when the fragment would find
-        the words earlier in the article (or is ambiguous or too long)."""
-        c = self.citation
-        page = (self.page, c.spans[0][0]) if self.page and c.spans else None
-        return url_at_quote(c.url, c.quote, page=page)
+        """The quoted report's link at the quote (see `link`)."""
+        return self.link(self.citation)
 
     def to_json(self) -> dict[str, Any]:
-        c = self.citation
         return {
             "date": self.day.isoformat(),
             "text": self.text,
@@ -86,9 +94,10 @@ class Entry:
                     "source": c.source,
                     "published": c.published.isoformat() if c.published else None,
                     "url": c.url,
-                    "url_at_quote": self.url_at_quote,
+                    "url_at_quote": self.link(c),
                     "quote": c.quote,
                 }
+                for c in self.citations
             ],
         }
 
@@ -111,7 +120,7 @@ class Timeline:
 
     @property
     def citations(self) -> list[Citation]:
-        return [e.citation for e in self.entries]
+        return [c for e in self.entries for c in e.citations]
 
     def heading(self) -> str:
         if self.empty:
@@ -137,10 +146,11 @@ class Timeline:
             lines.append(f"{e.day.isoformat()}  {e.text} ({coverage})")
         lines += ["", "Sources"]
         for e in self.entries:
-            c = e.citation
-            lines.append(f"[{c.n}] {c.title} — {c.source or 'unknown source'}, {e.day.isoformat()}")
-            if c.url:
-                lines.append(f"    {e.url_at_quote}")
+            for c in e.citations:
+                when = c.published.isoformat() if c.published else "undated"
+                lines.append(f"[{c.n}] {c.title} — {c.source or 'unknown source'}, {when}")
+                if c.url:
+                    lines.append(f"    {e.link(c)}")
         return "\n".join(lines)
 
 
@@ -272,7 +282,7 @@ def build_timeline(
             spans=[(start, end)],
         )
         day = article.published or date.min
-        entries.append(Entry(day, text, citation, [r.article for r in group], page=article.text))
+        entries.append(Entry(day, text, citation, [r.article for r in group]))
         said.append(set(words.terms.of(text)))
     return Timeline(topic, since, until, entries, list(reports))
 

@@ -1,6 +1,7 @@
 """/timeline topic [since]: a story's developments, oldest first, each a quoted sentence cited
-[n] with outlet and date (as `newsdesk timeline`), with a PNG of the coverage per day. The
-timeline and the chart are made off the event loop (`asyncio.to_thread`)."""
+[n] with outlet and date (as `newsdesk timeline`; with a model, a checked one-line summary of
+the day's reports where one passes), with a PNG of the coverage per day. The timeline and the
+chart are made off the event loop (`asyncio.to_thread`)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from discord.ext import commands
 from bot.discord import render
 from bot.discord.interactions import defer, namespace_of
 from retrieval.follow.chart import timeline_chart
+from retrieval.follow.summaries import summarize_entries
 from retrieval.follow.timeline import Entry, Timeline
+from retrieval.results import Citation
 from retrieval.text.timewindow import parse_since
 
 if TYPE_CHECKING:
@@ -32,9 +35,9 @@ def _entry_line(e: Entry) -> str:
     return f"**{e.day.isoformat()}** · {render.safe(render.clip(e.text, 400))} · {coverage}"
 
 
-def _source_line(e: Entry) -> str:
-    c = e.citation
-    url = e.url_at_quote if render.link_url(e.url_at_quote) else c.url
+def _source_line(e: Entry, c: Citation) -> str:
+    at = e.link(c)
+    url = at if render.link_url(at) else c.url
     title = render.clip(c.title.strip() or c.url or "untitled", 120)
     source = render.safe(c.source or "unknown source")
     return f"[{c.n}] {render.link(title, url)} — {source}, {render.day(c.published)}"
@@ -68,7 +71,7 @@ def timeline_embed(timeline: Timeline, chart: bool) -> discord.Embed:
     embed = discord.Embed(
         title=title, description=render.fit_lines(lines, limit=ENTRIES_MAX), colour=render.FOUND
     )
-    for i, value in enumerate(_fields([_source_line(e) for e in timeline.entries])):
+    for i, value in enumerate(_fields([_source_line(e, c) for e in timeline.entries for c in e.citations])):
         embed.add_field(name="Sources" if i == 0 else "Sources (continued)", value=value, inline=False)
     if chart:
         embed.set_image(url=f"attachment://{CHART_FILE}")
@@ -95,7 +98,10 @@ class TimelineCog(commands.Cog, name="Timeline"):
         day = parse_since(since)  # bad input is answered privately at once
         await defer(interaction)
         timelines = self.bot.answering.timelines
-        timeline = await asyncio.to_thread(timelines.build, topic, namespace_of(interaction), day)
+        namespace = namespace_of(interaction)
+        timeline = await asyncio.to_thread(timelines.build, topic, namespace, day)
+        if self.bot.llm is not None:  # each entry a checked one-line summary where it passes
+            await summarize_entries(timeline, self.bot.llm, self.bot.engine.catalog, namespace)
         png = await asyncio.to_thread(timeline_chart, timeline)
         embed = timeline_embed(timeline, chart=png is not None)
         if png is None:
