@@ -1,7 +1,8 @@
 """Timeline latency (warm, extractive): `newsdesk timeline` / `/timeline`, "latest" questions,
 and the coverage chart.
 
-    .venv/bin/python -m benchmarks.timeline_latency [--chunks 100000] [--calls 100] [--keep DIR]
+    .venv/bin/python -m benchmarks.timeline_latency [--chunks 100000] [--calls 100] [--asks 50]
+        [--keep DIR]
 
 The index is ask_latency's (real chunk texts of the 2023 benchmark corpus, repeated with new ids
 when more are needed, random unit vectors): BM25, Chroma's HNSW, the SQLite lookups, the
@@ -12,12 +13,15 @@ rare. Each call embeds the topic with the real model.
 Timed: `Timelines.build(topic, as_of=DAY)` with the default 30-day window, for stories of the
 corpus asked as of days they were in the news (each topic's report days, spread); the same
 topics over the whole corpus (since 2022-01-01: the largest timelines); `latest_answer` on
-"what's the latest on TOPIC?" as of those days; and drawing the chart of a timeline.
+"what's the latest on TOPIC?" as of those days; drawing the chart of a timeline; and, as a
+yardstick for what else is running on the machine, `ask` on `--asks` benchmark questions (its
+quiet-machine figure is in docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import tempfile
 import time
 from collections.abc import Callable
@@ -27,8 +31,9 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.ask_latency import build
-from benchmarks.common import BENCH, percentile
+from benchmarks.common import BENCH, percentile, time_asks
 from retrieval.app import App
+from retrieval.engine import Engine
 from retrieval.follow.chart import coverage_per_day, draw_chart
 from retrieval.follow.latest import latest_answer
 from retrieval.follow.timeline import Timelines
@@ -79,6 +84,15 @@ def news_days(timelines: Timelines) -> list[tuple[str, date]]:
     return calls
 
 
+def ask_reference(engine: Engine, corpus: Path, n: int) -> None:
+    """`ask` on the same index at the same moment: a yardstick for the shared cores' load."""
+    rows = (corpus.parent / "questions.jsonl").read_text(encoding="utf-8").splitlines()[:n]
+    _line(
+        "ask, for reference (realtimeqa-2023 questions)",
+        time_asks(engine, [json.loads(r)["question"] for r in rows]),
+    )
+
+
 def run(timelines: Timelines, calls: int) -> None:
     asked = news_days(timelines)
     plan = [asked[i % len(asked)] for i in range(calls)]
@@ -116,6 +130,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--chunks", type=int, default=100_000)
     ap.add_argument("--calls", type=int, default=100)
+    ap.add_argument("--asks", type=int, default=50, help="time `ask` on this many questions too (0: not)")
     ap.add_argument("--corpus", type=Path, default=BENCH / "realtimeqa-2023" / "corpus.jsonl.gz")
     ap.add_argument("--keep", type=Path, help="build the index once under this folder and reuse it")
     a = ap.parse_args()
@@ -133,6 +148,8 @@ def main() -> None:
         articles = engine.catalog.count_articles("default")
         print(f"index: {written} chunks, {articles} articles (ready in {time.perf_counter() - t0:.0f} s)")
         run(app.timelines, a.calls)
+        if a.asks:
+            ask_reference(engine, a.corpus, a.asks)
         app.close()
 
 
