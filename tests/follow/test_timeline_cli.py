@@ -14,7 +14,9 @@ from retrieval.ingest.embedding import Embedder
 from retrieval.settings import Settings
 from tests.follow.story import DEAL, TALKS, TOPIC, ingest_story
 from tests.follow.test_timeline import ENTRIES
+from tests.follow.test_timeline_summaries import respond
 from tests.support.cli import Cli, cli_with_model
+from tests.support.fake_openai import Reply, ThreadedFakeOpenAI
 
 EXPECTED = """Timeline: Lowmoor ferry strike — 5 developments from 6 reports, 2026-03-02 to 2026-03-12
 
@@ -117,3 +119,17 @@ def test_bad_input(cli: Cli, args: list[str], message: str) -> None:
     r = cli(*args)
     assert r.exit_code == 1
     assert message in " ".join(r.stderr.split())
+
+
+def test_timeline_with_a_model_summarises_the_entries(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    with ThreadedFakeOpenAI() as server:
+        monkeypatch.setenv("OPENAI_API_KEY", "k")
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        monkeypatch.setenv("NEWSDESK_VERIFY", "offline")
+        server.queue(*[Reply.dynamic(respond) for _ in range(5)])
+        r = cli("timeline", TOPIC, "--guild", "42", "--as-of", "2026-03-14", "--json")
+    assert r.exit_code == 0, r.stderr
+    texts = [e["text"] for e in json.loads(r.stdout)["entries"]]
+    assert texts[0] == "Ferry crews on the Lowmoor crossing voted by 212 to 31 to strike from Thursday [1]."
+    assert texts[2] == ENTRIES[2][1].replace("[3]", "[4]")  # not supported: the quote stays
+    assert len(server.requests) == 5
