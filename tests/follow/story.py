@@ -10,11 +10,14 @@ old report from January (outside a 30-day window) must not be entries.
 
 from __future__ import annotations
 
+import re
 from datetime import date
+from typing import Any
 
 from retrieval.ingest.articles import Article
 from retrieval.web.dedup import StoryIndex
 from retrieval.web.ingest import IngestOutcome, WebIngestor
+from tests.support.fake_openai import Reply
 
 TOPIC = "Lowmoor ferry strike"
 
@@ -132,6 +135,61 @@ LIBRARY = Article(  # Lowmoor, but not the strike
 
 STORY = [VOTE, VOTE_WIRE, HALTED, STRANDED, BUSES, TALKS, DEAL]
 OTHERS = [OLD, RAIL, LIBRARY]
+
+
+# the timeline of TOPIC as of 2026-03-14 (default 30-day window): (date, text, outlets)
+ENTRIES = [
+    (
+        "2026-03-02",
+        "Ferry crews on the Lowmoor crossing voted by 212 to 31 on Monday to strike from Thursday, "
+        "the Coastal Seafarers Union said. [1]",
+        ["coastwire.example", "harbourtimes.example"],
+    ),
+    (
+        "2026-03-05",
+        "No ferries crossed Lowmoor Sound on Thursday as the first strike by ferry crews in thirty "
+        "years began at dawn. [2]",
+        ["citypost.example", "valleynews.example"],
+    ),
+    (
+        "2026-03-05",
+        "Lowmoor council said on Thursday it will run twenty free shuttle buses a day via the "
+        "northern road bridge for as long as the ferry strike lasts. [3]",
+        ["islandvoice.example"],
+    ),
+    (
+        "2026-03-09",
+        "The union and Lowmoor Sound Ferries returned to talks on Monday with a state mediator, the "
+        "first meeting since the ferry strike began. [4]",
+        ["harbourtimes.example"],
+    ),
+    (
+        "2026-03-12",
+        "The Lowmoor ferry strike ended on Thursday after crews accepted a pay rise of six percent "
+        "this year and three percent next year. [5]",
+        ["citypost.example"],
+    ),
+]
+
+
+# a scripted model for the summaries: a line per day, one unsupported by its report
+LINES = {
+    "2026-03-02": "Ferry crews on the Lowmoor crossing voted by 212 to 31 to strike from Thursday [1].",
+    # one fact from each of the day's two reports
+    "2026-03-05": (
+        "No ferries crossed Lowmoor Sound on Thursday [1]. Thousands of commuters were stranded [2]."
+    ),
+    "buses": "The council will charge commuters 50 crowns for each bus ride [1].",  # not in the report
+    "2026-03-09": "The union and the operator returned to talks on Monday with a state mediator [1].",
+    "2026-03-12": "The strike ended on Thursday after crews accepted a pay rise of six percent [1].",
+}
+
+
+def respond(body: dict[str, Any]) -> Reply:
+    prompt = body["messages"][-1]["content"]
+    day = re.search(r"These passages are the reports of (\S+) about the story: Lowmoor ferry strike", prompt)
+    assert day is not None
+    return Reply.text(LINES["buses" if "shuttle buses" in prompt else day.group(1)])
 
 
 def ingest_story(engine: object, stories: StoryIndex, namespace: str) -> list[IngestOutcome]:

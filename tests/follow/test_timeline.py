@@ -15,43 +15,10 @@ from retrieval.follow.latest import latest_answer, parse_latest, window_start
 from retrieval.follow.timeline import Timelines
 from retrieval.ingest.embedding import Embedder
 from retrieval.settings import Settings
-from tests.follow.story import BUSES, DEAL, HALTED, OLD, STRANDED, TALKS, TOPIC, VOTE, ingest_story
+from tests.follow.story import BUSES, DEAL, ENTRIES, HALTED, OLD, STRANDED, TALKS, TOPIC, VOTE, ingest_story
 
 NS = "default"
 AS_OF = date(2026, 3, 14)
-
-ENTRIES = [
-    (
-        "2026-03-02",
-        "Ferry crews on the Lowmoor crossing voted by 212 to 31 on Monday to strike from Thursday, "
-        "the Coastal Seafarers Union said. [1]",
-        ["coastwire.example", "harbourtimes.example"],
-    ),
-    (
-        "2026-03-05",
-        "No ferries crossed Lowmoor Sound on Thursday as the first strike by ferry crews in thirty "
-        "years began at dawn. [2]",
-        ["citypost.example", "valleynews.example"],
-    ),
-    (
-        "2026-03-05",
-        "Lowmoor council said on Thursday it will run twenty free shuttle buses a day via the "
-        "northern road bridge for as long as the ferry strike lasts. [3]",
-        ["islandvoice.example"],
-    ),
-    (
-        "2026-03-09",
-        "The union and Lowmoor Sound Ferries returned to talks on Monday with a state mediator, the "
-        "first meeting since the ferry strike began. [4]",
-        ["harbourtimes.example"],
-    ),
-    (
-        "2026-03-12",
-        "The Lowmoor ferry strike ended on Thursday after crews accepted a pay rise of six percent "
-        "this year and three percent next year. [5]",
-        ["citypost.example"],
-    ),
-]
 
 
 @pytest.fixture

@@ -12,9 +12,7 @@ import pytest
 from retrieval.app import App
 from retrieval.ingest.embedding import Embedder
 from retrieval.settings import Settings
-from tests.follow.story import DEAL, TALKS, TOPIC, ingest_story
-from tests.follow.test_timeline import ENTRIES
-from tests.follow.test_timeline_summaries import respond
+from tests.follow.story import DEAL, ENTRIES, TALKS, TOPIC, ingest_story, respond
 from tests.support.cli import Cli, cli_with_model
 from tests.support.fake_openai import Reply, ThreadedFakeOpenAI
 

@@ -11,8 +11,7 @@ from bot.discord import render
 from bot.discord.cogs.timeline import timeline_embed
 from retrieval.engine import Engine, namespace_for_guild
 from retrieval.follow.chart import DayCoverage, coverage_per_day
-from tests.follow.story import DEAL, TOPIC, VOTE, ingest_story
-from tests.follow.test_timeline import ENTRIES
+from tests.follow.story import DEAL, ENTRIES, TOPIC, VOTE, ingest_story
 from tests.support.discord_world import OpenNewsroom, World, answers_in, open_thread
 from tests.support.fake_discord import FakeDiscord
 

@@ -4,11 +4,9 @@ the reports do not support leaves the entry's quoted sentence in place."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -19,27 +17,8 @@ from retrieval.generate.chat import build_client
 from retrieval.generate.llm import LLMAnswerer
 from retrieval.ingest.embedding import Embedder
 from retrieval.settings import Settings
-from tests.follow.story import BUSES, HALTED, STRANDED, TOPIC, ingest_story
-from tests.follow.test_timeline import ENTRIES
+from tests.follow.story import BUSES, ENTRIES, HALTED, STRANDED, TOPIC, ingest_story, respond
 from tests.support.fake_openai import FakeOpenAI, Reply
-
-LINES = {
-    "2026-03-02": "Ferry crews on the Lowmoor crossing voted by 212 to 31 to strike from Thursday [1].",
-    # one fact from each of the day's two reports
-    "2026-03-05": (
-        "No ferries crossed Lowmoor Sound on Thursday [1]. Thousands of commuters were stranded [2]."
-    ),
-    "buses": "The council will charge commuters 50 crowns for each bus ride [1].",  # not in the report
-    "2026-03-09": "The union and the operator returned to talks on Monday with a state mediator [1].",
-    "2026-03-12": "The strike ended on Thursday after crews accepted a pay rise of six percent [1].",
-}
-
-
-def respond(body: dict[str, Any]) -> Reply:
-    prompt = body["messages"][-1]["content"]
-    day = re.search(r"These passages are the reports of (\S+) about the story: Lowmoor ferry strike", prompt)
-    assert day is not None
-    return Reply.text(LINES["buses" if "shuttle buses" in prompt else day.group(1)])
 
 
 async def no_sleep(_: float) -> None:
