@@ -130,3 +130,15 @@ def test_latest_is_newest_first_and_dated(story: tuple[Engine, Timelines]) -> No
     )
     assert quiet is not None and quiet.text == "No reports about Lowmoor ferry strike since 2026-03-10."
     assert latest_answer(timelines, "what did the union say?", NS, as_of=AS_OF) is None
+
+
+@pytest.mark.parametrize("backend", ["embedded", "server"], indirect=True)
+def test_the_same_timeline_on_both_backends(settings: Settings, embedder: Embedder) -> None:
+    """A Chroma server and PostgreSQL give the timeline the embedded store gives."""
+    app = App(settings, embedder=embedder)
+    try:
+        ingest_story(app.engine, app.stories, NS)
+        timeline = app.timelines.build(TOPIC, NS, as_of=AS_OF)
+        assert [(e.day.isoformat(), e.text, e.outlets) for e in timeline.entries] == ENTRIES
+    finally:
+        app.close()
