@@ -16,6 +16,7 @@ that names the topic best, the lead first (`LEAD_WEIGHT`), and does not repeat a
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ REPEATS = 0.6  # a sentence sharing this share of its words with an earlier entr
 LEAD_SCAN = 1500  # characters of an article's start whose sentences may be quoted (and the best passage's)
 DEFAULT_DAYS = 30
 MAX_TOPIC_CHARS = 300
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*$")
 
 
 @dataclass
@@ -238,19 +240,26 @@ def quoted_sentence(
     report: Report, words: TopicWords, earlier: Sequence[set[str]] = ()
 ) -> tuple[str, int, int] | None:
     """(sentence, start, end): the sentence of the report's lead or best-matching passage that
-    names the topic best, the lead first; not a headline, byline or text addressed to a model,
-    and not repeating an earlier entry."""
+    names the topic best, the lead first; a whole sentence that names at least one of the
+    topic's words, not a headline, byline or text addressed to a model, and not repeating an
+    earlier entry. None when the report has no such sentence."""
     title = " ".join(report.article.title.lower().split())
     scored: list[tuple[float, int, set[str], tuple[str, int, int]]] = []
     for start, end, text in _candidates(report):
         flat = " ".join(text.lower().split())
         if flat == title or len(text.split()) < 6 or flat.startswith("by ") or looks_like_instruction(text):
             continue
+        if not _SENTENCE_END.search(text):
+            continue  # a caption, a link line ("More: …"), a headline: no sentence
         stems = set(words.terms.of(text))
+        covered = words.covered(stems)
         place = len(scored)
-        scored.append((words.covered(stems) + LEAD_WEIGHT / (1 + place), -place, stems, (text, start, end)))
-    for _score, _place, stems, found in sorted(scored, key=lambda x: (-x[0], -x[1])):
-        if not any(_overlap(stems, e) >= REPEATS for e in earlier):
+        if covered > 0:  # a sentence that names none of the topic's words says nothing about it
+            scored.append((covered + LEAD_WEIGHT / (1 + place), -place, stems, (text, start, end)))
+        else:
+            scored.append((-1.0, -place, stems, (text, start, end)))
+    for score, _place, stems, found in sorted(scored, key=lambda x: (-x[0], -x[1])):
+        if score > 0 and not any(_overlap(stems, e) >= REPEATS for e in earlier):
             return found
     return None
 
