@@ -9,10 +9,12 @@ from datetime import date
 
 import pytest
 
+from retrieval.answer.digest import DigestArticle
 from retrieval.app import App
 from retrieval.engine import Engine
 from retrieval.follow.latest import latest_answer, parse_latest, window_start
-from retrieval.follow.timeline import Timelines
+from retrieval.follow.reports import Report, TopicWords
+from retrieval.follow.timeline import Timelines, quoted_sentence
 from retrieval.ingest.embedding import Embedder
 from retrieval.settings import Settings
 from tests.follow.story import BUSES, DEAL, ENTRIES, HALTED, OLD, STRANDED, TALKS, TOPIC, VOTE, ingest_story
@@ -142,3 +144,19 @@ def test_the_same_timeline_on_both_backends(settings: Settings, embedder: Embedd
         assert [(e.day.isoformat(), e.text, e.outlets) for e in timeline.entries] == ENTRIES
     finally:
         app.close()
+
+
+def test_only_whole_sentences_that_name_the_topic_are_quoted() -> None:
+    words = TopicWords(TOPIC, None)
+    text = (
+        "More: Lowmoor ferry strike latest\n"  # a link line, no sentence
+        "The weather on the island was mild for the time of year, forecasters said. "
+        "Crews on the Lowmoor ferries will strike again next month, the union said."
+    )
+    article = DigestArticle("x", "Island notes", "https://x.example/a", "x.example", date(2026, 3, 3), text)
+    quoted = quoted_sentence(Report(article, 1.0, 0.0, (0, len(text))), words)
+    crews = "Crews on the Lowmoor ferries will strike again next month, the union said."
+    assert quoted == (crews, text.index(crews), len(text))
+    weather = text[: text.index(crews)]  # the link line and a sentence about something else
+    unrelated = DigestArticle("y", "Weather", "https://x.example/b", "x.example", date(2026, 3, 3), weather)
+    assert quoted_sentence(Report(unrelated, 1.0, 0.0, (0, len(weather))), words) is None
