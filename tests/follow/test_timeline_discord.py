@@ -8,12 +8,18 @@ import struct
 from datetime import date
 
 from bot.discord import render
+from bot.discord.app import NewsBot
 from bot.discord.cogs.timeline import timeline_embed
 from retrieval.engine import Engine, namespace_for_guild
 from retrieval.follow.chart import DayCoverage, coverage_per_day
-from tests.follow.story import DEAL, ENTRIES, TOPIC, VOTE, ingest_story
-from tests.support.discord_world import OpenNewsroom, World, answers_in, open_thread
+from retrieval.generate.chat import build_client
+from retrieval.generate.llm import LLMAnswerer
+from retrieval.settings import Settings
+from retrieval.store.feedback import FeedbackStore
+from tests.follow.story import DEAL, ENTRIES, TOPIC, VOTE, ingest_story, respond
+from tests.support.discord_world import OpenNewsroom, World, answers_in, open_thread, running_bot
 from tests.support.fake_discord import FakeDiscord
+from tests.support.fake_openai import FakeOpenAI, Reply
 
 pytest_plugins = ("tests.support.discord_fixtures",)
 
@@ -130,3 +136,39 @@ async def test_a_thread_asking_for_the_latest_gets_the_newest(
         (answer,) = await answers_in(fake, thread, 1)
     assert asked == []  # answered from the timeline, not by the question answerer
     assert answer["embeds"][0]["description"].startswith("Newest report: 2026-03-12 (citypost.example).\n")
+
+
+async def test_with_a_model_the_entries_are_checked_summaries(
+    fake: FakeDiscord, bot_settings: Settings, bot_engine: Engine, feedback: FeedbackStore
+) -> None:
+    async with FakeOpenAI() as server:
+        settings = bot_settings.model_copy(
+            update={"openai_api_key": "k", "openai_base_url": server.base_url, "verify": "offline"}
+        )
+        client = build_client(settings)
+        llm = LLMAnswerer.from_settings(client, settings)
+        server.queue(*[Reply.dynamic(respond) for _ in range(5)])
+        guild = fake.add_guild("Newsroom")
+        reader = fake.add_user("reader")
+        ingest_story(bot_engine, bot_engine.stories, namespace_for_guild(guild.id))
+        bot = NewsBot(settings, bot_engine, feedback, llm=llm, guild_ready_timeout=0.5)
+        async with running_bot(bot):
+            world = World(fake, bot, bot_engine, feedback, guild, reader, reader)
+            options = [
+                {"type": 3, "name": "topic", "value": TOPIC},
+                {"type": 3, "name": "since", "value": "2026-03-01"},
+            ]
+            post = (await world.done(await world.command("timeline", options)))[-1].json
+        await client.close()
+    (embed,) = post["embeds"]
+    lines = embed["description"].split("\n")
+    assert (
+        lines[0]
+        == "**2026-03-02** · "
+        + render.safe("Ferry crews on the Lowmoor crossing voted by 212 to 31 to strike from Thursday [1].")
+        + " · 2 outlets"
+    )
+    assert lines[2] == f"**2026-03-05** · {render.safe(ENTRIES[2][1].replace('[3]', '[4]'))} · 1 outlet"
+    sources = "\n".join(f["value"] for f in embed["fields"]).split("\n")
+    assert [line.split(" ", 1)[0] for line in sources] == ["[1]", "[2]", "[3]", "[4]", "[5]", "[6]"]
+    assert len(server.requests) == 5
