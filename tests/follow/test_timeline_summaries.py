@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from retrieval.answering import Answering
 from retrieval.app import App
 from retrieval.follow.summaries import summarize_entries
 from retrieval.follow.timeline import Timeline
@@ -17,7 +18,7 @@ from retrieval.generate.chat import build_client
 from retrieval.generate.llm import LLMAnswerer
 from retrieval.ingest.embedding import Embedder
 from retrieval.settings import Settings
-from tests.follow.story import BUSES, ENTRIES, HALTED, STRANDED, TOPIC, ingest_story, respond
+from tests.follow.story import BUSES, DEAL, ENTRIES, HALTED, STRANDED, TOPIC, ingest_story, respond
 from tests.support.fake_openai import FakeOpenAI, Reply
 
 
@@ -73,3 +74,24 @@ async def test_a_failing_model_leaves_the_quotes(story: App, model: tuple[FakeOp
     timeline = story.timelines.build(TOPIC, "default", as_of=date(2026, 3, 14))
     assert await summarize_entries(timeline, llm, story.engine.catalog, "default") == 0
     assert [e.text for e in timeline.entries] == [text for _, text, _ in ENTRIES]
+
+
+async def test_a_model_answers_latest_questions_from_the_newest_reports(
+    story: App, model: tuple[FakeOpenAI, LLMAnswerer]
+) -> None:
+    server, llm = model
+    server.queue(
+        Reply.text("The strike ended on Thursday after crews accepted a pay rise of six percent [1].")
+    )
+    answering = Answering(story.engine, llm, story.timelines)
+    stream = await answering.ask(
+        "What's the latest on the Lowmoor ferry strike?", "default", as_of=date(2026, 3, 14)
+    )
+    answer = await stream.result()
+    assert answer.mode == "llm"
+    assert answer.text == "The strike ended on Thursday after crews accepted a pay rise of six percent [1]."
+    assert [c.url for c in answer.citations] == [DEAL.url]
+    # the model's answer keeps the note that dates the newest report
+    assert answer.notes[0] == "Newest first: the newest report used is from 2026-03-12."
+    prompt = server.requests[0]["messages"][-1]["content"]
+    assert prompt.index("Lowmoor ferry strike ends with pay deal") < prompt.index("talks resume")
