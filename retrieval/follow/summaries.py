@@ -3,7 +3,8 @@ reports instead of a quoted sentence. The model writes from those reports' passa
 report's passage first, then up to `MAX_REPORTS` - 1 others'), and its line goes through the
 citation check every generated answer goes through (retrieval/generate/citations.py: a claim
 its cited passage does not support is dropped, and so is a line left with no supported claim).
-An entry whose line does not pass, or whose request fails, keeps its quoted sentence.
+An entry whose line does not pass, or whose request fails, keeps its quoted sentence, and so do
+the entries before the newest `MAX_SUMMARIES` (20: a request each).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from retrieval.results import Answer, Passage
 from retrieval.store.catalog import StoredChunk
 
 MAX_REPORTS = 3
+MAX_SUMMARIES = 20  # the newest entries summarised (one request each); older ones keep their quote
 MAX_LINE = 400  # characters: a longer reply is no one-line summary
 _MARKER = re.compile(r"\[(\d+)\]")
 
@@ -98,6 +100,6 @@ async def summarize_entries(
             async with limit:
                 await _summarize(entry, timeline.topic, llm, passages)
 
-    await asyncio.gather(*(one(e) for e in timeline.entries))
+    await asyncio.gather(*(one(e) for e in timeline.entries[-MAX_SUMMARIES:]))
     renumber(timeline)
     return sum(1 for e in timeline.entries if e.summary)

@@ -95,19 +95,21 @@ async def test_the_chart_plots_each_days_reports_outlets_and_entries(world: Worl
     assert len(days) == 11 and days[1] == DayCoverage(date(2026, 3, 3), 0, 0, 0)
 
 
-def test_a_long_timeline_stays_within_discords_limits(world: World) -> None:
+def test_a_long_timeline_shows_its_newest_developments_within_discords_limits(world: World) -> None:
     ingest_story(world.engine, world.engine.stories, world.namespace)
     timeline = world.bot.answering.timelines.build(TOPIC, world.namespace, as_of=date(2026, 3, 14))
-    entry = timeline.entries[0]
-    timeline.entries = [entry] * 80
+    first, last = timeline.entries[0], timeline.entries[-1]
+    timeline.entries = [first] * 79 + [last]
     embed = timeline_embed(timeline, chart=True)
     assert render.within_limits(render.Message([embed]))
     assert embed.description is not None
-    shown = embed.description.count("**2026-03-02**")
-    assert 10 < shown < 80 and embed.description.endswith(f"\n…and {80 - shown} more")
-    assert embed.fields[-1].value is not None and embed.fields[-1].value.endswith(
-        "(newsdesk timeline lists all)"
-    )
+    lines = embed.description.split("\n")
+    shown = len(lines) - 1
+    assert 5 < shown < 80
+    assert lines[0] == f"…{80 - shown} earlier developments (newsdesk timeline lists all)"
+    assert lines[-1] == f"**2026-03-12** · {render.safe(ENTRIES[4][1])} · 1 outlet"  # the newest
+    sources = "\n".join(f.value or "" for f in embed.fields).split("\n")
+    assert len(sources) == shown and sources[-1].startswith(f"[5] [{DEAL.title}](<{DEAL.url}#:~:text=")
 
 
 LATEST = "what's the latest on the Lowmoor ferry strike?"

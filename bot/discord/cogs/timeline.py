@@ -62,16 +62,36 @@ def _fields(lines: list[str]) -> list[str]:
     return values
 
 
+def shown_entries(entries: list[Entry]) -> list[Entry]:
+    """The newest entries whose lines and sources fit in one embed, oldest of them first: a
+    long story is cut at its start, so the latest developments are always shown."""
+    shown: list[Entry] = []
+    chars = sources = 0
+    for e in reversed(entries):
+        line = len(_entry_line(e)) + 1
+        cited = sum(len(_source_line(e, c)) + 1 for c in e.citations)
+        if shown and (chars + line > ENTRIES_MAX - 100 or sources + cited > SOURCES_MAX):
+            break
+        shown.append(e)
+        chars, sources = chars + line, sources + cited
+    return shown[::-1]
+
+
 def timeline_embed(timeline: Timeline, chart: bool) -> discord.Embed:
-    """The entries, oldest first, and their sources, within Discord's limits."""
+    """The entries, oldest first (the newest that fit), and their sources, within Discord's limits."""
     title = render.clip(f"Timeline: {timeline.topic}", render.TITLE_MAX)
     if timeline.empty:
         return render.notice(render.safe(timeline.heading()), title=title)
-    lines = [_entry_line(e) for e in timeline.entries]
+    shown = shown_entries(timeline.entries)
+    lines = [_entry_line(e) for e in shown]
+    earlier = len(timeline.entries) - len(shown)
+    if earlier:
+        plural = "s" if earlier != 1 else ""
+        lines.insert(0, f"…{earlier} earlier development{plural} (newsdesk timeline lists all)")
     embed = discord.Embed(
         title=title, description=render.fit_lines(lines, limit=ENTRIES_MAX), colour=render.FOUND
     )
-    for i, value in enumerate(_fields([_source_line(e, c) for e in timeline.entries for c in e.citations])):
+    for i, value in enumerate(_fields([_source_line(e, c) for e in shown for c in e.citations])):
         embed.add_field(name="Sources" if i == 0 else "Sources (continued)", value=value, inline=False)
     if chart:
         embed.set_image(url=f"attachment://{CHART_FILE}")
