@@ -24,6 +24,7 @@ NAMES = (
     "rewrite",
     "verify",
     "speakers",
+    "timeline_entry",
 )
 
 

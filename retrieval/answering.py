@@ -6,6 +6,10 @@ user gets when there is no model, when the model has nothing to write from, and 
 model fails (`LLMAnswerer` falls back to it). The result is always an `AnswerStream`: a front
 end that shows drafts iterates it (`stream.generated` says whether a model is writing); one that
 does not awaits `stream.result()`.
+
+Questions that ask for the latest on a story ("what's the latest on X?") are answered from the
+story's timeline, newest first (retrieval/follow/latest.py); the model, when configured, writes
+from those reports, and the answer keeps the note that dates the newest one.
 """
 
 from __future__ import annotations
@@ -18,14 +22,36 @@ from functools import partial
 from retrieval.answer.search import SearchFilters
 from retrieval.answer.statements import model_passages
 from retrieval.engine import DEFAULT_NAMESPACE, Engine, source_host
+from retrieval.follow.latest import latest_answer
+from retrieval.follow.timeline import Timelines
 from retrieval.generate.llm import AnswerStream, LLMAnswerer, Turn
+from retrieval.generate.outcome import Events
 from retrieval.results import Answer, Passage
 
 
+def with_note(stream: AnswerStream, note: str) -> AnswerStream:
+    """The same stream, its final answer carrying `note` first (a model's answer drops the
+    extractive answer's notes)."""
+
+    async def run() -> Events:
+        async for draft in stream:
+            yield draft
+        answer = stream.answer
+        assert answer is not None
+        if note not in answer.notes:
+            answer.notes.insert(0, note)
+        yield answer
+
+    return AnswerStream(run, generated=stream.generated)
+
+
 class Answering:
-    def __init__(self, engine: Engine, llm: LLMAnswerer | None = None) -> None:
+    def __init__(
+        self, engine: Engine, llm: LLMAnswerer | None = None, timelines: Timelines | None = None
+    ) -> None:
         self.engine = engine
         self.llm = llm
+        self.timelines = timelines or Timelines.for_engine(engine)  # stories followed over time
 
     async def ask(
         self,
@@ -41,6 +67,13 @@ class Answering:
     ) -> AnswerStream:
         """The answer to `question` (`live=False`: the model's reply in one piece, no drafts)."""
         asked = self.engine.validate_question(question)
+        if source is None:  # "what's the latest on X?": the story's newest reports, newest first
+            latest = await asyncio.to_thread(
+                partial(latest_answer, self.timelines, asked, namespace, since=since, as_of=as_of)
+            )
+            if latest is not None:
+                stream = self.write_answer(asked, latest, history, live)
+                return with_note(stream, latest.notes[0]) if latest.notes else stream
         extractive = await asyncio.to_thread(
             partial(self.engine.ask, asked, namespace, k=k, since=since, source=source, as_of=as_of)
         )

@@ -36,6 +36,7 @@ from retrieval.attribution.store import AttributionStore
 from retrieval.engine import Engine
 from retrieval.errors import DamagedVectorsError
 from retrieval.follow.checker import WatchChecker, build_checker
+from retrieval.follow.timeline import Timelines
 from retrieval.follow.watches import WatchStore
 from retrieval.generate.chat import build_client
 from retrieval.generate.llm import LLMAnswerer
@@ -180,6 +181,11 @@ class App:
         engine.check_chunking()
         return engine
 
+    @cached_property
+    def timelines(self) -> Timelines:
+        """Stories followed over time: timelines and "latest" answers, over the engine's index."""
+        return Timelines.for_engine(self.engine)
+
     # --- the async clients: one event loop's ----------------------------------------------
 
     @cached_property
@@ -212,7 +218,7 @@ class App:
     @property
     def answering(self) -> Answering:
         """Extractive answers first, then the model when one is configured."""
-        return Answering(self.engine, self.llm)
+        return Answering(self.engine, self.llm, self.timelines)
 
     @contextlib.asynccontextmanager
     async def online(self) -> AsyncIterator[App]:

@@ -25,6 +25,7 @@ from bot.cli.quotes import quotes_command
 from bot.cli.run_bot import bot_app
 from bot.cli.terminal import console as _console
 from bot.cli.terminal import print_answer, progress_bar, run_or_exit
+from bot.cli.timeline import timeline_command
 from bot.cli.watch import watch_app
 from retrieval.app import App
 from retrieval.engine import namespace_for_guild
@@ -50,6 +51,7 @@ app.command("eval")(eval_command)
 app.command("migrate")(migrate_command)
 app.command("health")(health_command)
 app.command("quotes")(quotes_command)
+app.command("timeline")(timeline_command)
 
 SinceOpt = Annotated[str | None, typer.Option("--since", help="Only articles since: 24h, 7d, 2w or a date.")]
 SourceOpt = Annotated[str | None, typer.Option("--source", help="Only this outlet, e.g. reuters.com.")]

@@ -36,6 +36,7 @@ EXTENSIONS = (
     "bot.discord.cogs.summary",
     "bot.discord.cogs.sources",
     "bot.discord.cogs.quotes",
+    "bot.discord.cogs.timeline",
     "bot.discord.cogs.ingest",
     "bot.discord.cogs.threads",
     "bot.discord.cogs.help",

@@ -56,6 +56,7 @@ async def test_login_identify_and_sync_payload(world: World) -> None:
         "quotes",
         "sources",
         "summary",
+        "timeline",
         "watch",
     ]
     ask = commands["ask"]

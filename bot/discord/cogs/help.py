@@ -20,6 +20,7 @@ COMMANDS = (
     ("/summary [topic] [url] [since]", "A cited summary of an article, a topic or a period."),
     ("/sources [query]", "What is indexed here, newest first."),
     ("/quotes speaker [topic] [since]", "What someone said, quoted, newest story first."),
+    ("/timeline topic [since]", "How a story developed, day by day, quoted, with a coverage chart."),
     ("/ingest url | file", "Add an article from a web page or an attached file (admins)."),
     ("/forget article", "Remove an article (admins)."),
     ("/feeds add url [every] [channel] · list · remove", "Follow RSS/Atom feeds in this server (admins)."),
