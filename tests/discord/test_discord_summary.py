@@ -27,8 +27,11 @@ BRIDGE = Article(  # the day before the window below: never in its summary
     published=date(2024, 8, 31),
 )
 
-FERRY_LINE = f"[{FERRY.title}](<{FERRY.url}>) — example.org, 2024-10-02"
-LIBRARY_LINE = f"[{LIBRARY.title}](<{LIBRARY.url}>) — citypost.example, 2024-09-15"
+# each source links to the article at the sentence the summary quotes (a text fragment)
+FERRY_AT = "#:~:text=The%20harbor%20ferry%20will%20run,boats%20and%20drops%20late%20trips."
+FERRY_LINE = f"[{FERRY.title}](<{FERRY.url}{FERRY_AT}>) — example.org, 2024-10-02"
+LIBRARY_AT = "#:~:text=The%20city%20council%20voted%20nine,has%20gathered%20four%20thousand%20names."
+LIBRARY_LINE = f"[{LIBRARY.title}](<{LIBRARY.url}{LIBRARY_AT}>) — citypost.example, 2024-09-15"
 
 
 def ingest_fixed_set(world: World) -> None:

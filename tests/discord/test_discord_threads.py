@@ -40,7 +40,7 @@ async def test_mention_opens_a_thread_and_follow_ups_keep_context(
         (embed,) = first["embeds"]
         assert embed["title"] == VALK
         assert "not something we will trade away" in embed["description"]
-        assert embed["fields"][0]["value"].startswith(f"[1] [{SAMPLE_TITLE}](<{SAMPLE_URL}>)")
+        assert embed["fields"][0]["value"].startswith(f"[1] [{SAMPLE_TITLE}](<{SAMPLE_URL}#:~:text=")
         assert [b["custom_id"][:10] for b in first["components"][0]["components"]] == [
             "nd:quotes:",
             "nd:vote:up",
@@ -62,7 +62,7 @@ async def test_mention_opens_a_thread_and_follow_ups_keep_context(
         assert asked[-1] == "what did Oskar Brenn say about the drills?"
         (embed,) = third["embeds"]
         assert embed["description"].startswith("Oskar Brenn, a vice chairman of Tarva’s powerful")
-        assert embed["fields"][0]["value"].startswith(f"[1] [{SAMPLE_TITLE}](<{SAMPLE_URL}>)")
+        assert embed["fields"][0]["value"].startswith(f"[1] [{SAMPLE_TITLE}](<{SAMPLE_URL}#:~:text=")
     # the typing indicator was shown while answering
     assert fake.sent("POST", f"/channels/{thread}/typing")
 
