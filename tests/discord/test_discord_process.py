@@ -71,8 +71,8 @@ async def test_newsdesk_bot_process_syncs_and_answers(
     out, err = await asyncio.wait_for(sync.communicate(), 180)
     assert sync.returncode == 0, err.decode()
     assert out.decode() == (
-        f"synced 10 commands to server {guild.id}: "
-        "ask, digest, feeds, forget, help, ingest, newsdesk, quotes, sources, summary\n"
+        f"synced 12 commands to server {guild.id}: "
+        "ask, digest, feeds, forget, help, ingest, newsdesk, quotes, sources, summary, timeline, watch\n"
     )
     assert sorted(c["name"] for c in fake.commands[str(guild.id)]) == [
         "ask",
@@ -85,6 +85,8 @@ async def test_newsdesk_bot_process_syncs_and_answers(
         "quotes",
         "sources",
         "summary",
+        "timeline",
+        "watch",
     ]
     assert not fake.identify  # sync logs in over REST only: no gateway session
 
@@ -114,7 +116,7 @@ async def test_newsdesk_bot_process_syncs_and_answers(
     (embed,) = follow_up.json["embeds"]
     assert embed["title"] == VALK
     assert "not something we will trade away" in embed["description"]
-    assert embed["fields"][0]["value"].startswith(
-        f"[1] [{SAMPLE_TITLE}](<{SAMPLE_URL}>) — meridianwire.example, 2023-03-09"
-    )
+    (first_source,) = embed["fields"][0]["value"].split("\n")[:1]
+    assert first_source.startswith(f"[1] [{SAMPLE_TITLE}](<{SAMPLE_URL}#:~:text=")
+    assert first_source.endswith(">) — meridianwire.example, 2023-03-09")
     assert "fake-token" not in err.decode()

@@ -134,9 +134,14 @@ async def test_follow_a_feed_announce_list_digest_and_remove(fw: FeedsWorld) -> 
         "support cables. [1]"
     )
     assert "**2. Ferry to run every 20 minutes** (1 outlet(s), 1 report(s))" in digest["description"]
+    # each source links to the article at the sentences the digest quotes (a text fragment)
+    bridge = fw.site.url("/articles/bridge")
+    bridge += "#:~:text=Engineers%20closed%20the%20Dunmore%20bridge,cross%20while%20repairs%20are%20planned."
+    ferry = fw.site.url("/articles/ferry")
+    ferry += "#:~:text=Mayor%20Ada%20Okonkwo%20said%20on,told%20reporters%20at%20the%20terminal."
     assert digest["fields"][0]["value"].split("\n") == [
-        f"[1] [Bridge closed to lorries](<{fw.site.url('/articles/bridge')}>) — 127.0.0.1, 2024-03-04",
-        f"[2] [Ferry to run every 20 minutes](<{fw.site.url('/articles/ferry')}>) — 127.0.0.1, 2024-03-04",
+        f"[1] [Bridge closed to lorries](<{bridge}>) — 127.0.0.1, 2024-03-04",
+        f"[2] [Ferry to run every 20 minutes](<{ferry}>) — 127.0.0.1, 2024-03-04",
     ]
 
     inter = await fw.admin("feeds", sub("remove", [{"type": 3, "name": "feed", "value": "1"}]))
