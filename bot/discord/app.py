@@ -9,6 +9,7 @@ examples/advanced_startup.py). Commands are not synced on start: run
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -21,7 +22,7 @@ from discord.ext import commands
 
 from bot.discord.interactions import DMsDisabled
 from retrieval.answering import Answering
-from retrieval.engine import Engine
+from retrieval.engine import Engine, namespace_for_guild
 from retrieval.errors import BadInputError
 from retrieval.generate.llm import LLMAnswerer
 from retrieval.settings import Settings
@@ -124,6 +125,22 @@ class NewsBot(commands.Bot):
 
     async def on_ready(self) -> None:
         log.info("connected as %s to %d server(s)", self.user, len(self.guilds))
+
+    async def channel_in(self, namespace: str, channel_id: int | None) -> discord.abc.Messageable | None:
+        """Where a feed, digest or watch posts: its channel, else NEWSDESK_FEEDS_CHANNEL, from the
+        cache or else over REST (with several shards this process does not see every server's
+        channels), and only in the server whose namespace it belongs to."""
+        for cid in (channel_id, self.settings.feeds_channel):
+            if not cid:
+                continue
+            channel: object = self.get_channel(cid)
+            if channel is None:
+                with contextlib.suppress(discord.HTTPException, discord.InvalidData):
+                    channel = await self.fetch_channel(cid)
+            guild = getattr(channel, "guild", None)
+            if guild is not None and namespace_for_guild(guild.id) == namespace:
+                return channel  # type: ignore[return-value]
+        return None
 
 
 class ShardedNewsBot(NewsBot, commands.AutoShardedBot):

@@ -24,7 +24,6 @@ from bot.discord import render
 from bot.discord.feed_render import announcement, digest_embeds, feed_line
 from bot.discord.interactions import defer, namespace_of, require_manager
 from retrieval.answer.digest import Digest, build_digest, collect_articles
-from retrieval.engine import namespace_for_guild
 from retrieval.errors import BadInputError
 from retrieval.store.lease import FEED_POLLER, Lease, hold, process_id
 from retrieval.text.timewindow import parse_since
@@ -146,25 +145,10 @@ class Feeds(commands.Cog):
         embed = announcement(result.feed, result)
         if embed is None:
             return
-        channel = await self._channel_for(result.feed.namespace, result.feed.channel_id)
+        channel = await self.bot.channel_in(result.feed.namespace, result.feed.channel_id)
         if channel is None:
             return
         await channel.send(embed=embed, allowed_mentions=render.NO_MENTIONS)
-
-    async def _channel_for(self, namespace: str, channel_id: int | None) -> discord.abc.Messageable | None:
-        """The channel, from the cache or else over REST: with several shards the poller's process
-        does not see every server's channels."""
-        for cid in (channel_id, self.bot.settings.feeds_channel):
-            if not cid:
-                continue
-            channel: object = self.bot.get_channel(cid)
-            if channel is None:
-                with contextlib.suppress(discord.HTTPException, discord.InvalidData):
-                    channel = await self.bot.fetch_channel(cid)
-            guild = getattr(channel, "guild", None)
-            if guild is not None and namespace_for_guild(guild.id) == namespace:
-                return channel  # type: ignore[return-value]
-        return None
 
     async def _digest_clock(self) -> None:
         """Daily digests are posted by one process of several: the holder of their own lease."""
@@ -186,7 +170,7 @@ class Feeds(commands.Cog):
         due = await asyncio.to_thread(self.store.digests_due, day, now.hour * 60 + now.minute)
         for channel_id, namespace in due:
             try:
-                channel = await self._channel_for(namespace, channel_id)
+                channel = await self.bot.channel_in(namespace, channel_id)
                 if channel is not None:
                     digest = await self._digest(namespace, "24h")
                     await channel.send(embeds=digest_embeds(digest), allowed_mentions=render.NO_MENTIONS)

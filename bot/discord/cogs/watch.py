@@ -21,7 +21,6 @@ from discord.ext import commands
 from bot.discord import render
 from bot.discord.interactions import defer, namespace_of, require_manager
 from bot.discord.watch_render import watch_embed, watch_line
-from retrieval.engine import namespace_for_guild
 from retrieval.follow.checker import Notice, build_checker
 from retrieval.follow.watches import WEEK, WatchStore
 from retrieval.store.lease import Lease, process_id
@@ -111,7 +110,7 @@ class Watches(commands.Cog):
 
     async def _post(self, notice: Notice) -> int:
         w = notice.watch
-        channel = await self._channel_for(w.namespace, w.channel_id)
+        channel = await self.bot.channel_in(w.namespace, w.channel_id)
         if channel is None:
             log.warning("watch #%s: no channel to post in (channel %s); skipped", w.id, w.channel_id)
             await asyncio.to_thread(self.checker.posted, notice, None)
@@ -131,7 +130,7 @@ class Watches(commands.Cog):
     async def _recount(self, notice: Notice) -> None:
         """Edit a story's message: more reports joined it (its footer counts them)."""
         story = notice.story
-        channel = await self._channel_for(notice.watch.namespace, story.channel_id)
+        channel = await self.bot.channel_in(notice.watch.namespace, story.channel_id)
         if channel is not None and story.message_id is not None and hasattr(channel, "get_partial_message"):
             message = channel.get_partial_message(story.message_id)
             try:
@@ -146,21 +145,6 @@ class Watches(commands.Cog):
                     exc.status,
                 )
         await asyncio.to_thread(self.checker.shown, notice)
-
-    async def _channel_for(self, namespace: str, channel_id: int | None) -> discord.abc.Messageable | None:
-        """The watch's channel (or NEWSDESK_FEEDS_CHANNEL), from the cache or over REST, and only
-        in the watch's own server."""
-        for cid in (channel_id, self.bot.settings.feeds_channel):
-            if not cid:
-                continue
-            channel: object = self.bot.get_channel(cid)
-            if channel is None:
-                with contextlib.suppress(discord.HTTPException, discord.InvalidData):
-                    channel = await self.bot.fetch_channel(cid)
-            guild = getattr(channel, "guild", None)
-            if guild is not None and namespace_for_guild(guild.id) == namespace:
-                return channel  # type: ignore[return-value]
-        return None
 
     # --- /watch ---------------------------------------------------------------------------
 
