@@ -11,7 +11,6 @@ something new, one sentence from it; every sentence is quoted verbatim and cited
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -24,6 +23,7 @@ from retrieval.results import Citation
 from retrieval.store.catalog import day_number
 from retrieval.text.safety import looks_like_instruction
 from retrieval.text.sentences import split_sentences
+from retrieval.text.terms import sparse_cosine, tfidf_vectors
 from retrieval.text.words import QUERY_STOPWORDS
 
 SAME_STORY = 0.2  # cosine of headline+lead vectors above which two reports are one story
@@ -118,23 +118,8 @@ def _terms(text: str) -> list[str]:
 
 
 def _vectors(articles: Sequence[DigestArticle]) -> list[dict[str, float]]:
-    docs = [Counter(_terms(a.title + " " + a.title + " " + a.text[:LEAD_CHARS])) for a in articles]
-    df: Counter[str] = Counter()
-    for d in docs:
-        df.update(d.keys())
-    n = len(docs)
-    vectors = []
-    for d in docs:
-        v = {t: (1 + math.log(c)) * math.log((1 + n) / (1 + df[t]) + 1) for t, c in d.items()}
-        norm = math.sqrt(sum(x * x for x in v.values())) or 1.0
-        vectors.append({t: x / norm for t, x in v.items()})
-    return vectors
-
-
-def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    return sum(x * b.get(t, 0.0) for t, x in a.items())
+    """TF-IDF vectors of headline (twice) and lead, IDF over these articles."""
+    return tfidf_vectors([Counter(_terms(f"{a.title} {a.title} {a.text[:LEAD_CHARS]}")) for a in articles])
 
 
 def _rank_key(a: DigestArticle) -> tuple[int, int, int, str]:
@@ -148,7 +133,7 @@ def group_stories(articles: Sequence[DigestArticle]) -> list[list[DigestArticle]
     groups: list[list[int]] = []
     for i in range(len(ordered)):
         home = next(
-            (g for g in groups if any(_cosine(vectors[i], vectors[j]) >= SAME_STORY for j in g)),
+            (g for g in groups if any(sparse_cosine(vectors[i], vectors[j]) >= SAME_STORY for j in g)),
             None,
         )
         if home is None:

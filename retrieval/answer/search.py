@@ -51,6 +51,13 @@ def passage_from(
     row: Any, chunk: StoredChunk, score: float = 0.0, dense: float = 0.0, lexical: float = 0.0
 ) -> Passage:
     """A Passage from an article row and one of its stored chunks."""
+    passage = passage_of(chunk, row["title"], row["url"], row["source"], parse_date(row["published"]))
+    passage.score, passage.dense, passage.lexical = score, dense, lexical
+    return passage
+
+
+def passage_of(chunk: StoredChunk, title: str, url: str, source: str, published: date | None) -> Passage:
+    """A Passage from one stored chunk and its article's details."""
     return Passage(
         chunk_id=f"{chunk.article_id}:{chunk.position}",
         article_id=chunk.article_id,
@@ -58,13 +65,10 @@ def passage_from(
         start=chunk.start,
         end=chunk.end,
         text=chunk.text,
-        title=row["title"],
-        url=row["url"],
-        source=row["source"],
-        published=parse_date(row["published"]),
-        score=score,
-        dense=dense,
-        lexical=lexical,
+        title=title,
+        url=url,
+        source=source,
+        published=published,
     )
 
 

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
+from retrieval.answer.search import passage_of
 from retrieval.errors import BadInputError
 from retrieval.follow.timeline import Entry, Timelines
 from retrieval.results import Answer, Passage
@@ -71,18 +72,7 @@ def _passage(timelines: Timelines, namespace: str, entry: Entry) -> Passage | No
     start = c.spans[0][0]
     for chunk in timelines.finder.catalog.article_chunks(namespace, c.article_id):
         if chunk.start <= start < chunk.end:
-            return Passage(
-                chunk_id=f"{chunk.article_id}:{chunk.position}",
-                article_id=chunk.article_id,
-                position=chunk.position,
-                start=chunk.start,
-                end=chunk.end,
-                text=chunk.text,
-                title=c.title,
-                url=c.url,
-                source=c.source,
-                published=c.published,
-            )
+            return passage_of(chunk, c.title, c.url, c.source, c.published)
     return None
 
 

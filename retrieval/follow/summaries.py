@@ -14,6 +14,7 @@ import re
 from dataclasses import replace
 from typing import Protocol
 
+from retrieval.answer.search import passage_of
 from retrieval.follow.timeline import Entry, Timeline
 from retrieval.generate.llm import AnswerStream, LLMAnswerer
 from retrieval.generate.packing import defang
@@ -40,20 +41,7 @@ def entry_passages(entry: Entry, catalog: _Chunks, namespace: str) -> list[Passa
         chunk = next((c for c in chunks if c.start <= at < c.end), chunks[0] if chunks else None)
         if chunk is None:
             continue
-        out.append(
-            Passage(
-                chunk_id=f"{chunk.article_id}:{chunk.position}",
-                article_id=chunk.article_id,
-                position=chunk.position,
-                start=chunk.start,
-                end=chunk.end,
-                text=chunk.text,
-                title=article.title,
-                url=article.url,
-                source=article.source,
-                published=article.published,
-            )
-        )
+        out.append(passage_of(chunk, article.title, article.url, article.source, article.published))
     return out
 
 

@@ -15,7 +15,6 @@ that names the topic best, the lead first (`LEAD_WEIGHT`), and does not repeat a
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -31,7 +30,7 @@ from retrieval.results import Citation
 from retrieval.text.fragments import url_at_quote
 from retrieval.text.safety import looks_like_instruction
 from retrieval.text.sentences import split_sentences
-from retrieval.text.terms import Terms
+from retrieval.text.terms import Terms, sparse_cosine, tfidf_vectors
 
 if TYPE_CHECKING:
     from retrieval.engine import Engine
@@ -161,26 +160,12 @@ class Timeline:
 
 def _vectors(articles: Sequence[DigestArticle], left_out: set[str], terms: Terms) -> list[dict[str, float]]:
     """TF-IDF vectors of headline and lead, IDF over the whole story, the topic's words left out."""
-    docs = [
-        Counter(t for t in terms.of(f"{a.title} {a.title} {a.text[:LEAD_CHARS]}") if t not in left_out)
-        for a in articles
-    ]
-    df: Counter[str] = Counter()
-    for d in docs:
-        df.update(d.keys())
-    n = len(docs)
-    vectors = []
-    for d in docs:
-        v = {t: (1 + math.log(c)) * math.log((1 + n) / (1 + df[t]) + 1) for t, c in d.items()}
-        norm = math.sqrt(sum(x * x for x in v.values())) or 1.0
-        vectors.append({t: x / norm for t, x in v.items()})
-    return vectors
-
-
-def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    return sum(x * b.get(t, 0.0) for t, x in a.items())
+    return tfidf_vectors(
+        [
+            Counter(t for t in terms.of(f"{a.title} {a.title} {a.text[:LEAD_CHARS]}") if t not in left_out)
+            for a in articles
+        ]
+    )
 
 
 def _best_first(r: Report) -> tuple[int, int, float, str]:
@@ -204,7 +189,11 @@ def developments(reports: Sequence[Report], words: TopicWords) -> list[list[Repo
         for r in same_day:
             v = vectors[r.article.id]
             home = next(
-                (g for g in groups if any(_cosine(v, vectors[o.article.id]) >= SAME_DEVELOPMENT for o in g)),
+                (
+                    g
+                    for g in groups
+                    if any(sparse_cosine(v, vectors[o.article.id]) >= SAME_DEVELOPMENT for o in g)
+                ),
                 None,
             )
             if home is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 
 from retrieval.text.words import QUERY_STOPWORDS, stemmer
@@ -46,3 +47,25 @@ def idf_weights(words: Sequence[str], doc_frequency: IdfSource | None) -> dict[s
         return dict.fromkeys(words, 1.0)
     total, df = doc_frequency(words)
     return {w: math.log((total + 1) / (df.get(w, 0) + 0.5)) + 0.1 for w in words}
+
+
+def tfidf_vectors(docs: Sequence[Counter[str]]) -> list[dict[str, float]]:
+    """Unit-length TF-IDF vectors of term counts (sublinear tf; IDF over these documents only:
+    what makes two reports of one story alike is what they share and the others do not)."""
+    df: Counter[str] = Counter()
+    for d in docs:
+        df.update(d.keys())
+    n = len(docs)
+    vectors = []
+    for d in docs:
+        v = {t: (1 + math.log(c)) * math.log((1 + n) / (1 + df[t]) + 1) for t, c in d.items()}
+        norm = math.sqrt(sum(x * x for x in v.values())) or 1.0
+        vectors.append({t: x / norm for t, x in v.items()})
+    return vectors
+
+
+def sparse_cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    """The cosine of two unit-length sparse vectors."""
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(x * b.get(t, 0.0) for t, x in a.items())
