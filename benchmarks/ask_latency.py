@@ -67,6 +67,23 @@ def build(engine: Engine, n_chunks: int, corpus: Path, rng: np.random.Generator)
     return written
 
 
+def open_index(data_dir: Path, chunks: int, corpus: Path) -> App:
+    """An App on an index of `chunks` chunks in `data_dir`, built from the corpus unless it is
+    there already (a `--keep` folder holding another size is refused)."""
+    app = App(Settings(NEWSDESK_DATA_DIR=data_dir))
+    engine = app.engine
+    t0 = time.perf_counter()
+    written = engine.catalog.lexical_rows()
+    if written != chunks:
+        if written:
+            app.close()
+            raise SystemExit(f"{data_dir} holds {written} chunks, not {chunks}: remove it first")
+        written = build(engine, chunks, corpus, np.random.default_rng(7))
+    articles = engine.catalog.count_articles("default")
+    print(f"index: {written} chunks, {articles} articles (ready in {time.perf_counter() - t0:.0f} s)")
+    return app
+
+
 def _write(engine: Engine, batch: list[tuple[Article, list[Chunk]]], rng: np.random.Generator) -> None:
     n = sum(len(c) for _, c in batch)
     vecs = rng.normal(size=(n, 384)).astype(np.float32)

@@ -28,16 +28,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from benchmarks.ask_latency import build
+from benchmarks.ask_latency import open_index
 from benchmarks.common import BENCH, percentile, read_corpus, time_asks
 from retrieval.app import App
 from retrieval.attribution.speakers import extract
 from retrieval.attribution.store import AttributionStore
 from retrieval.engine import Engine
 from retrieval.ingest.loaders import article_from_record
-from retrieval.settings import Settings
 
 
 def _ms(fn: Callable[..., object], calls: Sequence[tuple[Any, ...]]) -> list[float]:
@@ -139,17 +136,8 @@ def main() -> None:
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = a.keep / str(a.chunks) if a.keep else Path(tmp)
-        app = App(Settings(NEWSDESK_DATA_DIR=data_dir))
+        app = open_index(data_dir, a.chunks, a.corpus)
         engine = app.engine
-        t0 = time.perf_counter()
-        written = engine.catalog.lexical_rows()
-        if written != a.chunks:
-            if written:
-                app.close()
-                raise SystemExit(f"{data_dir} holds {written} chunks, not {a.chunks}: remove it first")
-            written = build(engine, a.chunks, a.corpus, np.random.default_rng(7))
-        articles = engine.catalog.count_articles("default")
-        print(f"index: {written} chunks, {articles} articles (ready in {time.perf_counter() - t0:.0f} s)")
         time_quotes(app.attributions, a.queries)
         if a.asks:
             time_speaker_asks(engine, app.attributions, a.asks)

@@ -28,16 +28,12 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-import numpy as np
-
-from benchmarks.ask_latency import build
+from benchmarks.ask_latency import open_index
 from benchmarks.common import BENCH, percentile, time_asks
-from retrieval.app import App
 from retrieval.engine import Engine
 from retrieval.follow.chart import coverage_per_day, draw_chart
 from retrieval.follow.latest import latest_answer
 from retrieval.follow.timeline import Timelines
-from retrieval.settings import Settings
 
 TOPICS = (
     "debt ceiling",
@@ -136,17 +132,8 @@ def main() -> None:
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = a.keep / str(a.chunks) if a.keep else Path(tmp)
-        app = App(Settings(NEWSDESK_DATA_DIR=data_dir))
+        app = open_index(data_dir, a.chunks, a.corpus)
         engine = app.engine
-        t0 = time.perf_counter()
-        written = engine.catalog.lexical_rows()
-        if written != a.chunks:
-            if written:
-                app.close()
-                raise SystemExit(f"{data_dir} holds {written} chunks, not {a.chunks}: remove it first")
-            written = build(engine, a.chunks, a.corpus, np.random.default_rng(7))
-        articles = engine.catalog.count_articles("default")
-        print(f"index: {written} chunks, {articles} articles (ready in {time.perf_counter() - t0:.0f} s)")
         run(app.timelines, a.calls)
         if a.asks:
             ask_reference(engine, a.corpus, a.asks)

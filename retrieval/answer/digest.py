@@ -50,6 +50,20 @@ class DigestArticle:
         urls = {u for u, _ in self.urls}
         return max(len(urls), 1)
 
+    def cite(self, n: int, quote: str, start: int, end: int) -> Citation:
+        """`[n]`: the sentence quoted from this article, at its offsets."""
+        return Citation(
+            n=n,
+            title=self.title,
+            source=self.source,
+            published=self.published,
+            url=self.url,
+            quote=quote,
+            article_id=self.id,
+            chunk_id="",
+            spans=[(start, end)],
+        )
+
 
 @dataclass
 class Story:
@@ -197,17 +211,7 @@ def _cite(picked: Picked, citations: list[Citation]) -> list[tuple[str, int]]:
     for article, (text, start, end) in picked:
         c = by_article.get(article.id)
         if c is None:
-            c = Citation(
-                n=len(citations) + 1,
-                title=article.title,
-                source=article.source,
-                published=article.published,
-                url=article.url,
-                quote=text,
-                article_id=article.id,
-                chunk_id="",
-                spans=[(start, end)],
-            )
+            c = article.cite(len(citations) + 1, text, start, end)
             by_article[article.id] = c
             citations.append(c)
         else:

@@ -268,17 +268,7 @@ def build_timeline(
         if picked is None:
             continue  # the development repeats an earlier entry: its reports still count per day
         article, (text, start, end) = picked
-        citation = Citation(
-            n=len(entries) + 1,
-            title=article.title,
-            source=article.source,
-            published=article.published,
-            url=article.url,
-            quote=text,
-            article_id=article.id,
-            chunk_id="",
-            spans=[(start, end)],
-        )
+        citation = article.cite(len(entries) + 1, text, start, end)
         day = article.published or date.min
         entries.append(Entry(day, text, citation, [r.article for r in group]))
         said.append(set(words.terms.of(text)))
