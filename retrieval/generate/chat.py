@@ -17,7 +17,7 @@ import asyncio
 import json
 import logging
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -122,11 +122,15 @@ class Chat:
         )
 
     async def complete(
-        self, build: Callable[[int], Messages], budget: int, max_tokens: int | None = None
+        self,
+        build: Callable[[int], Messages],
+        budget: int,
+        max_tokens: int | None = None,
+        stop: Sequence[str] = (),
     ) -> Reply | Failure:
         """Non-streaming: the final `Reply` or `Failure`."""
         result: Reply | Failure = Failure("empty")
-        async for item in self.run(build, budget, stream=False, max_tokens=max_tokens):
+        async for item in self.run(build, budget, stream=False, max_tokens=max_tokens, stop=stop):
             if not isinstance(item, str):
                 result = item
         return result
@@ -137,19 +141,25 @@ class Chat:
         budget: int,
         stream: bool = True,
         max_tokens: int | None = None,
+        stop: Sequence[str] = (),
     ) -> AsyncIterator[str | Reply | Failure]:
+        """`max_tokens`: the reply's budget (default `reply_tokens`); `stop`: where the server
+        cuts the reply (at most four, as OpenAI allows)."""
         usage: dict[str, int] = {}
+        options: dict[str, Any] = {"max_tokens": max_tokens or self.reply_tokens, "temperature": 0.1}
+        if stop:
+            options["stop"] = list(stop)[:4]
         reason = "empty"
         for attempt in range(1, self.attempts + 1):
             messages = build(budget)
             try:
                 if stream:
                     text = ""
-                    async for item in self._stream_once(messages, max_tokens, usage):
+                    async for item in self._stream_once(messages, options, usage):
                         text = item
                         yield text
                 else:
-                    text = await self._complete_once(messages, max_tokens, usage)
+                    text = await self._complete_once(messages, options, usage)
                 if not text.strip():
                     raise _Retry("empty")
                 yield Reply(text=text, usage=usage, attempts=attempt)
@@ -174,13 +184,10 @@ class Chat:
             return max(0.0, min(retry_after, self.max_backoff))
         return min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
 
-    async def _complete_once(self, messages: Messages, max_tokens: int | None, usage: dict[str, int]) -> str:
+    async def _complete_once(self, messages: Messages, options: dict[str, Any], usage: dict[str, int]) -> str:
         try:
             completion = await self.client.chat.completions.create(
-                model=self.model,
-                messages=cast(Any, messages),
-                max_tokens=max_tokens or self.reply_tokens,
-                temperature=0.1,
+                model=self.model, messages=cast(Any, messages), **options
             )
         except json.JSONDecodeError as err:
             raise _Retry("bad_reply") from err
@@ -198,7 +205,7 @@ class Chat:
         return clean_untrusted(content)  # a model's reply is text from outside
 
     async def _stream_once(
-        self, messages: Messages, max_tokens: int | None, usage: dict[str, int]
+        self, messages: Messages, options: dict[str, Any], usage: dict[str, int]
     ) -> AsyncIterator[str]:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.timeout * 2  # a trickling stream still ends
@@ -208,8 +215,7 @@ class Chat:
             stream = await self.client.chat.completions.create(
                 model=self.model,
                 messages=cast(Any, messages),
-                max_tokens=max_tokens or self.reply_tokens,
-                temperature=0.1,
+                **options,
                 stream=True,
                 stream_options={"include_usage": True},
             )

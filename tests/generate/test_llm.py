@@ -37,12 +37,14 @@ def answerer(server: FakeOpenAI, attempts: int = 3, **settings: Any) -> LLMAnswe
     return LLMAnswerer.from_settings(build_client(conf), conf, attempts=attempts, sleep=no_sleep)
 
 
-async def ask(server: FakeOpenAI, stream: bool = False, **kw: Any) -> tuple[Answer, list[str]]:
+async def ask(
+    server: FakeOpenAI, stream: bool = False, question: str = QUESTION, **kw: Any
+) -> tuple[Answer, list[str]]:
     llm = answerer(server, **kw)
     passages = make_passages()
     if not stream:
-        return await llm.answer(QUESTION, passages, make_extractive(passages)), []
-    answer_stream = llm.stream(QUESTION, passages, make_extractive(passages))
+        return await llm.answer(question, passages, make_extractive(passages)), []
+    answer_stream = llm.stream(question, passages, make_extractive(passages))
     drafts = [draft async for draft in answer_stream]
     assert answer_stream.answer is not None
     return answer_stream.answer, drafts
@@ -146,7 +148,7 @@ async def test_model_obeying_an_injection_is_not_shown(server: FakeOpenAI) -> No
 
 async def test_mentions_in_a_supported_answer_are_defused(server: FakeOpenAI) -> None:
     server.queue(Reply.text("Mayor Ada Okonkwo (<@123456>) said the ferry schedule will change in June [2]."))
-    answer, _ = await ask(server)
+    answer, _ = await ask(server, question="What did Mayor Okonkwo say about the ferries?")
     assert answer.text == (
         "Mayor Ada Okonkwo (<@\u200b123456>) said the ferry schedule will change in June [2]."
     )
