@@ -185,13 +185,14 @@ async def test_small_models_get_stop_sequences_and_a_reply_budget_for_the_senten
     assert request["max_tokens"] <= 400  # five sentences, not the 800-token reserve
 
 
-@pytest.mark.skipif(not RECORDED.exists(), reason="recorded with `make test-llm`")
-async def test_the_recorded_real_reply_falls_back(
+async def test_the_recorded_reply_of_the_real_model_falls_back(
     extractive: Answer, settings: Settings, server: FakeOpenAI
 ) -> None:
+    """Gemma 3 270M's reply to this request (llama-cpp-python 0.3.36, recorded without stop
+    sequences and with an 800-token budget): the system prompt, then passages with their
+    headers, written back until the budget ran out."""
     server.queue(Reply.text(RECORDED.read_text(encoding="utf-8")))
     answer = await llm_for(server, settings).answer(VALK, extractive.passages, extractive)
+    assert answer.mode == "extractive" and answer.text == extractive.text
     assert_no_prompt_text(answer.text)
-    if answer.mode == "llm":
-        checked_again = check(answer.text, dict(enumerate(answer.passages, start=1)))
-        assert checked_again.text == answer.text and not checked_again.dropped
+    (note,) = [n for n in answer.notes if n.startswith("Most of the model's answer")]
