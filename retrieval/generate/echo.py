@@ -42,7 +42,11 @@ _TOKEN = re.compile(r"[a-z0-9]+")
 _WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)*")
 _MARKER = re.compile(r"\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\]")
 _HEADER = re.compile(r"\b(title|source|date)\s*:.*\|\s*(source|date)\s*:|^\W*title\s*:", re.IGNORECASE)
-_MARKUP = re.compile(r"</?\s*(passage|notes|conversation|claim)\b|\bn\s*=\s*\"\d|<(start|end)_of_turn>", re.I)
+_MARKUP = re.compile(  # delimiters of the prompt, and chat-template tokens written back
+    r"</?\s*(passage|notes|conversation|claim)\b|\bn\s*=\s*\"\d|<(start|end)_of_turn>|<<\s*/?\s*SYS\s*>>"
+    r"|\[/?INST\]|</?s>",
+    re.IGNORECASE,
+)
 _LABEL = re.compile(r"^\s*(answer|response|reply)\s*:\s*", re.IGNORECASE)
 _stem = stemmer("light")
 
@@ -97,10 +101,14 @@ class Screen:
         """The same screen with no sentences seen yet (one per reply checked)."""
         return Screen(self.prompt, self.titles, self.question)
 
-    def classify(self, sentence: str) -> str:
+    def classify(self, sentence: str, partial: bool = False) -> str:
         """Why `sentence` (markers included or not) is no claim: "echo", "header", "not a claim",
-        "repeat"; "" when it is a claim to check. Remembers it, for repeats."""
+        "repeat"; "" when it is a claim to check. Remembers it, for repeats. `partial`: still
+        being written (its last word may be cut)."""
         words = tokens(sentence)
+        if partial:
+            plain = _MARKUP.search(sentence) or _HEADER.search(sentence)
+            return "header" if plain else "echo" if len(words) >= 2 and self.echoes(words, True) else ""
         key = " ".join(words)
         if _MARKUP.search(sentence) or _HEADER.search(sentence) or key in self._titles:
             return "header"
@@ -118,11 +126,12 @@ class Screen:
         self._seen.add(key)
         return ""
 
-    def echoes(self, words: list[str]) -> bool:
-        """The words are a piece of the prompt's own text, or nearly one of its sentences."""
+    def echoes(self, words: list[str], partial: bool = False) -> bool:
+        """The words are a piece of the prompt's own text, or nearly one of its sentences
+        (`partial`: the last word may be the start of one)."""
         if not words or not self._sentences:
             return False
-        if f" {' '.join(words)} " in self._joined:
+        if f" {' '.join(words)}{'' if partial else ' '}" in self._joined:
             return True
         return any(
             SequenceMatcher(None, words, p, autojunk=False).ratio() >= ECHO_RATIO
@@ -146,8 +155,7 @@ class Screen:
             if i < len(pieces) - 1 or done:
                 why = screen.classify(text)
             else:  # still being written: only what is already plainly echo or a header
-                why = "" if len(tokens(text)) < 2 else screen.classify(text)
-                why = why if why in ("echo", "header") else ""
+                why = screen.classify(text, partial=True)
             if why:
                 cuts.append((start, end))
         for start, end in reversed(cuts):

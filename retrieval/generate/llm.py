@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import tiktoken
@@ -114,6 +115,8 @@ class LLMAnswerer:
         verify: bool = False,
     ) -> None:
         self.chat = chat
+        if chat.counter is None:  # a server that streams no usage: count with our tokenizer
+            chat.counter = partial(count_tokens, encoding)
         self.judge = judge or Judge()  # the citation check (with the process's embedder, when given)
         self.verify = verify  # one more request per answer: the model verifies the kept sentences
         self.on_usage = on_usage  # e.g. Catalog.record_usage, so `stats` can show the totals
@@ -229,9 +232,13 @@ class LLMAnswerer:
         numbered = dict(zip(packed.numbers, packed.passages, strict=True))
         answer = await self.finish(result, numbered, extractive, notes, screen)
         log.info("%s mode=%s usage=%s", template, answer.mode, answer.usage)
-        if self.on_usage is not None and result.usage:
-            self.on_usage(template, result.usage)  # verification's own tokens are recorded apart
+        self.record(template, result.usage)  # verification's own tokens are recorded apart
         yield answer
+
+    def record(self, kind: str, usage: Mapping[str, int]) -> None:
+        """Count one request's tokens for `newsdesk stats` (when a sink is set)."""
+        if self.on_usage is not None and usage:
+            self.on_usage(kind, usage)
 
     def prepare(
         self, template: str, fill: Mapping[str, str], passages: Sequence[Passage], budget: int | None = None
@@ -300,8 +307,7 @@ class LLMAnswerer:
             verified = await verify(self.chat, checked, numbered, self.judge)
             checked = verified.checked
             add_usage(usage, verified.usage)
-            if self.on_usage is not None and verified.usage:
-                self.on_usage("verify", verified.usage)
+            self.record("verify", verified.usage)
         if checked.empty:
             why = (
                 "The model found no answer in these passages"

@@ -38,6 +38,8 @@ class Answerer(Protocol):
 
     def passage_budget(self, template: str, fill: Mapping[str, str], slot: str = "passages") -> int: ...
 
+    def record(self, kind: str, usage: Mapping[str, int]) -> None: ...
+
     def generate(
         self, template: str, fill: Mapping[str, str], passages: list[Passage], extractive: Answer, live: bool
     ) -> Events: ...
@@ -102,6 +104,7 @@ async def summarize(
         notes = []
         for reply, batch in zip(merged, batches, strict=True):
             add_usage(usage, reply.usage)
+            llm.record("summary_reduce", reply.usage)
             notes.append(reply.text if isinstance(reply, Reply) else "\n".join(batch))
 
     result: Reply | Failure = Failure("empty")
@@ -114,6 +117,7 @@ async def summarize(
             result = event
     extra = [f"{failed} of {len(groups)} parts could not be summarised."] if failed else []
     answer = await llm.finish(result, numbered, extractive, extra, screen)
+    llm.record("summary_reduce", result.usage)
     yield with_usage(answer, usage)
 
 
@@ -151,6 +155,7 @@ async def _map(
             budget = llm.passage_budget("summary_map", part)
             reply = await llm.chat.complete(build, budget, llm.reply_budget(part), STOP)
         add_usage(usage, reply.usage)
+        llm.record("summary_map", reply.usage)
         if isinstance(reply, Failure):
             return reply
         checked = check(reply.text, dict(group), llm.judge, llm.screen("summary_map", part, passages))

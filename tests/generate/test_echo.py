@@ -51,8 +51,12 @@ def extractive(engine: Engine) -> Answer:
 
 
 def llm_for(server: FakeOpenAI, settings: Settings) -> LLMAnswerer:
+    return llm_for_settings(settings, server.base_url)
+
+
+def llm_for_settings(settings: Settings, base_url: str = "http://127.0.0.1:9/v1") -> LLMAnswerer:
     conf = settings.model_copy(
-        update={"openai_api_key": "k", "openai_base_url": server.base_url, "verify": "offline"}
+        update={"openai_api_key": "k", "openai_base_url": base_url, "verify": "offline"}
     )
     return LLMAnswerer.from_settings(build_client(conf), conf, sleep=no_sleep)
 
@@ -137,6 +141,7 @@ async def test_a_reply_that_is_mostly_echo_falls_back_to_the_quotes(
     assert_no_prompt_text(answer.text)
     (note,) = [n for n in answer.notes if n.startswith("Most of the model's answer")]
     assert note.endswith("showing quotes from the articles instead.")
+    assert note.endswith("showing quotes from the articles instead.")
     assert answer.usage["completion_tokens"] > 0  # the attempt's cost is still recorded
 
 
@@ -174,6 +179,19 @@ async def test_drafts_do_not_show_the_echo(
         assert "How to work" not in draft and "Title:" not in draft
 
 
+def test_drafts_of_the_recorded_reply_never_show_the_prompt(extractive: Answer, settings: Settings) -> None:
+    """Every draft the real reply went through, as the stream shows it (chat-template tokens
+    such as "<<SYS>>" included)."""
+    reply = RECORDED.read_text(encoding="utf-8")
+    llm = llm_for_settings(settings)
+    fill = llm.answer_fill(VALK)
+    screen = llm.screen("answer", fill, extractive.passages)
+    for end in range(1, len(reply), 7):
+        draft = screen.visible(reply[:end])
+        for bit in ("<<SYS>>", "How to work", "Title:", "<passage", "You are newsdesk"):
+            assert bit not in draft, (end, draft)
+
+
 async def test_small_models_get_stop_sequences_and_a_reply_budget_for_the_sentences_asked(
     extractive: Answer, settings: Settings, server: FakeOpenAI
 ) -> None:
@@ -196,3 +214,4 @@ async def test_the_recorded_reply_of_the_real_model_falls_back(
     assert answer.mode == "extractive" and answer.text == extractive.text
     assert_no_prompt_text(answer.text)
     (note,) = [n for n in answer.notes if n.startswith("Most of the model's answer")]
+    assert note.endswith("showing quotes from the articles instead.")
