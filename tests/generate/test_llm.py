@@ -180,6 +180,24 @@ async def test_streamed_answer_with_usage(server: FakeOpenAI) -> None:
     assert answer.usage == {"prompt_tokens": 500, "completion_tokens": 30, "total_tokens": 530}
 
 
+async def test_a_streamed_reply_without_usage_is_counted_with_our_tokenizer(server: FakeOpenAI) -> None:
+    """llama-cpp-python ignores stream_options.include_usage: the request is still counted."""
+    reply = Reply.text(GOOD)
+    reply.stream_usage = False
+    server.queue(reply)
+    counted: list[tuple[str, dict[str, int]]] = []
+    llm = answerer(server)
+    llm.on_usage = lambda kind, usage: counted.append((kind, dict(usage)))
+    passages = make_passages()
+    stream = llm.stream(QUESTION, passages, make_extractive(passages))
+    answer = await stream.result()
+    assert answer.mode == "llm"
+    ours = llm.encoding.encode(GOOD)
+    assert answer.usage["completion_tokens"] == len(ours)
+    assert 300 < answer.usage["prompt_tokens"] < 1000  # system + template + four passages
+    assert counted == [("answer", answer.usage)]
+
+
 async def test_stream_cut_in_the_middle_is_retried(server: FakeOpenAI) -> None:
     server.queue(Reply.cut("Valk said the drills with"), Reply.text(GOOD))
     answer, drafts = await ask(server, stream=True)
