@@ -87,6 +87,7 @@ class Screen:
     _joined: str = field(default="", init=False, repr=False)
     _titles: set[str] = field(default_factory=set, init=False, repr=False)
     _seen: set[str] = field(default_factory=set, init=False, repr=False)
+    _kinds: dict[tuple[str, bool], str] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         pieces: list[list[str]] = []
@@ -101,30 +102,36 @@ class Screen:
         """The same screen with no sentences seen yet (one per reply checked)."""
         return Screen(self.prompt, self.titles, self.question)
 
-    def classify(self, sentence: str, partial: bool = False) -> str:
+    def classify(self, sentence: str, partial: bool = False, seen: set[str] | None = None) -> str:
         """Why `sentence` (markers included or not) is no claim: "echo", "header", "not a claim",
-        "repeat"; "" when it is a claim to check. Remembers it, for repeats. `partial`: still
-        being written (its last word may be cut)."""
+        "repeat"; "" when it is a claim to check. Remembers it in `seen` (default: the screen's
+        own), for repeats. `partial`: still being written (its last word may be cut)."""
+        kind = self._kinds.get((sentence, partial))
+        if kind is None:  # drafts ask again about the same sentences: judged once
+            kind = self._kinds[(sentence, partial)] = self._kind(sentence, partial)
+        if kind or partial:
+            return kind
+        key = " ".join(tokens(sentence))
+        seen = self._seen if seen is None else seen
+        if key in seen:
+            return "repeat"
+        seen.add(key)
+        return ""
+
+    def _kind(self, sentence: str, partial: bool) -> str:
         words = tokens(sentence)
+        if _MARKUP.search(sentence) or _HEADER.search(sentence):
+            return "header"
         if partial:
-            plain = _MARKUP.search(sentence) or _HEADER.search(sentence)
-            return "header" if plain else "echo" if len(words) >= 2 and self.echoes(words, True) else ""
+            return "echo" if len(words) >= 2 and self.echoes(words, True) else ""
         key = " ".join(words)
-        if _MARKUP.search(sentence) or _HEADER.search(sentence) or key in self._titles:
+        if key in self._titles:
             return "header"
         if " ".join(tokens(NO_ANSWER)) == key:
-            return self._repeat(key)
+            return ""
         if not content_words(sentence):
             return "not a claim"
-        if self.echoes(words):
-            return "echo"
-        return self._repeat(key)
-
-    def _repeat(self, key: str) -> str:
-        if key in self._seen:
-            return "repeat"
-        self._seen.add(key)
-        return ""
+        return "echo" if self.echoes(words) else ""
 
     def echoes(self, words: list[str], partial: bool = False) -> bool:
         """The words are a piece of the prompt's own text, or nearly one of its sentences
@@ -140,9 +147,10 @@ class Screen:
         )
 
     def visible(self, draft: str) -> str:
-        """A draft with what would be left out cut from it, the rest as written (nothing is
-        remembered): what a front end may show while the model is still writing."""
-        screen = self.fresh()
+        """A draft with what would be left out cut from it, the rest as written (repeats are
+        judged within the draft; nothing is remembered): what a front end may show while the
+        model is still writing."""
+        seen: set[str] = set()
         cuts: list[tuple[int, int]] = []
         pieces = [
             (offset + s.start, offset + s.end, s.text)
@@ -152,11 +160,8 @@ class Screen:
         ]
         for i, (start, end, text) in enumerate(pieces):
             done = not draft[end:].strip() and re.search(r"[.!?\]]\W*$", text)
-            if i < len(pieces) - 1 or done:
-                why = screen.classify(text)
-            else:  # still being written: only what is already plainly echo or a header
-                why = screen.classify(text, partial=True)
-            if why:
+            # the last sentence may still be being written: only what is plainly echo or a header
+            if self.classify(text, partial=not (i < len(pieces) - 1 or done), seen=seen):
                 cuts.append((start, end))
         for start, end in reversed(cuts):
             draft = draft[:start] + draft[end:].lstrip(" ")

@@ -14,10 +14,11 @@ from typing import Any
 import pytest
 
 import prompts
-from retrieval.engine import Engine
+from retrieval.app import App
 from retrieval.generate.chat import build_client
 from retrieval.generate.citations import check
 from retrieval.generate.llm import LLMAnswerer
+from retrieval.ingest.embedding import LocalEmbedder
 from retrieval.results import Answer
 from retrieval.settings import Settings
 from tests.conftest import SAMPLE_ARTICLE
@@ -44,10 +45,13 @@ async def server() -> AsyncIterator[FakeOpenAI]:
         yield fake
 
 
-@pytest.fixture
-def extractive(engine: Engine) -> Answer:
-    engine.ingest_paths([SAMPLE_ARTICLE])
-    return engine.ask(VALK)
+@pytest.fixture(scope="module")
+def extractive(tmp_path_factory: pytest.TempPathFactory, embedder: LocalEmbedder) -> Answer:
+    """The engine's answer and passages for the question (indexed once for the module)."""
+    data = tmp_path_factory.mktemp("echo") / "data"
+    with App(Settings(NEWSDESK_DATA_DIR=data), embedder=embedder) as app:  # type: ignore[call-arg]
+        app.engine.ingest_paths([SAMPLE_ARTICLE])
+        return app.engine.ask(VALK)
 
 
 def llm_for(server: FakeOpenAI, settings: Settings) -> LLMAnswerer:
@@ -186,7 +190,7 @@ def test_drafts_of_the_recorded_reply_never_show_the_prompt(extractive: Answer, 
     llm = llm_for_settings(settings)
     fill = llm.answer_fill(VALK)
     screen = llm.screen("answer", fill, extractive.passages)
-    for end in range(1, len(reply), 7):
+    for end in range(1, len(reply), 5):
         draft = screen.visible(reply[:end])
         for bit in ("<<SYS>>", "How to work", "Title:", "<passage", "You are newsdesk"):
             assert bit not in draft, (end, draft)
