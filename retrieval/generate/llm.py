@@ -303,24 +303,16 @@ class LLMAnswerer:
         screen = screen or Screen()
         checked = check(reply.text, numbered, self.judge, screen)
         usage = dict(reply.usage)
-        if self.verify and not checked.empty:
+        why = why_no_answer(checked, numbered, screen.question)
+        if self.verify and not why:  # no request for a reply that is no answer anyway
             verified = await verify(self.chat, checked, numbered, self.judge)
             checked = verified.checked
             add_usage(usage, verified.usage)
             self.record("verify", verified.usage)
-        if checked.empty:
-            why = (
-                "The model found no answer in these passages"
-                if checked.no_answer
-                else "The generated answer could not be tied to its sources"
-            )
-            return fallback(extractive, why, usage)
-        citations = citations_for(checked, numbered)
-        # what the answer says, and the article sentences it rests on ("exercises" for "drills")
-        said = [d.text for d in checked.decisions if d.kept and d.cited] + [c.quote for c in citations]
-        why = unusable(tally(checked), said, screen.question)
+            why = why_no_answer(checked, numbered, screen.question)
         if why:
             return fallback(extractive, why, usage)
+        citations = citations_for(checked, numbered)
         return Answer(
             text=defuse_mentions(checked.text),
             citations=citations,
@@ -329,6 +321,22 @@ class LLMAnswerer:
             notes=notes + check_notes(checked),
             usage=usage,
         )
+
+
+def why_no_answer(checked: Checked, numbered: Mapping[int, Passage], question: str) -> str:
+    """Why the checked reply is no answer to show ("" when it is one): nothing cited is left,
+    most of it was removed, or it does not address the question (`echo.unusable`)."""
+    counted = tally(checked)
+    if checked.empty:
+        if checked.no_answer:
+            return "The model found no answer in these passages"
+        if sum(n for kind, n in counted.left_out.items() if kind != "repeat") > len(checked.dropped):
+            return "The model wrote back its instructions or the passages' headers instead of an answer"
+        return "The generated answer could not be tied to its sources"
+    # what the answer says, and the article sentences it rests on ("exercises" for "drills")
+    said = [d.text for d in checked.decisions if d.kept and d.cited]
+    said += [c.quote for c in citations_for(checked, numbered)]
+    return unusable(counted, said, question)
 
 
 def check_notes(checked: Checked) -> list[str]:

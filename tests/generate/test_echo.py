@@ -149,6 +149,29 @@ async def test_a_reply_that_is_mostly_echo_falls_back_to_the_quotes(
     assert answer.usage["completion_tokens"] > 0  # the attempt's cost is still recorded
 
 
+async def test_a_reply_that_is_no_answer_gets_no_verification_request(
+    extractive: Answer, settings: Settings, server: FakeOpenAI
+) -> None:
+    server.queue(Reply.dynamic(echoing(*ISSUE_REPLY)))
+    llm = llm_for(server, settings)
+    llm.verify = True
+    answer = await llm.answer(VALK, extractive.passages, extractive)
+    assert answer.mode == "extractive"
+    assert len(server.requests) == 1  # the answer's request only
+
+
+async def test_a_reply_that_is_only_echo_says_so(
+    extractive: Answer, settings: Settings, server: FakeOpenAI
+) -> None:
+    server.queue(Reply.dynamic(echoing("How to work: [3]", "{header} [{n}]", "Question: {question}?")))
+    answer = await llm_for(server, settings).answer(VALK, extractive.passages, extractive)
+    assert answer.mode == "extractive"
+    assert answer.notes[-1] == (
+        "The model wrote back its instructions or the passages' headers instead of an answer; "
+        "showing quotes from the articles instead."
+    )
+
+
 async def test_a_supported_answer_to_another_question_falls_back(
     extractive: Answer, settings: Settings, server: FakeOpenAI
 ) -> None:
