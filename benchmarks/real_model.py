@@ -5,6 +5,9 @@ date, end to end (`Answering.ask`: search, extractive answer, the model's reques
 Per answer: latency, the answer request's prompt and reply tokens, whether it fell back to the
 extractive answer, the sentences removed (unsupported, or no claim: echo, headers, nothing said;
 repeats not counted) and, with `--verify model`, the verification request's tokens and time.
+`--probe N` then sends the verification request on the extractive answers of the first N
+questions (claims that pass the offline check), for its own cost when few generated answers
+are left to verify.
 
     # the server and model `make test-llm` installs (or any OpenAI-compatible endpoint)
     ~/.cache/newsdesk-llm-venv/bin/python -m llama_cpp.server --host 127.0.0.1 --port 8089 \\
@@ -38,6 +41,7 @@ from retrieval.generate.citations import check, tally
 from retrieval.generate.echo import Screen
 from retrieval.generate.llm import LLMAnswerer
 from retrieval.generate.support import Judge
+from retrieval.generate.verify import verify
 from retrieval.results import Answer, Passage
 from retrieval.settings import Settings
 
@@ -149,6 +153,43 @@ async def run(settings: Settings, rows: list[dict[str, Any]], out: Path | None) 
     return results
 
 
+async def probe_verification(settings: Settings, rows: list[dict[str, Any]]) -> str:
+    """The verification request's own cost on the server, on answers that have claims to verify:
+    each question's extractive answer (article sentences, which pass the offline check) checked,
+    then verified by the model. One markdown line."""
+    times, tokens, parsed, changed, claims = [], [], 0, 0, 0
+    with App(settings) as app:
+        client = build_client(settings)
+        llm = LLMAnswerer.from_settings(client, settings, judge=Judge(app.embedder))
+        try:
+            for q in rows:
+                as_of = date.fromisoformat(q["date"]) if q["date"] else None
+                extractive = app.engine.ask(q["question"], q["namespace"], as_of=as_of)
+                numbered = dict(enumerate(extractive.passages, start=1))
+                checked = check(extractive.text, numbered, llm.judge)
+                if checked.empty:
+                    continue
+                claims += sum(d.kept and bool(d.cited) for d in checked.decisions)
+                t0 = time.perf_counter()
+                verified = await verify(llm.chat, checked, numbered, llm.judge)
+                times.append(time.perf_counter() - t0)
+                tokens.append(
+                    (verified.usage.get("prompt_tokens", 0), verified.usage.get("completion_tokens", 0))
+                )
+                parsed += verified.ok
+                changed += verified.changed
+        finally:
+            await client.close()
+    if not times:
+        return "no answer had a claim to verify"
+    return (
+        f"{len(times)} verification requests ({claims} claims): {statistics.median(times):.1f} / "
+        f"{percentile(times, 95):.1f} s p50 / p95, {_mean(p for p, _ in tokens):.0f} prompt + "
+        f"{_mean(c for _, c in tokens):.0f} reply tokens each; JSON verdicts read in {parsed}, "
+        f"{changed} claims dropped or re-cited by them"
+    )
+
+
 def summary(rows: list[dict[str, Any]]) -> str:
     """One markdown row: the figures of one run."""
     asked = [r for r in rows if r["asked_model"]]
@@ -187,31 +228,39 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--bench", type=Path, default=BENCH / "realtimeqa-2023")
     ap.add_argument("--questions", type=int, default=50)
     ap.add_argument("--context", type=int, default=4096)
-    ap.add_argument("--verify", nargs="+", choices=["offline", "model"], default=["offline", "model"])
+    ap.add_argument("--verify", nargs="*", choices=["offline", "model"], default=["offline", "model"])
     ap.add_argument("--out", type=Path, help="JSONL, one line per answer (appended)")
+    ap.add_argument("--probe", type=int, default=0, help="then verify the extractive answers of N questions")
     a = ap.parse_args(argv)
     rows = questions(a.bench, a.questions)
     if a.out is not None:
         a.out.parent.mkdir(parents=True, exist_ok=True)
     lines = []
     for mode in a.verify:
-        settings = Settings(  # type: ignore[call-arg]
-            _env_file=None,
-            NEWSDESK_DATA_DIR=a.data_dir,
-            OPENAI_API_KEY="local",
-            OPENAI_BASE_URL=a.base_url,
-            NEWSDESK_LLM_MODEL=a.model,
-            NEWSDESK_LLM_CONTEXT_TOKENS=a.context,
-            NEWSDESK_LLM_TIMEOUT=300,
-            NEWSDESK_VERIFY=mode,
-        )
+        settings = _settings(a, mode)
         lines.append(summary(asyncio.run(run(settings, rows, a.out))))
-    print(
-        "| verify | answers | latency p50 / p95 | prompt tokens | reply tokens | fell back "
-        "| removed per answer (left out by kind) | verification |"
+    if lines:
+        print(
+            "| verify | answers | latency p50 / p95 | prompt tokens | reply tokens | fell back "
+            "| removed per answer (left out by kind) | verification |"
+        )
+        print("|---|---|---|---|---|---|---|---|")
+        print("\n".join(lines))
+    if a.probe:
+        print(asyncio.run(probe_verification(_settings(a, "model"), rows[: a.probe + 1])))
+
+
+def _settings(a: argparse.Namespace, mode: str) -> Settings:
+    return Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        NEWSDESK_DATA_DIR=a.data_dir,
+        OPENAI_API_KEY="local",
+        OPENAI_BASE_URL=a.base_url,
+        NEWSDESK_LLM_MODEL=a.model,
+        NEWSDESK_LLM_CONTEXT_TOKENS=a.context,
+        NEWSDESK_LLM_TIMEOUT=300,
+        NEWSDESK_VERIFY=mode,  # type: ignore[arg-type]
     )
-    print("|---|---|---|---|---|---|---|---|")
-    print("\n".join(lines))
 
 
 if __name__ == "__main__":
