@@ -16,6 +16,10 @@ The model's text is split into sentences and each `[n]` marker is judged sentenc
   one sentence there holding most of its words (no laundering), or kept when it is the model
   saying the passages do not answer; otherwise it is dropped and counted (`Checked.dropped`).
 
+Before that, sentences that are no claim are left out and never shown (`echo.py`: the prompt
+echoed back, passage headers and markup, sentences with no content word, repeats); they are
+counted by kind in `Checked.left_out`, and `tally` sums up what became of the reply.
+
 Quotes shown to users are exact article text: for each cited passage, the sentence(s) of
 that passage that best support the answer sentences citing it, with article offsets.
 """
@@ -27,13 +31,25 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from retrieval.generate.claimcues import read
+from retrieval.generate.echo import NO_ANSWER, Screen, Tally, strip_label
 from retrieval.generate.speakers import SpeakerCheck
 from retrieval.generate.support import Judge, View, factual_sentences, recitable
 from retrieval.results import Citation, Passage
 from retrieval.text.sentences import Sentence, split_sentences
 from retrieval.text.words import CLAIM_STOPWORDS, stemmer
 
-NO_ANSWER = "The passages do not answer this question."
+__all__ = [
+    "NO_ANSWER",
+    "Checked",
+    "Decision",
+    "assemble",
+    "best_quote",
+    "check",
+    "citations_for",
+    "key_terms",
+    "recite",
+    "tally",
+]
 
 _MARKER_GROUP = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
 _MARKER = re.compile(r"\[(\d+)\]")
@@ -75,6 +91,7 @@ class Decision:
     cited: list[int] = field(default_factory=list)  # its markers after checking
     line: int = 0  # the line of the model's text it is on
     shown: str = ""  # as shown when kept: the text with its markers
+    why: str = ""  # left out as no claim: "echo", "header", "not a claim", "repeat"
 
 
 @dataclass
@@ -88,6 +105,7 @@ class Checked:
     no_answer: bool = False  # the model said the passages do not answer
     sentences_by_number: dict[int, list[str]] = field(default_factory=dict)
     decisions: list[Decision] = field(default_factory=list)  # one per sentence, in order
+    left_out: dict[str, int] = field(default_factory=dict)  # sentences that are no claim, by kind
 
     @property
     def empty(self) -> bool:
@@ -127,16 +145,27 @@ def _add_marker(text: str, n: int) -> str:
     return f"{text} [{n}]"
 
 
-def check(text: str, passages: Mapping[int, Passage], judge: Judge | None = None) -> Checked:
+def check(
+    text: str, passages: Mapping[int, Passage], judge: Judge | None = None, screen: Screen | None = None
+) -> Checked:
     """Check `text` against `passages` (number → passage); see the module docstring.
-    `judge` carries the embedder for paraphrases; without one the check is lexical only."""
+    `judge` carries the embedder for paraphrases; without one the check is lexical only.
+    `screen` holds the request's prompt and headers; without one only sentences with no
+    content word, markup and repeats are left out."""
     judge = judge or Judge()
+    screen = (screen or Screen()).fresh()
     speakers = SpeakerCheck(passages)  # "X said …" only cites a passage where X says it
     views = speakers.views()
     result = Checked(text="")
     for sent in _split(text.strip()):
+        sent.text = strip_label(sent.text)
         body = _without_markers(sent.text)
         if not body:
+            continue
+        why = screen.classify(sent.text)
+        if why:
+            result.left_out[why] = result.left_out.get(why, 0) + 1
+            result.decisions.append(Decision(body, False, [], sent.line, why=why))
             continue
         numbers = list(dict.fromkeys(int(n) for n in _MARKER.findall(sent.text)))
         refused = speakers.refused(body)
@@ -155,6 +184,12 @@ def check(text: str, passages: Mapping[int, Passage], judge: Judge | None = None
             keep = [best]
         result.decisions.append(Decision(body, True, keep, sent.line, _with_markers(sent.text, keep)))
     return assemble(result)
+
+
+def tally(checked: Checked) -> Tally:
+    """What became of the reply's sentences (after verification too): claims judged, kept."""
+    claims = [d for d in checked.decisions if not d.why and (d.cited or not d.kept)]
+    return Tally(len(claims), sum(d.kept for d in claims), dict(checked.left_out))
 
 
 def assemble(checked: Checked) -> Checked:

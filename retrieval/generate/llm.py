@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import tiktoken
@@ -29,7 +30,8 @@ from openai import AsyncOpenAI
 
 import prompts
 from retrieval.generate.chat import Chat, Failure, Messages, Reply, add_usage
-from retrieval.generate.citations import Checked, check, citations_for
+from retrieval.generate.citations import Checked, check, citations_for, tally
+from retrieval.generate.echo import STOP, Screen, left_out_note, unusable
 from retrieval.generate.mapreduce import summarize
 from retrieval.generate.outcome import Events, fallback
 from retrieval.generate.packing import Packed, count_tokens, defang, pack
@@ -46,6 +48,7 @@ log = logging.getLogger(__name__)
 
 MESSAGE_OVERHEAD = 4  # chat-format tokens per message
 HISTORY_TOKENS = 400  # room for earlier turns of a thread in an answer prompt
+SENTENCE_TOKENS = 60  # reply budget per sentence asked for (+ one more), within NEWSDESK_LLM_REPLY_TOKENS
 
 
 UsageSink = Callable[[str, Mapping[str, int]], None]
@@ -112,6 +115,8 @@ class LLMAnswerer:
         verify: bool = False,
     ) -> None:
         self.chat = chat
+        if chat.counter is None:  # a server that streams no usage: count with our tokenizer
+            chat.counter = partial(count_tokens, encoding)
         self.judge = judge or Judge()  # the citation check (with the process's embedder, when given)
         self.verify = verify  # one more request per answer: the model verifies the kept sentences
         self.on_usage = on_usage  # e.g. Catalog.record_usage, so `stats` can show the totals
@@ -209,10 +214,14 @@ class LLMAnswerer:
             messages, packed = self.prepare(template, fill, passages, budget)
             return messages
 
+        screen = self.screen(template, fill, passages)
+        budget = self.passage_budget(template, fill)
         result: Reply | Failure = Failure("empty")
-        async for item in self.chat.run(build, self.passage_budget(template, fill), stream=live):
+        async for item in self.chat.run(
+            build, budget, stream=live, max_tokens=self.reply_budget(fill), stop=STOP
+        ):
             if isinstance(item, str):
-                yield defuse_mentions(item)
+                yield defuse_mentions(screen.visible(item))
             else:
                 result = item
         notes = []
@@ -221,11 +230,15 @@ class LLMAnswerer:
                 f"Only {len(packed.passages)} of {len(passages)} passages fit in the model's context."
             )
         numbered = dict(zip(packed.numbers, packed.passages, strict=True))
-        answer = await self.finish(result, numbered, extractive, notes)
+        answer = await self.finish(result, numbered, extractive, notes, screen)
         log.info("%s mode=%s usage=%s", template, answer.mode, answer.usage)
-        if self.on_usage is not None and result.usage:
-            self.on_usage(template, result.usage)  # verification's own tokens are recorded apart
+        self.record(template, result.usage)  # verification's own tokens are recorded apart
         yield answer
+
+    def record(self, kind: str, usage: Mapping[str, int]) -> None:
+        """Count one request's tokens for `newsdesk stats` (when a sink is set)."""
+        if self.on_usage is not None and usage:
+            self.on_usage(kind, usage)
 
     def prepare(
         self, template: str, fill: Mapping[str, str], passages: Sequence[Passage], budget: int | None = None
@@ -235,6 +248,21 @@ class LLMAnswerer:
             budget = self.passage_budget(template, fill)
         packed = pack(list(passages), self.encoding, budget)
         return self.messages(template, {**fill, "passages": packed.text}), packed
+
+    def screen(self, template: str, fill: Mapping[str, str], passages: Sequence[Passage]) -> Screen:
+        """What the reply to this request is screened against (`echo.py`): the request's own
+        text without the passages or the assistant's earlier answers, the passages' titles, and
+        the question the reply must address (none for a summary: its topic may be broad)."""
+        blanks: dict[str, str] = {s: "" for s in ("passages", "notes") if s in prompts.variables(template)}
+        own = self.messages(template, {**fill, **blanks})
+        text = "\n".join(m["content"] for m in own)
+        text = "\n".join(ln for ln in text.splitlines() if not ln.startswith("Assistant:"))
+        return Screen(text, [p.title for p in passages if p.title], fill.get("question", ""))
+
+    def reply_budget(self, fill: Mapping[str, str]) -> int:
+        """Tokens a reply may take: enough for the sentences asked for, within the reserve."""
+        sentences = int(fill.get("max_sentences") or self.max_sentences)
+        return min(self.chat.reply_tokens, SENTENCE_TOKENS * (sentences + 1))
 
     def answer_fill(self, question: str, history: Sequence[Turn] | None = None) -> dict[str, str]:
         return {
@@ -259,31 +287,35 @@ class LLMAnswerer:
         return sum(count_tokens(self.encoding, m["content"]) + MESSAGE_OVERHEAD for m in messages) + 3
 
     async def finish(
-        self, reply: Reply | Failure, numbered: Mapping[int, Passage], extractive: Answer, notes: list[str]
+        self,
+        reply: Reply | Failure,
+        numbered: Mapping[int, Passage],
+        extractive: Answer,
+        notes: list[str],
+        screen: Screen | None = None,
     ) -> Answer:
         """The checked (and, when configured, model-verified) answer from a reply, or the
-        extractive one with a note."""
+        extractive one with a note: also when most of the reply was no supported claim, or what
+        is left does not address the question (`echo.unusable`)."""
         if isinstance(reply, Failure):
             return fallback(extractive, reply.note, reply.usage)
         self.judge.forget()
-        checked = check(reply.text, numbered, self.judge)
+        screen = screen or Screen()
+        checked = check(reply.text, numbered, self.judge, screen)
         usage = dict(reply.usage)
-        if self.verify and not checked.empty:
+        why = why_no_answer(checked, numbered, screen.question)
+        if self.verify and not why:  # no request for a reply that is no answer anyway
             verified = await verify(self.chat, checked, numbered, self.judge)
             checked = verified.checked
             add_usage(usage, verified.usage)
-            if self.on_usage is not None and verified.usage:
-                self.on_usage("verify", verified.usage)
-        if checked.empty:
-            why = (
-                "The model found no answer in these passages"
-                if checked.no_answer
-                else "The generated answer could not be tied to its sources"
-            )
+            self.record("verify", verified.usage)
+            why = why_no_answer(checked, numbered, screen.question)
+        if why:
             return fallback(extractive, why, usage)
+        citations = citations_for(checked, numbered)
         return Answer(
             text=defuse_mentions(checked.text),
-            citations=citations_for(checked, numbered),
+            citations=citations,
             passages=list(numbered.values()),
             mode="llm",
             notes=notes + check_notes(checked),
@@ -291,8 +323,25 @@ class LLMAnswerer:
         )
 
 
+def why_no_answer(checked: Checked, numbered: Mapping[int, Passage], question: str) -> str:
+    """Why the checked reply is no answer to show ("" when it is one): nothing cited is left,
+    most of it was removed, or it does not address the question (`echo.unusable`)."""
+    counted = tally(checked)
+    if checked.empty:
+        if checked.no_answer:
+            return "The model found no answer in these passages"
+        if sum(n for kind, n in counted.left_out.items() if kind != "repeat") > len(checked.dropped):
+            return "The model wrote back its instructions or the passages' headers instead of an answer"
+        return "The generated answer could not be tied to its sources"
+    # what the answer says, and the article sentences it rests on ("exercises" for "drills")
+    said = [d.text for d in checked.decisions if d.kept and d.cited]
+    said += [c.quote for c in citations_for(checked, numbered)]
+    return unusable(counted, said, question)
+
+
 def check_notes(checked: Checked) -> list[str]:
-    notes = []
+    left_out = left_out_note(tally(checked))
+    notes = [left_out] if left_out else []
     if checked.dropped:
         k = len(checked.dropped)
         plural = "s" if k > 1 else ""

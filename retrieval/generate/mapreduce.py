@@ -17,6 +17,7 @@ import tiktoken
 
 from retrieval.generate.chat import Chat, Failure, Messages, Reply, add_usage
 from retrieval.generate.citations import check
+from retrieval.generate.echo import STOP, Screen
 from retrieval.generate.outcome import Events, fallback, with_usage
 from retrieval.generate.packing import count_tokens, defang, format_passage, pack
 from retrieval.generate.support import Judge
@@ -37,14 +38,25 @@ class Answerer(Protocol):
 
     def passage_budget(self, template: str, fill: Mapping[str, str], slot: str = "passages") -> int: ...
 
+    def record(self, kind: str, usage: Mapping[str, int]) -> None: ...
+
     def generate(
         self, template: str, fill: Mapping[str, str], passages: list[Passage], extractive: Answer, live: bool
     ) -> Events: ...
 
     def messages(self, template: str, fill: Mapping[str, str]) -> Messages: ...
 
+    def screen(self, template: str, fill: Mapping[str, str], passages: Sequence[Passage]) -> Screen: ...
+
+    def reply_budget(self, fill: Mapping[str, str]) -> int: ...
+
     async def finish(
-        self, reply: Reply | Failure, numbered: Mapping[int, Passage], extractive: Answer, notes: list[str]
+        self,
+        reply: Reply | Failure,
+        numbered: Mapping[int, Passage],
+        extractive: Answer,
+        notes: list[str],
+        screen: Screen | None = None,
     ) -> Answer: ...
 
 
@@ -84,21 +96,28 @@ async def summarize(
         if len(batches) == 1:
             break
         merged = await asyncio.gather(
-            *(llm.chat.complete(_reduce_builder(llm, batch, fill), room) for batch in batches)
+            *(
+                llm.chat.complete(_reduce_builder(llm, batch, fill), room, llm.reply_budget(fill), STOP)
+                for batch in batches
+            )
         )
         notes = []
         for reply, batch in zip(merged, batches, strict=True):
             add_usage(usage, reply.usage)
+            llm.record("summary_reduce", reply.usage)
             notes.append(reply.text if isinstance(reply, Reply) else "\n".join(batch))
 
     result: Reply | Failure = Failure("empty")
-    async for event in llm.chat.run(_reduce_builder(llm, notes, fill), room, stream=live):
+    screen = llm.screen("summary_reduce", fill, passages)
+    build = _reduce_builder(llm, notes, fill)
+    async for event in llm.chat.run(build, room, stream=live, max_tokens=llm.reply_budget(fill), stop=STOP):
         if isinstance(event, str):
-            yield defuse_mentions(event)
+            yield defuse_mentions(screen.visible(event))
         else:
             result = event
     extra = [f"{failed} of {len(groups)} parts could not be summarised."] if failed else []
-    answer = await llm.finish(result, numbered, extractive, extra)
+    answer = await llm.finish(result, numbered, extractive, extra, screen)
+    llm.record("summary_reduce", result.usage)
     yield with_usage(answer, usage)
 
 
@@ -133,11 +152,13 @@ async def _map(
             return llm.messages("summary_map", {**part, "passages": packed.text})
 
         async with gate:
-            reply = await llm.chat.complete(build, llm.passage_budget("summary_map", part))
+            budget = llm.passage_budget("summary_map", part)
+            reply = await llm.chat.complete(build, budget, llm.reply_budget(part), STOP)
         add_usage(usage, reply.usage)
+        llm.record("summary_map", reply.usage)
         if isinstance(reply, Failure):
             return reply
-        checked = check(reply.text, dict(group), llm.judge)
+        checked = check(reply.text, dict(group), llm.judge, llm.screen("summary_map", part, passages))
         return "" if checked.empty else checked.text
 
     return list(await asyncio.gather(*(one(i, g) for i, g in enumerate(groups))))

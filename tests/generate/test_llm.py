@@ -37,12 +37,14 @@ def answerer(server: FakeOpenAI, attempts: int = 3, **settings: Any) -> LLMAnswe
     return LLMAnswerer.from_settings(build_client(conf), conf, attempts=attempts, sleep=no_sleep)
 
 
-async def ask(server: FakeOpenAI, stream: bool = False, **kw: Any) -> tuple[Answer, list[str]]:
+async def ask(
+    server: FakeOpenAI, stream: bool = False, question: str = QUESTION, **kw: Any
+) -> tuple[Answer, list[str]]:
     llm = answerer(server, **kw)
     passages = make_passages()
     if not stream:
-        return await llm.answer(QUESTION, passages, make_extractive(passages)), []
-    answer_stream = llm.stream(QUESTION, passages, make_extractive(passages))
+        return await llm.answer(question, passages, make_extractive(passages)), []
+    answer_stream = llm.stream(question, passages, make_extractive(passages))
     drafts = [draft async for draft in answer_stream]
     assert answer_stream.answer is not None
     return answer_stream.answer, drafts
@@ -146,7 +148,7 @@ async def test_model_obeying_an_injection_is_not_shown(server: FakeOpenAI) -> No
 
 async def test_mentions_in_a_supported_answer_are_defused(server: FakeOpenAI) -> None:
     server.queue(Reply.text("Mayor Ada Okonkwo (<@123456>) said the ferry schedule will change in June [2]."))
-    answer, _ = await ask(server)
+    answer, _ = await ask(server, question="What did Mayor Okonkwo say about the ferries?")
     assert answer.text == (
         "Mayor Ada Okonkwo (<@\u200b123456>) said the ferry schedule will change in June [2]."
     )
@@ -176,6 +178,24 @@ async def test_streamed_answer_with_usage(server: FakeOpenAI) -> None:
     assert drafts == [GOOD[: i + 8] for i in range(0, len(GOOD), 8)]
     assert answer.text == GOOD
     assert answer.usage == {"prompt_tokens": 500, "completion_tokens": 30, "total_tokens": 530}
+
+
+async def test_a_streamed_reply_without_usage_is_counted_with_our_tokenizer(server: FakeOpenAI) -> None:
+    """llama-cpp-python ignores stream_options.include_usage: the request is still counted."""
+    reply = Reply.text(GOOD)
+    reply.stream_usage = False
+    server.queue(reply)
+    counted: list[tuple[str, dict[str, int]]] = []
+    llm = answerer(server)
+    llm.on_usage = lambda kind, usage: counted.append((kind, dict(usage)))
+    passages = make_passages()
+    stream = llm.stream(QUESTION, passages, make_extractive(passages))
+    answer = await stream.result()
+    assert answer.mode == "llm"
+    ours = llm.encoding.encode(GOOD)
+    assert answer.usage["completion_tokens"] == len(ours)
+    assert 300 < answer.usage["prompt_tokens"] < 1000  # system + template + four passages
+    assert counted == [("answer", answer.usage)]
 
 
 async def test_stream_cut_in_the_middle_is_retried(server: FakeOpenAI) -> None:

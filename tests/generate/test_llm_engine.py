@@ -92,6 +92,8 @@ async def test_window_summary_map_reduces_under_a_small_budget(
     passages = extractive.passages
     # a context so small that each map request holds about two passages
     llm = llm_for(server, settings, llm_context_tokens=1250, llm_reply_tokens=200)
+    counted: list[str] = []
+    llm.on_usage = lambda kind, usage: counted.append(kind)
     parts: list[str] = []
 
     def mapper(body: dict[str, Any]) -> Reply:
@@ -128,6 +130,7 @@ async def test_window_summary_map_reduces_under_a_small_budget(
     assert re.fullmatch(r"[^\[\]]+ \[1\]\.", answer.text)
     assert answer.citations[0].n == 1 and answer.passages[0] == passages[0]
     assert answer.usage["prompt_tokens"] == 100 * (len(parts) + 1)
+    assert counted == ["summary_map"] * len(parts) + ["summary_reduce"]  # every request in `stats`
 
 
 @pytest.fixture

@@ -38,6 +38,7 @@ class Reply:
     chunk_chars: int = 8  # streaming: characters per delta
     finish_reason: str | None = "stop"
     respond: Callable[[dict[str, Any]], Reply] | None = None
+    stream_usage: bool = True  # False: a streamed reply carries no usage (llama-cpp-python)
 
     @classmethod
     def text(cls, content: str, usage: dict[str, int] | None = None, chunk_chars: int = 8) -> Reply:
@@ -174,7 +175,7 @@ class FakeOpenAI:
             request.transport.close()  # mid-stream: no final chunk, no [DONE]
             return resp
         await resp.write(self._event({}, reply.finish_reason))
-        if include_usage:
+        if include_usage and reply.stream_usage:
             chunk = self._chunk([], usage=reply.usage or _usage(text))
             await resp.write(b"data: " + json.dumps(chunk).encode() + b"\n\n")
         await resp.write(b"data: [DONE]\n\n")
