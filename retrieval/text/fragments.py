@@ -8,11 +8,12 @@ collapsed). Each term is percent-encoded as UTF-8; "-", "&" and "," are always e
 they are the directive's own syntax; "(" and ")" too, because they would end a Markdown link.
 
 A quote of up to `WHOLE_WORDS` words goes in whole; a longer one as its first and last
-`EDGE_WORDS` words. A quote made of several pieces ("A … B") spans from the first piece's start
-to the last piece's end. The plain URL is kept when the fragment would be ambiguous (a START
-too generic to find the right place: fewer than two words that are not stop words; or, when the
-page text is known, a START found earlier on the page than the quote) or the link would grow
-past `max_length`.
+`EDGE_WORDS` words (the first ones extended until they hold two words that are not stop words;
+the whole quote when they would reach its end). A quote made of several pieces ("A … B") spans
+from the first piece's start to the last piece's end. The plain URL is kept when the fragment
+would be ambiguous (a START too generic to find the right place: fewer than two words that are
+not stop words; or, when the page text is known, a START found earlier on the page than the
+quote) or the link would grow past `max_length`.
 """
 
 from __future__ import annotations
@@ -75,11 +76,14 @@ def quote_terms(quote: str) -> tuple[str, str | None] | None:
     first, last = pieces[0].split(), pieces[-1].split()
     if len(pieces) == 1 and len(first) <= WHOLE_WORDS:
         return (" ".join(first), None) if _specific(first) else None
-    start = first[:EDGE_WORDS]
-    end = last[-EDGE_WORDS:]
-    if not _specific(start):
+    size = EDGE_WORDS  # a generic opening ("This is a schedule that") takes words until telling
+    while not _specific(first[:size]) and size < len(first):
+        size += 1
+    if not _specific(first[:size]):
         return None
-    return " ".join(start), " ".join(end)
+    if len(pieces) == 1 and size + EDGE_WORDS >= len(first):  # START would reach END: go in whole
+        return " ".join(first), None
+    return " ".join(first[:size]), " ".join(last[-EDGE_WORDS:])
 
 
 def _first_at(page_text: str, start: str) -> int:

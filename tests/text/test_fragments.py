@@ -82,12 +82,18 @@ def test_a_short_quote_goes_in_whole_a_long_one_as_start_and_end() -> None:
     # pieces of one quote: from the first piece's start to the last piece's end
     pieces = "The council voted on Tuesday … ferries return in autumn"
     assert quote_terms(pieces) == ("The council voted on Tuesday", "ferries return in autumn")
+    # a generic opening takes words until it holds two telling ones
+    generic = '"This is a schedule that works for the people who rely on it," Okonkwo said.'
+    assert quote_terms(generic) == ('"This is a schedule that works', 'rely on it," Okonkwo said.')
+    # ... and a quote whose telling words come only near its end goes in whole
+    late = "It was not, he said, what they had in mind at all today"
+    assert quote_terms(late) == (late, None)
 
 
 def test_the_plain_url_is_kept_when_a_fragment_would_be_ambiguous_or_too_long() -> None:
     url = "https://harbourgazette.example/ferry"
     assert url_at_quote(url, "he said.") == url  # no telling words
-    assert url_at_quote(url, "It was not, he said, what they had in mind at all today") == url
+    assert url_at_quote(url, "It was not, he said, what it was at all, no, not at all") == url
     page = "The ferry will stop at\nmidnight. Later, again: the ferry will stop at midnight."
     later = page.index("the ferry will stop")
     assert url_at_quote(url, page[later:], page=(page, later)) == url  # the browser finds the first
