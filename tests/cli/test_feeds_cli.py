@@ -23,7 +23,7 @@ from retrieval.settings import Settings
 from retrieval.store.lease import FEED_POLLER, Lease
 from retrieval.web.dedup import StoryIndex
 from retrieval.web.feedstore import FeedStore
-from tests.support.cli import cli_with_model
+from tests.support.cli import cli_for_site
 from tests.support.feed_samples import HTML_NOT_A_FEED, MALFORMED_XML, article_page
 from tests.support.http_server import LoopbackSite, site_in_thread
 from tests.web.test_feeds import COUNCIL, publish_news
@@ -37,10 +37,7 @@ def site() -> Iterator[LoopbackSite]:
 
 @pytest.fixture
 def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, site: LoopbackSite, embedder: LocalEmbedder) -> Any:
-    monkeypatch.setenv("NEWSDESK_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("NEWSDESK_FETCH_ALLOW", site.host)
-    monkeypatch.setenv("COLUMNS", "250")
-    return cli_with_model(embedder)
+    return cli_for_site(monkeypatch, tmp_path / "data", site, embedder, columns=250)
 
 
 def test_feeds_lifecycle_digest_and_fetch(cli: Any, site: LoopbackSite) -> None:

@@ -16,7 +16,7 @@ import pytest
 from typer.testing import Result
 
 from retrieval.ingest.embedding import LocalEmbedder
-from tests.support.cli import cli_with_model
+from tests.support.cli import cli_for_site
 from tests.support.feed_samples import Item, article_page, rss20
 from tests.support.http_server import LoopbackSite, site_in_thread
 
@@ -55,10 +55,7 @@ def site() -> Iterator[LoopbackSite]:
 
 @pytest.fixture
 def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, site: LoopbackSite, embedder: LocalEmbedder) -> Cli:
-    monkeypatch.setenv("NEWSDESK_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("NEWSDESK_FETCH_ALLOW", site.host)
-    monkeypatch.setenv("COLUMNS", "400")
-    return cli_with_model(embedder)
+    return cli_for_site(monkeypatch, tmp_path / "data", site, embedder, columns=400)
 
 
 def hostile_jsonl(folder: Path) -> Path:
